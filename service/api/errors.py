@@ -1,0 +1,136 @@
+"""Problem details (RFC 9457): the error classes and the one place that renders them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.logging import request_id_var
+from service.models.common import FieldProblem, Problem
+
+log = logging.getLogger("accessmatch.errors")
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "urn:accessmatch:problem:"
+
+
+class ApiError(Exception):
+    status: int = 500
+    slug: str = "internal-error"
+    title: str = "Internal server error"
+
+    def __init__(self, detail: str, *, errors: Sequence[FieldProblem] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors) if errors is not None else None
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(ApiError):
+    status, slug, title = 401, "unauthorized", "Missing or unknown API key"
+
+
+class Forbidden(ApiError):
+    status, slug, title = 403, "forbidden", "Not allowed for this role"
+
+
+class NotFound(ApiError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ApiError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class ValidationFailed(ApiError):
+    status, slug, title = 422, "validation", "Invalid request"
+
+
+class RateLimited(ApiError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+class ServiceUnavailable(ApiError):
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+def field_error(field: str, code: str, message: str) -> FieldProblem:
+    return FieldProblem(field=field, code=code, message=message)
+
+
+def raise_if_errors(problems: Iterable[FieldProblem]) -> None:
+    found = list(problems)
+    if found:
+        raise ValidationFailed(
+            "; ".join(f"{p.field}: {p.message}" for p in found), errors=found)
+
+
+def problem_response(request: Request, status: int, *, slug: str, title: str, detail: str,
+                     errors: list[FieldProblem] | None = None,
+                     headers: dict[str, str] | None = None) -> JSONResponse:
+    body = Problem(type=TYPE_BASE + slug, title=title, status=status, detail=detail,
+                   instance=request.url.path, request_id=request_id_var.get(),
+                   errors=errors)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status,
+                        media_type=PROBLEM_JSON, headers=headers)
+
+
+def _dotted(loc: Sequence[Any]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path") and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts)
+
+
+def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
+    return [FieldProblem(field=_dotted(e.get("loc", ())), code=str(e.get("type", "invalid")),
+                         message=str(e.get("msg", "invalid value")))
+            for e in exc.errors()]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return problem_response(request, exc.status, slug=exc.slug, title=exc.title,
+                                detail=exc.detail, errors=exc.errors, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = _validation_problems(exc)
+        detail = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
+        return problem_response(request, 422, slug=ValidationFailed.slug,
+                                title=ValidationFailed.title, detail=detail, errors=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        phrase = HTTPStatus(exc.status_code).phrase
+        slug = phrase.lower().replace(" ", "-").replace("'", "")
+        detail = exc.detail if isinstance(exc.detail, str) else phrase
+        return problem_response(request, exc.status_code, slug=slug, title=phrase,
+                                detail=detail, headers=dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc,
+                  extra={"path": request.url.path, "method": request.method})
+        return problem_response(request, 500, slug=ApiError.slug, title=ApiError.title,
+                                detail="an unexpected error occurred; quote the request id "
+                                       "when reporting it")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry of a route for these error statuses."""
+    return {s: {"model": Problem, "description": HTTPStatus(s).phrase,
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            for s in statuses}

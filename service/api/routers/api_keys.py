@@ -1,0 +1,57 @@
+"""/v1/api-keys (admin)"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from service.access import Action
+from service.api.deps import Allowed, PageDep, SessionDep
+from service.api.errors import NotFound, problem_responses
+from service.models.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from service.models.base import as_utc
+from service.models.common import Page
+from service.models.enums import Role
+from service.models.tables import ApiKey
+from service.repositories import api_keys as repo
+from service.services import api_keys as service
+
+router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
+AUTH = (401, 403, 429)
+
+
+def _public(key: ApiKey) -> dict[str, object]:
+    return {"id": key.id, "role": key.role, "name": key.name, "prefix": key.prefix,
+            "created_at": as_utc(key.created_at),
+            "expires_at": as_utc(key.expires_at) if key.expires_at else None,
+            "revoked_at": as_utc(key.revoked_at) if key.revoked_at else None}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
+             responses=problem_responses(*AUTH, 422))
+def create(body: ApiKeyCreate, response: Response, session: SessionDep,
+           principal: Allowed(Action.manage_keys)) -> ApiKeyCreated:
+    """Issue a key; the secret is in this response only and never shown again."""
+    key, secret = service.issue(session, role=Role(body.role), name=body.name,
+                                created_by=principal.key_id, expires_at=body.expires_at)
+    response.headers["Location"] = f"{router.prefix}/{key.id}"
+    return ApiKeyCreated.model_validate({**_public(key), "key": secret})
+
+
+@router.get("", response_model=Page[ApiKeyPublic], responses=problem_responses(*AUTH, 422))
+def list_(session: SessionDep, page: PageDep,
+          principal: Allowed(Action.manage_keys)) -> Page[ApiKeyPublic]:
+    rows, cursor = repo.page(session, page)
+    return Page(items=[ApiKeyPublic.model_validate(_public(k)) for k in rows],
+                next_cursor=cursor)
+
+
+@router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=problem_responses(*AUTH, 404))
+def revoke(key_id: str, session: SessionDep,
+           principal: Allowed(Action.manage_keys)) -> Response:
+    """Revoke a key; it stops working at once."""
+    key = repo.get(session, key_id)
+    if key is None:
+        raise NotFound(f"no API key {key_id}")
+    service.revoke(session, key)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

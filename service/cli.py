@@ -1,0 +1,106 @@
+"""The ``accessmatch`` command: serve, migrate, seed-demo, create-key, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from service.config import ConfigurationError, get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    uvicorn.run("service.main:app", host=args.host or settings.host,
+                port=args.port or settings.port, workers=args.workers or settings.workers,
+                proxy_headers=True, log_config=None, access_log=False)
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from service.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    print("database migrated to head")
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from service.demo.seed import seed_demo
+
+    settings = get_settings()
+    summary = seed_demo(settings, only_if_empty=args.if_empty)
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _create_key(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from service.db import make_engine
+    from service.models.enums import Role
+    from service.services import api_keys
+
+    engine = make_engine(get_settings().database_url)
+    with Session(engine) as session:
+        key, secret = api_keys.issue(session, role=Role(args.role), name=args.name,
+                                     created_by=None)
+        session.commit()
+    print(json.dumps({"id": key.id, "role": key.role, "key": secret}))
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from service.main import create_app
+
+    spec = create_app(get_settings()).openapi()
+    text = json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="accessmatch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP service (uvicorn)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(func=_serve)
+    sub.add_parser("migrate", help="upgrade the database to the newest schema").set_defaults(
+        func=_migrate)
+    seed = sub.add_parser("seed-demo", help="load the Yangquan demo data set")
+    seed.add_argument("--if-empty", action="store_true",
+                      help="do nothing when the database already holds seekers")
+    seed.set_defaults(func=_seed_demo)
+    key = sub.add_parser("create-key", help="issue an API key and print it once")
+    key.add_argument("--role", required=True,
+                     choices=["admin", "counselor", "partner", "kiosk", "analyst"])
+    key.add_argument("--name", required=True)
+    key.set_defaults(func=_create_key)
+    spec = sub.add_parser("openapi", help="write the OpenAPI document")
+    spec.add_argument("--output", default="openapi/openapi.json")
+    spec.set_defaults(func=_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigurationError as exc:
+        print(f"accessmatch: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

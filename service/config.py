@@ -1,0 +1,80 @@
+"""Service settings, read from the environment (prefix ``ACCESSMATCH_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from limits import parse as parse_rate_limit
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Used only in demo mode; anywhere else the service refuses to start with it.
+DEMO_SECRET_KEY = "accessmatch-demo-secret-do-not-use-in-production"
+DEMO_ADMIN_KEY = "demo-admin-key"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run a safe service."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACCESSMATCH_", extra="ignore")
+
+    database_url: str = "sqlite:///./var/accessmatch.db"
+    admin_key: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    demo: bool = False
+    rate_limit: str = "1200/minute"
+    rate_limit_storage: str = "memory://"
+    rules_file: Path | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        try:
+            parse_rate_limit(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '1200/minute': {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _secrets_are_safe(self) -> Settings:
+        if self.demo:
+            if self.secret_key is None:
+                self.secret_key = SecretStr(DEMO_SECRET_KEY)
+            if self.admin_key is None:
+                self.admin_key = SecretStr(DEMO_ADMIN_KEY)
+            return self
+        secret = self.secret_key.get_secret_value() if self.secret_key else ""
+        if not secret:
+            raise ConfigurationError(
+                "ACCESSMATCH_SECRET_KEY is not set; set a random string of at least "
+                f"{MIN_SECRET_LENGTH} characters (or ACCESSMATCH_DEMO=true for a local demo)"
+            )
+        if secret == DEMO_SECRET_KEY:
+            raise ConfigurationError("ACCESSMATCH_SECRET_KEY is the demo secret; outside demo "
+                                     "mode use a secret of your own")
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                f"ACCESSMATCH_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters"
+            )
+        if self.admin_key is not None and self.admin_key.get_secret_value() == DEMO_ADMIN_KEY:
+            raise ConfigurationError("ACCESSMATCH_ADMIN_KEY is the demo key; choose your own")
+        return self
+
+    @property
+    def secret(self) -> str:
+        assert self.secret_key is not None  # guaranteed by the validator
+        return self.secret_key.get_secret_value()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

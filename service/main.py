@@ -1,0 +1,87 @@
+"""The ASGI application: ``service.main:app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import lru_cache
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from limits import parse as parse_rate_limit
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlmodel import Session
+
+from service.api.errors import install_error_handlers
+from service.api.middleware import Metrics, RequestContextMiddleware
+from service.api.routers import api_keys, employers, health, seekers, vacancies
+from service.config import Settings, get_settings
+from service.context import Context
+from service.db import make_engine
+from service.logging import configure_logging
+from service.models.crypto import Cipher
+from service.models.enums import Role
+from service.rules import load_rules
+from service.services import api_keys as key_service
+
+log = logging.getLogger("accessmatch")
+
+DESCRIPTION = """Job matching for people with disabilities in China: register seekers (with
+their disability certificate and a functional ability assessment), employers and vacancies;
+rank matches that never send a person to a job they cannot do with the accommodations on
+offer. Authenticate with the `X-API-Key` header. Errors are RFC 9457 problem details."""
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operationIds of the form ``tag-name`` (e.g. ``seekers-create``)."""
+    name = route.name.rstrip("_").replace("_", "-")
+    return f"{route.tags[0]}-{name}" if route.tags else name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.admin_key is not None:
+            with Session(engine) as session:
+                key_service.ensure(session, settings.admin_key.get_secret_value(),
+                                   role=Role.admin, name="bootstrap admin")
+                session.commit()
+        log.info("accessmatch ready", extra={"demo": settings.demo})
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="AccessMatch", version="1.0.0", description=DESCRIPTION,
+                  lifespan=lifespan, generate_unique_id_function=operation_id)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.context = Context(cipher=Cipher(settings.secret),
+                                rules=load_rules(settings.rules_file))
+    app.state.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+    app.state.rate_limit = parse_rate_limit(settings.rate_limit)
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    for router in (health.router, api_keys.router, seekers.router, employers.router,
+                   vacancies.router):
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    return app
+
+
+@lru_cache(maxsize=1)
+def _app_from_environment() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)
+
+
+def __getattr__(name: str) -> FastAPI:
+    # ``app`` is built on first use, so importing this module (tests, tools) needs no
+    # environment; ``uvicorn service.main:app`` builds it from the environment.
+    if name == "app":
+        return _app_from_environment()
+    raise AttributeError(name)

@@ -1,0 +1,48 @@
+"""Shared pieces of the models: metadata naming, ids, timestamps, JSON columns."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import SQLModel
+
+# Stable constraint names, so Alembic batch migrations on SQLite can find them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+UTCDateTime = sa.DateTime(timezone=True)
+
+
+def new_id(prefix: str) -> str:
+    """An opaque id that sorts by creation time: 48-bit milliseconds + 80 random bits."""
+    raw = int(time.time() * 1000).to_bytes(6, "big") + os.urandom(10)
+    return f"{prefix}_{base64.b32encode(raw).decode().rstrip('=').lower()}"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def json_column(**kwargs: Any) -> sa.Column[Any]:
+    return sa.Column(JSONType, nullable=False, **kwargs)
+
+
+def time_column(**kwargs: Any) -> sa.Column[Any]:
+    return sa.Column(UTCDateTime, nullable=kwargs.pop("nullable", False), **kwargs)

@@ -1,0 +1,121 @@
+"""Database tables.  Personal identifiers are stored only encrypted (``*_enc``) with a
+keyed hash (``*_hash``) for uniqueness; see :mod:`service.models.crypto`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from service.models.base import json_column, time_column, utcnow
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=100)
+    role: str = Field(max_length=20)
+    key_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)
+    created_by: str | None = Field(default=None, max_length=40)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+    expires_at: dt.datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    revoked_at: dt.datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+
+
+class Employer(SQLModel, table=True):
+    __tablename__ = "employer"
+
+    id: str = Field(primary_key=True, max_length=40)
+    owner_key_id: str = Field(max_length=40, index=True)
+    name: str = Field(max_length=200)
+    credit_code: str = Field(max_length=18, unique=True)
+    credit_code_warning: str | None = Field(default=None, max_length=60)
+    kind: str = Field(max_length=40, index=True)
+    district_code: str = Field(max_length=6, index=True)
+    staff_count: int
+    disabled_staff: int
+    severe_disabled_staff: int
+    average_annual_wage: float | None = None
+    established_posts: int | None = None
+    accessibility: list[str] = Field(default_factory=list, sa_column=json_column())
+    version: int = 1
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+
+
+class Vacancy(SQLModel, table=True):
+    __tablename__ = "vacancy"
+    __table_args__ = (sa.UniqueConstraint("owner_key_id", "external_id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    owner_key_id: str = Field(max_length=40)
+    external_id: str | None = Field(default=None, max_length=100)
+    employer_id: str = Field(foreign_key="employer.id", max_length=40, index=True)
+    title: str = Field(max_length=200)
+    description: str = ""
+    occupation_code: str | None = Field(default=None, max_length=20)
+    skills: list[str] = Field(default_factory=list, sa_column=json_column())
+    demands: dict[str, int] = Field(default_factory=dict, sa_column=json_column())
+    accommodations: list[str] = Field(default_factory=list, sa_column=json_column())
+    work_mode: str = Field(max_length=20)
+    employment_type: str = Field(max_length=20)
+    district_code: str = Field(max_length=6, index=True)
+    lat: float | None = None
+    lon: float | None = None
+    salary_min: int
+    salary_max: int
+    education_min: str = Field(max_length=30)
+    openings: int
+    targeted: bool = False
+    priority_groups: list[str] = Field(default_factory=list, sa_column=json_column())
+    public_welfare: bool = False
+    closes_on: dt.date | None = None
+    status: str = Field(default="open", max_length=20, index=True)
+    version: int = 1
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+
+
+class Seeker(SQLModel, table=True):
+    __tablename__ = "seeker"
+    __table_args__ = (sa.UniqueConstraint("owner_key_id", "external_id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    owner_key_id: str = Field(max_length=40, index=True)
+    external_id: str | None = Field(default=None, max_length=100)
+    name_enc: str
+    id_number_enc: str
+    id_number_hash: str = Field(max_length=64, unique=True)
+    certificate_enc: str
+    phone_enc: str | None = None
+    birth_date: dt.date
+    sex: str = Field(max_length=10)
+    category: str = Field(max_length=20, index=True)
+    grade: int
+    hukou: str = Field(max_length=10)
+    district_code: str = Field(max_length=6, index=True)
+    lat: float | None = None
+    lon: float | None = None
+    education: str = Field(max_length=30)
+    graduation_date: dt.date | None = None
+    skills: list[str] = Field(default_factory=list, sa_column=json_column())
+    experience_years: float | None = None
+    abilities_assessed: dict[str, int] = Field(default_factory=dict, sa_column=json_column())
+    assessed_on: dt.date | None = None
+    assessor: str | None = Field(default=None, max_length=100)
+    required_accommodations: list[str] = Field(default_factory=list, sa_column=json_column())
+    preferences: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    hard_to_employ: bool = False
+    poverty_monitoring: bool = False
+    consent_sensitive_data: bool
+    consent_share_with_employers: bool
+    consent_recorded_at: dt.datetime = Field(sa_column=time_column())
+    consent_recorded_by: str = Field(max_length=40)
+    status: str = Field(default="seeking", max_length=20, index=True)
+    version: int = 1
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())

@@ -1,0 +1,93 @@
+"""SQL for seekers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_
+from sqlmodel import Session, col, select
+
+from service.models.enums import PriorityGroup
+from service.models.tables import Seeker
+from service.repositories.pagination import PageParams, fetch_page
+
+
+@dataclass(frozen=True)
+class SeekerFilter:
+    district_code: str | None = None
+    category: str | None = None
+    priority_group: PriorityGroup | None = None
+    status: str | None = None
+    owner_key_id: str | None = None
+
+
+def get(session: Session, seeker_id: str) -> Seeker | None:
+    return session.get(Seeker, seeker_id)
+
+
+def id_hash_taken(session: Session, id_hash: str, *, except_id: str | None = None) -> bool:
+    stmt = select(Seeker.id).where(Seeker.id_number_hash == id_hash)
+    if except_id:
+        stmt = stmt.where(Seeker.id != except_id)
+    return session.exec(stmt).first() is not None
+
+
+def external_id_taken(session: Session, owner: str, external_id: str, *,
+                      except_id: str | None = None) -> bool:
+    stmt = select(Seeker.id).where(Seeker.owner_key_id == owner,
+                                   Seeker.external_id == external_id)
+    if except_id:
+        stmt = stmt.where(Seeker.id != except_id)
+    return session.exec(stmt).first() is not None
+
+
+def save(session: Session, seeker: Seeker) -> Seeker:
+    session.add(seeker)
+    session.flush()
+    return seeker
+
+
+def delete(session: Session, seeker: Seeker) -> None:
+    session.delete(seeker)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class GroupRules:
+    """What the derived priority groups mean on a given day, as SQL needs it."""
+
+    graduated_since: dt.date
+    graduate_levels: list[str]
+    severe_grades: list[int]
+
+
+def _group_condition(group: PriorityGroup, rules: GroupRules) -> Any:
+    conditions: dict[PriorityGroup, Any] = {
+        PriorityGroup.graduate: and_(col(Seeker.education).in_(rules.graduate_levels),
+                                     col(Seeker.graduation_date).is_not(None),
+                                     col(Seeker.graduation_date) >= rules.graduated_since),
+        PriorityGroup.rural: Seeker.hukou == "rural",
+        PriorityGroup.hard_to_employ: col(Seeker.hard_to_employ).is_(True),
+        PriorityGroup.poverty_monitoring: col(Seeker.poverty_monitoring).is_(True),
+        PriorityGroup.severe_disability: col(Seeker.grade).in_(rules.severe_grades),
+        PriorityGroup.blind: Seeker.category == "visual",
+    }
+    return conditions[group]
+
+
+def page(session: Session, flt: SeekerFilter, params: PageParams,
+         rules: GroupRules) -> tuple[list[Seeker], str | None]:
+    stmt = select(Seeker)
+    if flt.district_code:
+        stmt = stmt.where(col(Seeker.district_code).startswith(flt.district_code))
+    if flt.category:
+        stmt = stmt.where(Seeker.category == flt.category)
+    if flt.status:
+        stmt = stmt.where(Seeker.status == flt.status)
+    if flt.owner_key_id:
+        stmt = stmt.where(Seeker.owner_key_id == flt.owner_key_id)
+    if flt.priority_group:
+        stmt = stmt.where(_group_condition(flt.priority_group, rules))
+    return fetch_page(session, stmt, Seeker.id, params)

@@ -1,0 +1,84 @@
+"""Employer registry."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from service.api.errors import Conflict, NotFound, field_error, raise_if_errors
+from service.models.base import as_utc, new_id, utcnow
+from service.models.employer import EmployerCreate, EmployerPublic, EmployerUpdate
+from service.models.identifiers import validate_credit_code
+from service.models.tables import Employer
+from service.repositories import employers as repo
+from service.repositories.pagination import PageParams
+
+
+def _check(employer: Employer) -> None:
+    problems = []
+    if employer.disabled_staff > employer.staff_count:
+        problems.append(field_error("disabled_staff", "exceeds_staff",
+                                    "disabled_staff cannot exceed staff_count"))
+    if employer.severe_disabled_staff > employer.disabled_staff:
+        problems.append(field_error("severe_disabled_staff", "exceeds_disabled",
+                                    "severe_disabled_staff is part of disabled_staff and "
+                                    "cannot exceed it"))
+    raise_if_errors(problems)
+
+
+def _check_unique(session: Session, employer: Employer) -> None:
+    if repo.credit_code_taken(session, employer.credit_code, except_id=employer.id):
+        raise Conflict("an employer with this credit code is already registered",
+                       errors=[field_error("credit_code", "duplicate",
+                                           "this credit code is already registered")])
+
+
+def create(session: Session, key_id: str, body: EmployerCreate) -> Employer:
+    values = body.model_dump()
+    credit = validate_credit_code(body.credit_code)
+    now = utcnow()
+    employer = Employer(id=new_id("emp"), owner_key_id=key_id, created_at=now,
+                        updated_at=now, **{**values, "credit_code": credit.code},
+                        credit_code_warning=credit.warning)
+    _check(employer)
+    _check_unique(session, employer)
+    return repo.save(session, employer)
+
+
+def get(session: Session, employer_id: str) -> Employer:
+    employer = repo.get(session, employer_id)
+    if employer is None:
+        raise NotFound(f"no employer {employer_id}")
+    return employer
+
+
+def update(session: Session, employer: Employer, body: EmployerUpdate) -> Employer:
+    values = body.model_dump(exclude_unset=True)
+    if not values:
+        return employer
+    for name, value in values.items():
+        setattr(employer, name, value)
+    if body.credit_code is not None:
+        credit = validate_credit_code(body.credit_code)
+        employer.credit_code, employer.credit_code_warning = credit.code, credit.warning
+    employer.updated_at = utcnow()
+    employer.version += 1
+    _check(employer)
+    _check_unique(session, employer)
+    return repo.save(session, employer)
+
+
+def delete(session: Session, employer: Employer) -> None:
+    if repo.has_vacancies(session, employer.id):
+        raise Conflict("the employer still has vacancies; delete or reassign them first")
+    repo.delete(session, employer)
+
+
+def page(session: Session, flt: repo.EmployerFilter,
+         params: PageParams) -> tuple[list[Employer], str | None]:
+    return repo.page(session, flt, params)
+
+
+def to_public(employer: Employer) -> EmployerPublic:
+    return EmployerPublic.model_validate({
+        **employer.model_dump(), "created_at": as_utc(employer.created_at),
+        "updated_at": as_utc(employer.updated_at)})

@@ -1,0 +1,168 @@
+"""Vacancy registry and the bulk import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from service.api.errors import Conflict, NotFound, field_error, raise_if_errors
+from service.matching.dimensions import DIMENSIONS
+from service.models.base import as_utc, new_id, utcnow
+from service.models.common import FieldProblem
+from service.models.tables import Vacancy
+from service.models.vacancy import (
+    ImportItemResult,
+    ImportReport,
+    VacancyCreate,
+    VacancyPublic,
+    VacancyUpdate,
+)
+from service.repositories import employers as employer_repo
+from service.repositories import vacancies as repo
+from service.repositories.pagination import PageParams
+
+MAX_IMPORT = 1000
+
+
+def _row_values(body: VacancyCreate | VacancyUpdate, *, partial: bool) -> dict[str, Any]:
+    values = body.model_dump(exclude_unset=partial)
+    if "demands" in values:
+        given = values["demands"] or {}
+        values["demands"] = {d: given.get(d) or 0 for d in DIMENSIONS}
+    if "location" in values:
+        loc = values.pop("location")
+        values["lat"], values["lon"] = (loc["lat"], loc["lon"]) if loc else (None, None)
+    return values
+
+
+def _problems(values: dict[str, Any], known_employers: set[str]) -> list[FieldProblem]:
+    problems = []
+    if values["salary_min"] > values["salary_max"]:
+        problems.append(field_error("salary_max", "salary_range",
+                                    "salary_max must be at least salary_min"))
+    if values["employer_id"] not in known_employers:
+        problems.append(field_error("employer_id", "unknown_employer",
+                                    "no employer has this id"))
+    return problems
+
+
+def create(session: Session, key_id: str, body: VacancyCreate) -> Vacancy:
+    values = _row_values(body, partial=False)
+    known = employer_repo.existing_ids(session, {body.employer_id})
+    raise_if_errors(_problems(values, known))
+    if body.external_id and repo.external_id_owner(session, key_id, body.external_id):
+        raise Conflict("this key already has a vacancy with this external_id",
+                       errors=[field_error("external_id", "duplicate",
+                                           "external_id is already used by this key")])
+    now = utcnow()
+    vacancy = Vacancy(id=new_id("vac"), owner_key_id=key_id, created_at=now, updated_at=now,
+                      status="open", **values)
+    return repo.save(session, vacancy)
+
+
+def get(session: Session, vacancy_id: str) -> Vacancy:
+    vacancy = repo.get(session, vacancy_id)
+    if vacancy is None:
+        raise NotFound(f"no vacancy {vacancy_id}")
+    return vacancy
+
+
+def update(session: Session, vacancy: Vacancy, body: VacancyUpdate) -> Vacancy:
+    values = _row_values(body, partial=True)
+    if not values:
+        return vacancy
+    merged = {**vacancy.model_dump(), **values}
+    known = employer_repo.existing_ids(session, {merged["employer_id"]})
+    raise_if_errors(_problems(merged, known))
+    external_id = values.get("external_id")
+    if external_id and repo.external_id_owner(session, vacancy.owner_key_id,
+                                              external_id) not in (None, vacancy.id):
+        raise Conflict("this key already has a vacancy with this external_id",
+                       errors=[field_error("external_id", "duplicate",
+                                           "external_id is already used by this key")])
+    for name, value in values.items():
+        setattr(vacancy, name, value)
+    vacancy.updated_at = utcnow()
+    vacancy.version += 1
+    return repo.save(session, vacancy)
+
+
+def delete(session: Session, vacancy: Vacancy) -> None:
+    repo.delete(session, vacancy)
+
+
+def page(session: Session, flt: repo.VacancyFilter,
+         params: PageParams) -> tuple[list[Vacancy], str | None]:
+    return repo.page(session, flt, params)
+
+
+def to_public(vacancy: Vacancy) -> VacancyPublic:
+    values = vacancy.model_dump()
+    lat, lon = values.pop("lat"), values.pop("lon")
+    values["location"] = {"lat": lat, "lon": lon} if lat is not None and lon is not None \
+        else None
+    values["created_at"] = as_utc(vacancy.created_at)
+    values["updated_at"] = as_utc(vacancy.updated_at)
+    return VacancyPublic.model_validate(values)
+
+
+def _item_errors(exc: ValidationError) -> list[FieldProblem]:
+    return [field_error(".".join(str(p) for p in e["loc"]), e["type"], e["msg"])
+            for e in exc.errors()]
+
+
+def import_batch(session: Session, key_id: str, items: list[Any]) -> ImportReport:
+    """Upsert by (key, external_id); each item stands or falls alone."""
+    results: list[ImportItemResult | None] = [None] * len(items)
+    parsed: dict[int, dict[str, Any]] = {}
+    for index, raw in enumerate(items):
+        try:
+            parsed[index] = _row_values(VacancyCreate.model_validate(raw), partial=False)
+        except ValidationError as exc:
+            results[index] = ImportItemResult(index=index, status="error",
+                                              errors=_item_errors(exc))
+    known = employer_repo.existing_ids(session, {v["employer_id"] for v in parsed.values()})
+    existing = repo.versions_by_external_id(
+        session, key_id, (v["external_id"] for v in parsed.values() if v["external_id"]))
+    now = utcnow()
+    seen: set[str] = set()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    pending: dict[str, tuple[int, str]] = {}
+    for index, values in parsed.items():
+        problems = _problems(values, known)
+        ext = values["external_id"]
+        if ext and ext in seen:
+            problems.append(field_error("external_id", "duplicate_in_batch",
+                                        "an earlier item of this import has this external_id"))
+        if problems:
+            results[index] = ImportItemResult(index=index, status="error", external_id=ext,
+                                              errors=problems)
+            continue
+        if ext:
+            seen.add(ext)
+        if ext in existing:
+            vid, version = existing[ext]
+            updates.append({**values, "id": vid, "version": version + 1, "updated_at": now})
+            pending[vid] = (index, "updated")
+        else:
+            vid = new_id("vac")
+            inserts.append({**values, "id": vid, "owner_key_id": key_id, "status": "open",
+                            "version": 1, "created_at": now, "updated_at": now})
+            pending[vid] = (index, "created")
+    failed = repo.bulk_write(session, inserts, updates)
+    for vid, (index, status) in pending.items():
+        ext = parsed[index]["external_id"]
+        if vid in failed:
+            results[index] = ImportItemResult(
+                index=index, status="error", external_id=ext,
+                errors=[field_error("", "conflict", "the database refused this item")])
+        else:
+            results[index] = ImportItemResult(index=index, status=status,  # type: ignore[arg-type]
+                                              id=vid, external_id=ext)
+    final = [r for r in results if r is not None]
+    return ImportReport(created=sum(r.status == "created" for r in final),
+                        updated=sum(r.status == "updated" for r in final),
+                        failed=sum(r.status == "error" for r in final), items=final)
