@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from limits import parse as parse_rate_limit
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import Session
 
+from service.api.deps import reject_unknown_query
 from service.api.errors import install_error_handlers
 from service.api.middleware import Metrics, RequestContextMiddleware
 from service.api.routers import api_keys, employers, health, seekers, vacancies
@@ -56,7 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(title="AccessMatch", version="1.0.0", description=DESCRIPTION,
-                  lifespan=lifespan, generate_unique_id_function=operation_id)
+                  lifespan=lifespan, generate_unique_id_function=operation_id,
+                  dependencies=[Depends(reject_unknown_query)])
     app.state.settings = settings
     app.state.engine = engine
     app.state.context = Context(cipher=Cipher(settings.secret),

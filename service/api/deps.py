@@ -6,9 +6,10 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Security
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from limits import RateLimitItem
 from limits.strategies import RateLimiter
@@ -89,8 +90,9 @@ def requires(action: Action) -> Callable[[Principal], Principal]:
     return check
 
 
-def Allowed(action: Action) -> type[Principal]:
-    return Annotated[Principal, Depends(requires(action))]  # type: ignore[return-value]
+def Authorize(action: Action) -> Any:
+    """``principal: Annotated[Principal, Authorize(Action.x)]``: the one access check."""
+    return Depends(requires(action))
 
 
 def page_params(limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -122,3 +124,32 @@ def ensure_owner(principal: Principal, owner_key_id: str, what: str) -> None:
     """Owner-scoped roles may read others' records but change only their own."""
     if principal.owner_scoped and owner_key_id != principal.key_id:
         raise Forbidden(f"this {what} was registered by another key; it is read-only to you")
+
+
+def _declared_query(route: APIRoute) -> frozenset[str]:
+    cached: frozenset[str] | None = getattr(route, "_declared_query", None)
+    if cached is not None:
+        return cached
+    names: set[str] = set()
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        names.update(p.alias for p in dependant.query_params)
+        pending.extend(dependant.dependencies)
+    route._declared_query = frozenset(names)  # type: ignore[attr-defined]
+    return route._declared_query  # type: ignore[attr-defined,no-any-return]
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A misspelt filter must not silently return everything: unknown parameters are 422."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    declared = _declared_query(route)
+    unknown = sorted({name for name in request.query_params if name not in declared})
+    if unknown:
+        raise ValidationFailed(
+            f"unknown query parameter(s): {', '.join(unknown)}",
+            errors=[field_error(name, "unknown_parameter",
+                                "this operation has no such query parameter")
+                    for name in unknown])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -12,12 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.api.middleware import PROBLEM_JSON, TYPE_BASE
 from service.logging import request_id_var
 from service.models.common import FieldProblem, Problem
-
-log = logging.getLogger("accessmatch.errors")
-PROBLEM_JSON = "application/problem+json"
-TYPE_BASE = "urn:accessmatch:problem:"
 
 
 class ApiError(Exception):
@@ -94,9 +90,11 @@ def _dotted(loc: Sequence[Any]) -> str:
 
 
 def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
-    return [FieldProblem(field=_dotted(e.get("loc", ())), code=str(e.get("type", "invalid")),
-                         message=str(e.get("msg", "invalid value")))
-            for e in exc.errors()]
+    return [FieldProblem(
+        # A JSON syntax error's location is a character offset, not a field.
+        field="body" if e.get("type") == "json_invalid" else _dotted(e.get("loc", ())),
+        code=str(e.get("type", "invalid")), message=str(e.get("msg", "invalid value")))
+        for e in exc.errors()]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -119,14 +117,6 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else phrase
         return problem_response(request, exc.status_code, slug=slug, title=phrase,
                                 detail=detail, headers=dict(exc.headers or {}))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc,
-                  extra={"path": request.url.path, "method": request.method})
-        return problem_response(request, 500, slug=ApiError.slug, title=ApiError.title,
-                                detail="an unexpected error occurred; quote the request id "
-                                       "when reporting it")
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

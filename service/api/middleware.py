@@ -8,11 +8,17 @@ import uuid
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.logging import request_id_var
+from service.models.common import Problem
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "urn:accessmatch:problem:"
 
 log = logging.getLogger("accessmatch.access")
+error_log = logging.getLogger("accessmatch.errors")
 
 
 class Metrics:
@@ -38,12 +44,13 @@ class RequestContextMiddleware:
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         token = request_id_var.set(request_id)
         status = 500
+        status_sent = False
         start = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, status_sent
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, status_sent = message["status"], True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
@@ -51,6 +58,15 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Handled here, not by Starlette's outermost handler, so the log line and the
+            # problem both carry this request's id.
+            error_log.error("unhandled error", exc_info=exc,
+                            extra={"method": scope["method"],
+                                   "route": _route_template(scope)})
+            if status_sent:
+                raise
+            await _internal_error(scope, send_with_id, request_id)
         finally:
             elapsed = time.perf_counter() - start
             route = _route_template(scope)
@@ -60,6 +76,20 @@ class RequestContextMiddleware:
             log.info("request", extra={"method": method, "route": route, "status": status,
                                        "duration_ms": round(elapsed * 1000, 2)})
             request_id_var.reset(token)
+
+
+async def _internal_error(scope: Scope, send: Send, request_id: str) -> None:
+    body = Problem(type=TYPE_BASE + "internal-error", title="Internal server error",
+                   status=500, detail="an unexpected error occurred; quote the request id "
+                                      "when reporting it",
+                   instance=scope.get("path"), request_id=request_id)
+    response = Response(body.model_dump_json(exclude_none=True), status_code=500,
+                        media_type=PROBLEM_JSON)
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

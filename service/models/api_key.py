@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from service.models.common import Strict, Text
 from service.models.enums import Role
@@ -13,7 +14,19 @@ from service.models.enums import Role
 class ApiKeyCreate(Strict):
     role: Role
     name: Text
-    expires_at: dt.datetime | None = Field(default=None, description="optional expiry (UTC)")
+    expires_at: dt.datetime | None = Field(default=None, description="optional expiry; "
+                                           "must lie in the future and carry a time zone")
+
+    @field_validator("expires_at")
+    @classmethod
+    def _future(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise PydanticCustomError("timezone_required", "give the time zone, e.g. Z")
+        if value <= dt.datetime.now(dt.UTC):
+            raise PydanticCustomError("date_in_past", "the expiry lies in the past")
+        return value
 
 
 class ApiKeyPublic(BaseModel):

@@ -48,10 +48,21 @@ FutureDate = Annotated[dt.date, AfterValidator(_not_in_past)]
 DistrictCode = Annotated[str, AfterValidator(validate_district_code),
                          Field(examples=["140302"], description="GB/T 2260 division code")]
 OccupationCode = Annotated[str, AfterValidator(_occupation), Field(examples=["4-07-05-01"])]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=100)]
-Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+def _stripped_not_blank(value: str) -> str:
+    stripped = value.strip()
+    if not stripped:
+        raise PydanticCustomError("blank", "this text is blank")
+    return stripped
+
+
+# Lengths are checked on the text as sent (what the OpenAPI document promises), then
+# surrounding whitespace is dropped and blank text refused.
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200),
+                 AfterValidator(_stripped_not_blank)]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=100),
+                       AfterValidator(_stripped_not_blank)]
+Skill = Annotated[str, StringConstraints(min_length=1, max_length=50),
+                  AfterValidator(_stripped_not_blank)]
 Skills = Annotated[list[Skill], Field(max_length=50), AfterValidator(_dedupe)]
 Level = Annotated[int, Field(strict=True, ge=0, le=MAX_LEVEL)]
 

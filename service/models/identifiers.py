@@ -50,13 +50,18 @@ def validate_id_number(value: str) -> str:
         raise _error("id_number_checksum", "the ID number's check character is wrong") from None
     except InvalidComponent:
         try:
-            ric.get_birth_date(number)
+            birth = ric.get_birth_date(number)
         except ValidationError:
             raise _error("id_number_birth_date",
                          "the ID number holds no real birth date") from None
+        # stdnum wants the division in force in the birth year, but numbers were first
+        # issued in 1984-85 with the divisions of that time: someone born in 1968 in
+        # Yangquan holds a 1983 code.  A division in force at any time since birth is real.
+        if _division_in_force_since(number[:6], birth.year):
+            return number
         raise _error("id_number_division",
                      "the ID number's first six digits are not a GB/T 2260 division "
-                     "in force in its birth year") from None
+                     "in force since the birth year") from None
 
 
 @dataclass(frozen=True)
@@ -135,30 +140,45 @@ def validate_credit_code(value: str) -> CreditCode:
 
 
 @lru_cache(maxsize=8192)
-def district_name(code: str) -> str | None:
-    """The name of a GB/T 2260 division currently in force, or None."""
+def _division_spans(code: str) -> tuple[tuple[int | None, int | None, str], ...]:
+    """(first year, last year, name) of each GB/T 2260 assignment of a six-digit code."""
     if not _DISTRICT_SHAPE.match(code):
-        return None
+        return ()
     parts = numdb.get("cn/loc").info(code)
     info = {k: v for _, props in parts for k, v in props.items()}
-    county = info.get("county")
-    if not county:
-        return None
-    for entry in county.split(","):
+    spans: list[tuple[int | None, int | None, str]] = []
+    for entry in (info.get("county") or "").split(","):
+        if not entry:
+            continue
         if not entry.startswith("["):
-            return entry
+            spans.append((None, None, entry))
+            continue
         span, name = entry[1:].split("]", 1)
-        if not span.split("-")[1]:
-            return name
-    return None
+        start, end = span.split("-")
+        spans.append((int(start) if start else None, int(end) if end else None, name))
+    return tuple(spans)
+
+
+def _division_in_force_since(code: str, year: int) -> bool:
+    return any(end is None or end >= year for _, end, _ in _division_spans(code))
+
+
+def district_name(code: str) -> str | None:
+    """The name of a GB/T 2260 division currently in force, or None."""
+    return next((name for _, end, name in _division_spans(code) if end is None), None)
 
 
 def validate_district_code(value: str) -> str:
+    """A county-level division in force (a district, county or county-level city)."""
     if not _DISTRICT_SHAPE.match(value):
         raise _error("district_code_format", "a district code is six digits (GB/T 2260)")
     if district_name(value) is None:
         raise _error("district_code_unknown",
                      "no GB/T 2260 division in force has this code")
+    if value.endswith("00"):
+        raise _error("district_code_not_county",
+                     "give the county-level division (e.g. 140302), not the city or "
+                     "province")
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from service.api.errors import Conflict, NotFound, field_error, raise_if_errors
@@ -26,7 +27,9 @@ def _check(employer: Employer) -> None:
 
 
 def _check_unique(session: Session, employer: Employer) -> None:
-    if repo.credit_code_taken(session, employer.credit_code, except_id=employer.id):
+    with session.no_autoflush:
+        taken = repo.credit_code_taken(session, employer.credit_code, except_id=employer.id)
+    if taken:
         raise Conflict("an employer with this credit code is already registered",
                        errors=[field_error("credit_code", "duplicate",
                                            "this credit code is already registered")])
@@ -41,7 +44,14 @@ def create(session: Session, key_id: str, body: EmployerCreate) -> Employer:
                         credit_code_warning=credit.warning)
     _check(employer)
     _check_unique(session, employer)
-    return repo.save(session, employer)
+    return _save(session, employer)
+
+
+def _save(session: Session, employer: Employer) -> Employer:
+    try:
+        return repo.save(session, employer)
+    except IntegrityError as exc:  # a concurrent request registered the same code
+        raise Conflict("an employer with this credit code was just registered") from exc
 
 
 def get(session: Session, employer_id: str) -> Employer:
@@ -64,7 +74,7 @@ def update(session: Session, employer: Employer, body: EmployerUpdate) -> Employ
     employer.version += 1
     _check(employer)
     _check_unique(session, employer)
-    return repo.save(session, employer)
+    return _save(session, employer)
 
 
 def delete(session: Session, employer: Employer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from service.api.errors import Conflict, NotFound, field_error, raise_if_errors
@@ -59,7 +60,12 @@ def _check_consistency(seeker: Seeker, id_number: str, certificate: str) -> None
     raise_if_errors(problems)
 
 
-def _check_unique(session: Session, ctx: Context, seeker: Seeker) -> None:
+def _check_unique(session: Session, seeker: Seeker) -> None:
+    with session.no_autoflush:
+        _check_unique_now(session, seeker)
+
+
+def _check_unique_now(session: Session, seeker: Seeker) -> None:
     if repo.id_hash_taken(session, seeker.id_number_hash, except_id=seeker.id):
         raise Conflict("a seeker with this ID number is already registered",
                        errors=[field_error("id_number", "duplicate",
@@ -131,8 +137,16 @@ def create(session: Session, ctx: Context, key_id: str, body: SeekerCreate) -> S
     _apply_identity(seeker, ctx, body.id_number, body.disability.certificate_number)
     _record_consent(seeker, values["consent"], key_id)
     _check_consistency(seeker, body.id_number, body.disability.certificate_number)
-    _check_unique(session, ctx, seeker)
-    return repo.save(session, seeker)
+    _check_unique(session, seeker)
+    return _save(session, seeker)
+
+
+def _save(session: Session, seeker: Seeker) -> Seeker:
+    try:
+        return repo.save(session, seeker)
+    except IntegrityError as exc:  # a concurrent request registered the same person
+        raise Conflict("a seeker with this ID number or external_id was just registered") \
+            from exc
 
 
 def get(session: Session, seeker_id: str) -> Seeker:
@@ -158,8 +172,8 @@ def update(session: Session, ctx: Context, key_id: str, seeker: Seeker,
     seeker.updated_at = utcnow()
     seeker.version += 1
     _check_consistency(seeker, id_number, certificate)
-    _check_unique(session, ctx, seeker)
-    return repo.save(session, seeker)
+    _check_unique(session, seeker)
+    return _save(session, seeker)
 
 
 def delete(session: Session, seeker: Seeker) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from service.access import Action
-from service.api.deps import Allowed, PageDep, SessionDep
+from service.api.deps import Authorize, PageDep, Principal, SessionDep
 from service.api.errors import NotFound, problem_responses
 from service.models.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from service.models.base import as_utc
@@ -27,9 +29,9 @@ def _public(key: ApiKey) -> dict[str, object]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
-             responses=problem_responses(*AUTH, 422))
+             responses=problem_responses(*AUTH, 400, 422))
 def create(body: ApiKeyCreate, response: Response, session: SessionDep,
-           principal: Allowed(Action.manage_keys)) -> ApiKeyCreated:
+           principal: Annotated[Principal, Authorize(Action.manage_keys)]) -> ApiKeyCreated:
     """Issue a key; the secret is in this response only and never shown again."""
     key, secret = service.issue(session, role=Role(body.role), name=body.name,
                                 created_by=principal.key_id, expires_at=body.expires_at)
@@ -39,7 +41,7 @@ def create(body: ApiKeyCreate, response: Response, session: SessionDep,
 
 @router.get("", response_model=Page[ApiKeyPublic], responses=problem_responses(*AUTH, 422))
 def list_(session: SessionDep, page: PageDep,
-          principal: Allowed(Action.manage_keys)) -> Page[ApiKeyPublic]:
+          principal: Annotated[Principal, Authorize(Action.manage_keys)]) -> Page[ApiKeyPublic]:
     rows, cursor = repo.page(session, page)
     return Page(items=[ApiKeyPublic.model_validate(_public(k)) for k in rows],
                 next_cursor=cursor)
@@ -48,7 +50,7 @@ def list_(session: SessionDep, page: PageDep,
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=problem_responses(*AUTH, 404))
 def revoke(key_id: str, session: SessionDep,
-           principal: Allowed(Action.manage_keys)) -> Response:
+           principal: Annotated[Principal, Authorize(Action.manage_keys)]) -> Response:
     """Revoke a key; it stops working at once."""
     key = repo.get(session, key_id)
     if key is None:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from service.access import Action
-from service.api.deps import Allowed, ContextDep, PageDep, SessionDep, ensure_owner
+from service.api.deps import Authorize, ContextDep, PageDep, Principal, SessionDep, ensure_owner
 from service.api.errors import problem_responses
 from service.models.common import Page
 from service.models.employer import EmployerCreate, EmployerPublic, EmployerUpdate, QuotaReport
@@ -22,16 +22,17 @@ AUTH = (401, 403, 429)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EmployerPublic,
-             responses=problem_responses(*AUTH, 409, 422))
+             responses=problem_responses(*AUTH, 400, 409, 422))
 def create(body: EmployerCreate, response: Response, session: SessionDep,
-           principal: Allowed(Action.create_employer)) -> EmployerPublic:
+           principal: Annotated[Principal, Authorize(Action.create_employer)]) -> EmployerPublic:
     employer = service.create(session, principal.key_id, body)
     response.headers["Location"] = f"{router.prefix}/{employer.id}"
     return service.to_public(employer)
 
 
 @router.get("", response_model=Page[EmployerPublic], responses=problem_responses(*AUTH, 422))
-def list_(session: SessionDep, page: PageDep, principal: Allowed(Action.read_employer),
+def list_(session: SessionDep, page: PageDep,
+          principal: Annotated[Principal, Authorize(Action.read_employer)],
           kind: EmployerKind | None = None,
           district_code: Annotated[str | None, Query(pattern=r"^\d{2,6}$",
                                                      description="prefix")] = None,
@@ -46,14 +47,14 @@ def list_(session: SessionDep, page: PageDep, principal: Allowed(Action.read_emp
 @router.get("/{employer_id}", response_model=EmployerPublic,
             responses=problem_responses(*AUTH, 404))
 def read(employer_id: str, session: SessionDep,
-         principal: Allowed(Action.read_employer)) -> EmployerPublic:
+         principal: Annotated[Principal, Authorize(Action.read_employer)]) -> EmployerPublic:
     return service.to_public(service.get(session, employer_id))
 
 
 @router.patch("/{employer_id}", response_model=EmployerPublic,
-              responses=problem_responses(*AUTH, 404, 409, 422))
+              responses=problem_responses(*AUTH, 400, 404, 409, 422))
 def update(employer_id: str, body: EmployerUpdate, session: SessionDep,
-           principal: Allowed(Action.update_employer)) -> EmployerPublic:
+           principal: Annotated[Principal, Authorize(Action.update_employer)]) -> EmployerPublic:
     employer = service.get(session, employer_id)
     ensure_owner(principal, employer.owner_key_id, "employer")
     return service.to_public(service.update(session, employer, body))
@@ -62,7 +63,7 @@ def update(employer_id: str, body: EmployerUpdate, session: SessionDep,
 @router.delete("/{employer_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=problem_responses(*AUTH, 404, 409))
 def delete(employer_id: str, session: SessionDep,
-           principal: Allowed(Action.delete_employer)) -> Response:
+           principal: Annotated[Principal, Authorize(Action.delete_employer)]) -> Response:
     employer = service.get(session, employer_id)
     ensure_owner(principal, employer.owner_key_id, "employer")
     service.delete(session, employer)
@@ -72,6 +73,6 @@ def delete(employer_id: str, session: SessionDep,
 @router.get("/{employer_id}/quota", response_model=QuotaReport,
             responses=problem_responses(*AUTH, 404))
 def quota(employer_id: str, session: SessionDep, ctx: ContextDep,
-          principal: Allowed(Action.read_quota)) -> QuotaReport:
+          principal: Annotated[Principal, Authorize(Action.read_quota)]) -> QuotaReport:
     """Quota-employment figures and the levy due, by the rules in force today."""
     return quota_report(service.get(session, employer_id), ctx.rules, today_in_china())

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from service.access import Action
-from service.api.deps import Allowed, ContextDep, PageDep, SessionDep
+from service.api.deps import Authorize, ContextDep, PageDep, Principal, SessionDep
 from service.api.errors import problem_responses
 from service.models.common import Page
 from service.models.enums import Category, PriorityGroup, SeekerStatus
@@ -20,9 +20,9 @@ AUTH = (401, 403, 429)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SeekerPublic,
-             responses=problem_responses(*AUTH, 409, 422))
+             responses=problem_responses(*AUTH, 400, 409, 422))
 def create(body: SeekerCreate, response: Response, session: SessionDep, ctx: ContextDep,
-           principal: Allowed(Action.create_seeker)) -> SeekerPublic:
+           principal: Annotated[Principal, Authorize(Action.create_seeker)]) -> SeekerPublic:
     """Register a job seeker with their certificate and (optionally) an assessment."""
     seeker = service.create(session, ctx, principal.key_id, body)
     response.headers["Location"] = f"{router.prefix}/{seeker.id}"
@@ -31,7 +31,7 @@ def create(body: SeekerCreate, response: Response, session: SessionDep, ctx: Con
 
 @router.get("", response_model=Page[SeekerPublic], responses=problem_responses(*AUTH, 422))
 def list_(session: SessionDep, ctx: ContextDep, page: PageDep,
-          principal: Allowed(Action.read_seeker),
+          principal: Annotated[Principal, Authorize(Action.read_seeker)],
           district_code: Annotated[str | None, Query(pattern=r"^\d{2,6}$",
                                                      description="prefix")] = None,
           category: Category | None = None, priority_group: PriorityGroup | None = None,
@@ -45,14 +45,14 @@ def list_(session: SessionDep, ctx: ContextDep, page: PageDep,
 @router.get("/{seeker_id}", response_model=SeekerPublic,
             responses=problem_responses(*AUTH, 404))
 def read(seeker_id: str, session: SessionDep, ctx: ContextDep,
-         principal: Allowed(Action.read_seeker)) -> SeekerPublic:
+         principal: Annotated[Principal, Authorize(Action.read_seeker)]) -> SeekerPublic:
     return service.to_public(service.get(session, seeker_id), ctx)
 
 
 @router.patch("/{seeker_id}", response_model=SeekerPublic,
-              responses=problem_responses(*AUTH, 404, 409, 422))
+              responses=problem_responses(*AUTH, 400, 404, 409, 422))
 def update(seeker_id: str, body: SeekerUpdate, session: SessionDep, ctx: ContextDep,
-           principal: Allowed(Action.update_seeker)) -> SeekerPublic:
+           principal: Annotated[Principal, Authorize(Action.update_seeker)]) -> SeekerPublic:
     seeker = service.get(session, seeker_id)
     return service.to_public(service.update(session, ctx, principal.key_id, seeker, body), ctx)
 
@@ -60,7 +60,7 @@ def update(seeker_id: str, body: SeekerUpdate, session: SessionDep, ctx: Context
 @router.delete("/{seeker_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=problem_responses(*AUTH, 404))
 def delete(seeker_id: str, session: SessionDep,
-           principal: Allowed(Action.delete_seeker)) -> Response:
+           principal: Annotated[Principal, Authorize(Action.delete_seeker)]) -> Response:
     """Erase the seeker's record."""
     service.delete(session, service.get(session, seeker_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

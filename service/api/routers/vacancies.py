@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response, status
 
 from service.access import Action
-from service.api.deps import Allowed, PageDep, SessionDep, ensure_owner
+from service.api.deps import Authorize, PageDep, Principal, SessionDep, ensure_owner
 from service.api.errors import problem_responses
 from service.models.common import Page
 from service.models.enums import EmploymentType, VacancyStatus, WorkMode
@@ -22,19 +22,20 @@ _IMPORT_SCHEMA = {"type": "array", "maxItems": service.MAX_IMPORT,
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=VacancyPublic,
-             responses=problem_responses(*AUTH, 409, 422))
+             responses=problem_responses(*AUTH, 400, 409, 422))
 def create(body: VacancyCreate, response: Response, session: SessionDep,
-           principal: Allowed(Action.create_vacancy)) -> VacancyPublic:
+           principal: Annotated[Principal, Authorize(Action.create_vacancy)]) -> VacancyPublic:
     vacancy = service.create(session, principal.key_id, body)
     response.headers["Location"] = f"{router.prefix}/{vacancy.id}"
     return service.to_public(vacancy)
 
 
 @router.post("/import", response_model=ImportReport,
-             responses=problem_responses(*AUTH, 422),
+             responses=problem_responses(*AUTH, 400, 422),
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _IMPORT_SCHEMA}}}})
-def import_(session: SessionDep, principal: Allowed(Action.import_vacancies),
+def import_(session: SessionDep,
+            principal: Annotated[Principal, Authorize(Action.import_vacancies)],
             items: Annotated[list[Any], Body(max_length=service.MAX_IMPORT)]) -> ImportReport:
     """Upsert up to 1,000 vacancies by (key, external_id); each item succeeds or fails
     alone, and the report says which."""
@@ -42,7 +43,8 @@ def import_(session: SessionDep, principal: Allowed(Action.import_vacancies),
 
 
 @router.get("", response_model=Page[VacancyPublic], responses=problem_responses(*AUTH, 422))
-def list_(session: SessionDep, page: PageDep, principal: Allowed(Action.read_vacancy),
+def list_(session: SessionDep, page: PageDep,
+          principal: Annotated[Principal, Authorize(Action.read_vacancy)],
           employer_id: Annotated[str | None, Query(max_length=40)] = None,
           status: VacancyStatus | None = None,
           district_code: Annotated[str | None, Query(pattern=r"^\d{2,6}$",
@@ -64,14 +66,14 @@ def list_(session: SessionDep, page: PageDep, principal: Allowed(Action.read_vac
 @router.get("/{vacancy_id}", response_model=VacancyPublic,
             responses=problem_responses(*AUTH, 404))
 def read(vacancy_id: str, session: SessionDep,
-         principal: Allowed(Action.read_vacancy)) -> VacancyPublic:
+         principal: Annotated[Principal, Authorize(Action.read_vacancy)]) -> VacancyPublic:
     return service.to_public(service.get(session, vacancy_id))
 
 
 @router.patch("/{vacancy_id}", response_model=VacancyPublic,
-              responses=problem_responses(*AUTH, 404, 409, 422))
+              responses=problem_responses(*AUTH, 400, 404, 409, 422))
 def update(vacancy_id: str, body: VacancyUpdate, session: SessionDep,
-           principal: Allowed(Action.update_vacancy)) -> VacancyPublic:
+           principal: Annotated[Principal, Authorize(Action.update_vacancy)]) -> VacancyPublic:
     vacancy = service.get(session, vacancy_id)
     ensure_owner(principal, vacancy.owner_key_id, "vacancy")
     return service.to_public(service.update(session, vacancy, body))
@@ -80,7 +82,7 @@ def update(vacancy_id: str, body: VacancyUpdate, session: SessionDep,
 @router.delete("/{vacancy_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=problem_responses(*AUTH, 404))
 def delete(vacancy_id: str, session: SessionDep,
-           principal: Allowed(Action.delete_vacancy)) -> Response:
+           principal: Annotated[Principal, Authorize(Action.delete_vacancy)]) -> Response:
     vacancy = service.get(session, vacancy_id)
     ensure_owner(principal, vacancy.owner_key_id, "vacancy")
     service.delete(session, vacancy)

@@ -1,0 +1,380 @@
+"""API keys and roles: authentication, the access table, ownership, revocation, expiry and
+the per-key rate limit, all through real HTTP requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import inspect
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from stdnum.cn import uscc
+
+from service.access import ACCESS, Action, allowed
+from service.main import create_app
+from service.models.enums import Role
+from service.models.tables import ApiKey
+from tests.conftest import ADMIN_KEY, issue_key, make_settings
+from tests.factories import employer_body, id_number, seeker_body, vacancy_body
+
+PROBLEM_JSON = "application/problem+json"
+ROLES = [r.value for r in Role]
+
+# What each /v1 route does, written out by hand so that a route wired to the wrong action
+# is caught; routes added later must at least declare some action (see below).
+ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
+    ("POST", "/v1/api-keys"): Action.manage_keys,
+    ("GET", "/v1/api-keys"): Action.manage_keys,
+    ("DELETE", "/v1/api-keys/{key_id}"): Action.manage_keys,
+    ("POST", "/v1/seekers"): Action.create_seeker,
+    ("GET", "/v1/seekers"): Action.read_seeker,
+    ("GET", "/v1/seekers/{seeker_id}"): Action.read_seeker,
+    ("PATCH", "/v1/seekers/{seeker_id}"): Action.update_seeker,
+    ("DELETE", "/v1/seekers/{seeker_id}"): Action.delete_seeker,
+    ("POST", "/v1/employers"): Action.create_employer,
+    ("GET", "/v1/employers"): Action.read_employer,
+    ("GET", "/v1/employers/{employer_id}"): Action.read_employer,
+    ("PATCH", "/v1/employers/{employer_id}"): Action.update_employer,
+    ("DELETE", "/v1/employers/{employer_id}"): Action.delete_employer,
+    ("GET", "/v1/employers/{employer_id}/quota"): Action.read_quota,
+    ("POST", "/v1/vacancies"): Action.create_vacancy,
+    ("POST", "/v1/vacancies/import"): Action.import_vacancies,
+    ("GET", "/v1/vacancies"): Action.read_vacancy,
+    ("GET", "/v1/vacancies/{vacancy_id}"): Action.read_vacancy,
+    ("PATCH", "/v1/vacancies/{vacancy_id}"): Action.update_vacancy,
+    ("DELETE", "/v1/vacancies/{vacancy_id}"): Action.delete_vacancy,
+}
+
+
+def credit_code(serial: int, prefix: str = "91", division: str = "140302") -> str:
+    """A valid unified social credit code (GB 11714 organisation code + GB 32100 check)."""
+    org = f"{serial:08d}"
+    check = 11 - sum(int(c, 36) * w for c, w in zip(org, (3, 7, 9, 10, 5, 8, 4, 2),
+                                                      strict=True)) % 11
+    body = prefix + division + org + {10: "X", 11: "0"}.get(check, str(check))
+    return body + uscc.calc_check_digit(body)
+
+
+def _flat_routes(app: FastAPI) -> list[Any]:
+    try:  # FastAPI versions that keep included routers as nested route objects
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - older FastAPI lists the routes flat
+        return list(app.routes)
+    return list(iter_route_contexts(app.routes))
+
+
+def v1_routes(app: FastAPI) -> dict[tuple[str, str], Any]:
+    return {(method, route.path): route for route in _flat_routes(app)
+            if (route.path or "").startswith("/v1")
+            for method in sorted(route.methods or ()) if method != "HEAD"}
+
+
+def declared_action(route: Any) -> Action | None:
+    """The action named by the route's ``requires(action)`` dependency, if any."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if inspect.isfunction(dep.call):
+            action = inspect.getclosurevars(dep.call).nonlocals.get("action")
+            if isinstance(action, Action):
+                return action
+        stack.extend(dep.dependencies)
+    return None
+
+
+def route_action(key: tuple[str, str], route: Any) -> Action | None:
+    return ROUTE_ACTIONS.get(key) or declared_action(route)
+
+
+def _request(client: TestClient, method: str, path: str, headers: dict[str, str]) -> Any:
+    url = re.sub(r"\{[^}]+\}", "no-such-id", path)
+    body: Any = None
+    if method in ("POST", "PATCH", "PUT"):
+        body = [] if path.endswith("/import") else {}
+    return client.request(method, url, json=body, headers=headers)
+
+
+def when(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body = response.json()
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= body.keys()
+    return body
+
+
+# -- authentication ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": ""}, {"X-API-Key": "am_not-a-key"},
+                                     {"X-API-Key": ADMIN_KEY + "x"}],
+                         ids=["missing", "empty", "unknown", "near-miss"])
+def test_missing_or_unknown_key_is_401(client: TestClient, headers: dict[str, str]) -> None:
+    anonymous = TestClient(client.app)
+    response = anonymous.get("/v1/employers", headers=headers)
+    assert_problem(response, 401)
+    assert response.headers.get("WWW-Authenticate")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_issues_key_shown_once_and_stored_hashed(client: TestClient, raw_db: sa.Engine,
+                                                       role: str) -> None:
+    response = client.post("/v1/api-keys", json={"role": role, "name": "某合作方"})
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["role"] == role and created["name"] == "某合作方"
+    secret = created["key"]
+    assert len(secret) >= 32
+    assert response.headers["Location"].endswith(f"/v1/api-keys/{created['id']}")
+
+    listing = client.get("/v1/api-keys")
+    assert listing.status_code == 200
+    items = {k["id"]: k for k in listing.json()["items"]}
+    assert items[created["id"]]["role"] == role
+    assert "key" not in items[created["id"]]
+    assert secret not in listing.text
+
+    with raw_db.connect() as conn:
+        row = conn.execute(sa.text("SELECT * FROM api_key WHERE id = :id"),
+                           {"id": created["id"]}).mappings().one()
+    assert row["key_hash"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert all(secret not in str(value) for value in row.values())
+    # the new key works at once, with its own role
+    probe = client.get("/v1/api-keys", headers={"X-API-Key": secret})
+    assert probe.status_code == (200 if role == "admin" else 403)
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
+def test_only_admins_manage_keys(client: TestClient, raw_db: sa.Engine, role: str) -> None:
+    headers = issue_key(client, role)
+    with raw_db.connect() as conn:
+        before = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
+    assert_problem(client.post("/v1/api-keys", json={"role": "admin", "name": "x"},
+                               headers=headers), 403)
+    assert_problem(client.get("/v1/api-keys", headers=headers), 403)
+    with raw_db.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one() == before
+
+
+@pytest.mark.parametrize("body, field", [({"role": "root", "name": "x"}, "role"),
+                                         ({"role": "analyst"}, "name"),
+                                         ({"role": "analyst", "name": "x",
+                                           "expires_at": "soon"}, "expires_at")])
+def test_invalid_key_request_is_422(client: TestClient, raw_db: sa.Engine,
+                                    body: dict[str, Any], field: str) -> None:
+    with raw_db.connect() as conn:
+        before = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
+    problem = assert_problem(client.post("/v1/api-keys", json=body), 422)
+    assert field in {e["field"] for e in problem["errors"]}
+    with raw_db.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one() == before
+
+
+# -- the access table -------------------------------------------------------------------
+
+def test_every_v1_route_is_mapped_to_its_action(client: TestClient) -> None:
+    routes = v1_routes(client.app)
+    assert set(ROUTE_ACTIONS) <= set(routes), "a route of the contract has disappeared"
+    for key, route in routes.items():
+        declared = declared_action(route)
+        assert declared is not None, f"{key} checks no action of service.access"
+        if key in ROUTE_ACTIONS:
+            assert declared == ROUTE_ACTIONS[key], key
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix_follows_the_access_table(client: TestClient, role: str) -> None:
+    headers = issue_key(client, role)
+    checked = 0
+    for (method, path), route in v1_routes(client.app).items():
+        action = route_action((method, path), route)
+        assert action is not None, (method, path)
+        response = _request(client, method, path, headers)
+        if allowed(Role(role), action):
+            assert response.status_code not in (401, 403), (method, path, response.text)
+            assert response.status_code < 500, (method, path, response.text)
+        else:
+            assert_problem(response, 403)
+        checked += 1
+    assert checked >= len(ROUTE_ACTIONS)
+
+
+def test_access_table_by_hand() -> None:
+    """A few cells fixed by hand: a wrong edit of ACCESS is caught here."""
+    cells = [
+        ("counselor", Action.read_seeker, True), ("counselor", Action.manage_keys, False),
+        ("partner", Action.create_employer, True), ("partner", Action.create_vacancy, True),
+        ("partner", Action.create_seeker, True), ("partner", Action.read_seeker, False),
+        ("kiosk", Action.create_seeker, True), ("kiosk", Action.read_seeker, False),
+        ("kiosk", Action.read_employer, False),
+    ]
+    for role, action, expected in cells:
+        assert allowed(Role(role), action) is expected, (role, action)
+    assert ACCESS[Role.analyst] == frozenset()
+    assert ACCESS[Role.admin] == frozenset(Action)
+
+
+def _setup_records(client: TestClient) -> dict[str, str]:
+    emp = client.post("/v1/employers", json=employer_body())
+    assert emp.status_code == 201, emp.text
+    vac = client.post("/v1/vacancies", json=vacancy_body(emp.json()["id"]))
+    assert vac.status_code == 201, vac.text
+    skr = client.post("/v1/seekers", json=seeker_body())
+    assert skr.status_code == 201, skr.text
+    return {"emp": emp.json()["id"], "vac": vac.json()["id"], "skr": skr.json()["id"]}
+
+
+HAND_CELLS: dict[str, list[tuple[str, str, str, int]]] = {
+    # (method, path, body, expected status); {emp}/{vac}/{skr} are filled in
+    "counselor": [("GET", "/v1/seekers/{skr}", "", 200), ("GET", "/v1/seekers", "", 200),
+                  ("POST", "/v1/seekers", "seeker", 201),
+                  ("POST", "/v1/api-keys", "key", 403)],
+    "partner": [("POST", "/v1/employers", "employer", 201),
+                ("POST", "/v1/vacancies", "vacancy", 201),
+                ("POST", "/v1/seekers", "seeker", 201),
+                ("GET", "/v1/employers/{emp}", "", 200),
+                ("GET", "/v1/employers/{emp}/quota", "", 200),
+                ("GET", "/v1/seekers", "", 403), ("GET", "/v1/seekers/{skr}", "", 403),
+                ("DELETE", "/v1/seekers/{skr}", "", 403)],
+    "kiosk": [("POST", "/v1/seekers", "seeker", 201), ("GET", "/v1/seekers/{skr}", "", 403),
+              ("GET", "/v1/seekers", "", 403), ("POST", "/v1/employers", "employer", 403),
+              ("GET", "/v1/employers", "", 403), ("GET", "/v1/vacancies/{vac}", "", 403)],
+    "analyst": [("GET", "/v1/seekers", "", 403), ("GET", "/v1/seekers/{skr}", "", 403),
+                ("POST", "/v1/seekers", "seeker", 403), ("GET", "/v1/employers", "", 403),
+                ("GET", "/v1/employers/{emp}/quota", "", 403),
+                ("GET", "/v1/vacancies", "", 403), ("GET", "/v1/api-keys", "", 403)],
+}
+
+
+@pytest.mark.parametrize("role", sorted(HAND_CELLS))
+def test_role_cells_by_hand(client: TestClient, role: str) -> None:
+    ids = _setup_records(client)
+    headers = issue_key(client, role)
+    bodies = {
+        "": None, "key": {"role": "analyst", "name": "x"},
+        "seeker": seeker_body(id_number=id_number(dt.date(1990, 5, 6), 457)),
+        "employer": employer_body(credit_code=credit_code(12345678)),
+        "vacancy": vacancy_body(ids["emp"]),
+    }
+    for method, path, body, expected in HAND_CELLS[role]:
+        response = client.request(method, path.format(**ids), json=bodies[body],
+                                  headers=headers)
+        assert response.status_code == expected, (role, method, path, response.text)
+
+
+def test_partner_changes_only_its_own_records(client: TestClient) -> None:
+    ids = _setup_records(client)  # registered by the admin key
+    partner, other = issue_key(client, "partner"), issue_key(client, "partner")
+    own = client.post("/v1/employers", headers=partner,
+                      json=employer_body(credit_code=credit_code(22222222)))
+    assert own.status_code == 201, own.text
+    own_vac = client.post("/v1/vacancies", headers=partner,
+                          json=vacancy_body(own.json()["id"]))
+    assert own_vac.status_code == 201, own_vac.text
+    emp, vac = f"/v1/employers/{ids['emp']}", f"/v1/vacancies/{ids['vac']}"
+    mine_emp = f"/v1/employers/{own.json()['id']}"
+    mine_vac = f"/v1/vacancies/{own_vac.json()['id']}"
+
+    for path, change in ((emp, {"name": "改"}), (vac, {"title": "改"})):
+        assert client.get(path, headers=partner).status_code == 200
+        assert_problem(client.patch(path, json=change, headers=partner), 403)
+        assert_problem(client.delete(path, headers=partner), 403)
+        assert client.get(path).status_code == 200  # still there
+    for path in (mine_emp, mine_vac):  # another partner key: read-only too
+        assert client.get(path, headers=other).status_code == 200
+        assert_problem(client.patch(path, json={}, headers=other), 403)
+        assert_problem(client.delete(path, headers=other), 403)
+
+    assert client.get(emp).json()["name"] == employer_body()["name"]
+    changed = client.patch(mine_emp, json={"name": "合作方自己的企业"}, headers=partner)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["name"] == "合作方自己的企业"
+    changed = client.patch(mine_vac, json={"title": "在线客服"}, headers=partner)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["title"] == "在线客服"
+    assert client.delete(mine_vac, headers=partner).status_code == 204
+    # the admin (not owner-scoped) may change anything
+    assert client.patch(mine_emp, json={"name": "管理员改名"}).status_code == 200
+
+
+# -- revocation and expiry --------------------------------------------------------------
+
+def test_revoked_key_is_refused_at_once(client: TestClient) -> None:
+    created = client.post("/v1/api-keys", json={"role": "counselor", "name": "c"}).json()
+    headers = {"X-API-Key": created["key"]}
+    assert client.get("/v1/employers", headers=headers).status_code == 200
+    assert client.delete(f"/v1/api-keys/{created['id']}").status_code == 204
+    response = client.get("/v1/employers", headers=headers)
+    assert_problem(response, 401)
+    assert response.headers.get("WWW-Authenticate")
+    listed = {k["id"]: k for k in client.get("/v1/api-keys").json()["items"]}
+    assert listed[created["id"]]["revoked_at"] is not None
+    assert_problem(client.delete("/v1/api-keys/key_unknown"), 404)
+
+
+def test_expiry_given_when_issued(client: TestClient) -> None:
+    future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    response = client.post("/v1/api-keys",
+                           json={"role": "counselor", "name": "c", "expires_at": future})
+    assert response.status_code == 201, response.text
+    assert when(response.json()["expires_at"]) == when(future)
+    probe = client.get("/v1/employers", headers={"X-API-Key": response.json()["key"]})
+    assert probe.status_code == 200, probe.text
+
+
+@pytest.mark.parametrize("expires_at", [
+    (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(), "2020-01-01T00:00:00Z",
+    "2099-01-01T00:00:00",  # no time zone: ambiguous
+], ids=["yesterday", "2020", "naive"])
+def test_key_already_expired_or_ambiguous_is_refused(client: TestClient, raw_db: sa.Engine,
+                                                     expires_at: str) -> None:
+    """A key that would be born expired is refused outright (no key is stored)."""
+    with raw_db.connect() as conn:
+        before = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
+    response = client.post("/v1/api-keys",
+                           json={"role": "counselor", "name": "c", "expires_at": expires_at})
+    problem = assert_problem(response, 422)
+    assert "expires_at" in {e["field"] for e in problem["errors"]}
+    with raw_db.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one() == before
+
+
+def test_key_expired_in_the_database_is_refused(client: TestClient,
+                                                raw_db: sa.Engine) -> None:
+    created = client.post("/v1/api-keys", json={"role": "partner", "name": "p"}).json()
+    headers = {"X-API-Key": created["key"]}
+    assert client.get("/v1/employers", headers=headers).status_code == 200
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    with raw_db.begin() as conn:
+        conn.execute(sa.update(ApiKey.__table__)
+                     .where(ApiKey.__table__.c.id == created["id"]).values(expires_at=past))
+    assert_problem(client.get("/v1/employers", headers=headers), 401)
+
+
+# -- rate limit -------------------------------------------------------------------------
+
+def test_rate_limit_is_per_key(db_url: str) -> None:
+    app = create_app(make_settings(db_url, rate_limit="3/minute"))
+    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
+        other = client.post("/v1/api-keys", json={"role": "counselor", "name": "c"})  # 1
+        assert other.status_code == 201, other.text
+        assert client.get("/v1/employers").status_code == 200  # 2
+        assert client.get("/v1/employers").status_code == 200  # 3
+        limited = client.get("/v1/employers")  # 4
+        body = assert_problem(limited, 429)
+        assert body["type"].endswith("rate-limited")
+        retry = limited.headers["Retry-After"]
+        assert retry.isdigit() and int(retry) > 0
+        other_headers = {"X-API-Key": other.json()["key"]}
+        for _ in range(3):
+            assert client.get("/v1/employers", headers=other_headers).status_code == 200
+        assert client.get("/v1/employers", headers=other_headers).status_code == 429
+    app.state.engine.dispose()
