@@ -169,23 +169,33 @@ def bench_database(database: str, url_context: AbstractContextManager[str],
         migrate(url)
         with ServiceProcess(url, log_dir=workdir, workers=args.workers) as server, \
                 server.client(timeout=args.request_timeout) as client:
-            employer_id = create_employer(client)
-            run = f"{database[:2]}{random.randrange(16**6):06x}"
-            print(f"[{database}] server {server.base_url} (log {server.log_path}); "
-                  f"encoding {3 * args.batches} batches ...", flush=True)
-            passes = build_passes(employer_id, run, args.batches, args.batch_size, args.seed)
-            # warm-up: one small batch under other external_ids, not timed
-            warm = [vacancy(random.Random(0), employer_id, f"warmup-{run}-{i}")
-                    for i in range(50)]
-            post_batch(client, Batch(json.dumps(warm).encode(), 50, 50, 0), "warm-up")
-            for name, batches in passes.items():
-                result = run_pass(client, database, name, batches, args.concurrency,
-                                  deadline)
-                print(f"[{database}] {name}: {result.vacancies:,} in {result.seconds:.2f} s "
-                      f"= {result.rate:,.0f}/s", flush=True)
-                results.append(result)
-            if server.process is None or server.process.poll() is not None:
-                raise BenchError(f"{database} server died:\n{server.log_tail()}")
+            try:
+                results += run_passes(database, server, client, args, deadline)
+            except BenchError as exc:
+                raise BenchError(f"[{database}] {exc}\n--- server log (last lines):\n"
+                                 f"{server.log_tail()}") from exc
+    return results
+
+
+def run_passes(database: str, server: ServiceProcess, client: httpx.Client,
+               args: argparse.Namespace, deadline: float) -> list[PassResult]:
+    employer_id = create_employer(client)
+    run = f"{database[:2]}{random.randrange(16**6):06x}"
+    print(f"[{database}] server {server.base_url} (log {server.log_path}); "
+          f"encoding {3 * args.batches} batches ...", flush=True)
+    passes = build_passes(employer_id, run, args.batches, args.batch_size, args.seed)
+    # warm-up, not timed: one small batch under other external_ids
+    rng = random.Random(0)
+    warm = [vacancy(rng, employer_id, f"warmup-{run}-{i}") for i in range(50)]
+    post_batch(client, Batch(json.dumps(warm).encode(), 50, 50, 0), "warm-up")
+    results: list[PassResult] = []
+    for name, batches in passes.items():
+        result = run_pass(client, database, name, batches, args.concurrency, deadline)
+        print(f"[{database}] {name}: {result.vacancies:,} in {result.seconds:.2f} s "
+              f"= {result.rate:,.0f}/s", flush=True)
+        results.append(result)
+    if server.process is None or server.process.poll() is not None:
+        raise BenchError("the server died")
     return results
 
 

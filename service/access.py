@@ -26,6 +26,7 @@ class Action(StrEnum):
     delete_vacancy = "delete_vacancy"
     import_vacancies = "import_vacancies"
     read_quota = "read_quota"
+    read_matches = "read_matches"
 
 
 _EMPLOYER_SIDE = {Action.create_employer, Action.read_employer, Action.update_employer,
@@ -36,7 +37,7 @@ _EMPLOYER_SIDE = {Action.create_employer, Action.read_employer, Action.update_em
 ACCESS: dict[Role, frozenset[Action]] = {
     Role.admin: frozenset(Action),
     Role.counselor: frozenset(Action) - {Action.manage_keys},
-    Role.partner: frozenset(_EMPLOYER_SIDE | {Action.create_seeker}),
+    Role.partner: frozenset(_EMPLOYER_SIDE | {Action.create_seeker}),  # no matches yet
     Role.kiosk: frozenset({Action.create_seeker}),
     Role.analyst: frozenset(),
 }

@@ -1,4 +1,4 @@
-"""The ``accessmatch`` command: serve, migrate, seed-demo, create-key, openapi."""
+"""The ``accessmatch`` command: serve, migrate, seed-demo, create-key, openapi, train."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ import sys
 from pathlib import Path
 
 from service.config import ConfigurationError, get_settings
+from service.matching.scorer import ScorerError
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.logging import configure_logging
+    from service.matching.scorer import load_bundle
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    load_bundle(settings.scorer_dir)  # fail here, clearly, before any worker starts
     uvicorn.run("service.main:app", host=args.host or settings.host,
                 port=args.port or settings.port, workers=args.workers or settings.workers,
                 proxy_headers=True, log_config=None, access_log=False)
@@ -68,6 +71,31 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from service.matching.report import render_markdown
+    from service.matching.scorer import ARTIFACTS_DIR, save_bundle
+    from service.matching.training import train
+
+    bundle = train(seed=args.seed)
+    output = Path(args.output) if args.output else ARTIFACTS_DIR
+    save_bundle(bundle, output)
+    report_path = Path(args.report) if args.report else (
+        Path(__file__).resolve().parent.parent / "docs" / "scorer-report.md"
+        if args.output is None else output / "scorer-report.md")
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(render_markdown(bundle.report), encoding="utf-8")
+    r = bundle.report
+    print(f"scorer {bundle.version} written to {output}; report {report_path}")
+    for name, row in r["metrics"].items():
+        print(f"  {name:13s} ROC AUC {row['roc_auc']:.4f}  NDCG@10 {row['ndcg_at_10']:.4f}")
+    for name, margin in r["margins"].items():
+        print(f"  {name}: {margin['absolute']:+.4f} ({100 * margin['relative']:+.1f} %)")
+    cal = r["calibration"]
+    print(f"  calibration {cal['method']}: Brier {cal['brier_test']:.4f}, "
+          f"ECE {cal['ece_test']:.4f}; {r['timings_seconds']['total']:.1f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accessmatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     spec = sub.add_parser("openapi", help="write the OpenAPI document")
     spec.add_argument("--output", default="openapi/openapi.json")
     spec.set_defaults(func=_openapi)
+    fit = sub.add_parser("train", help="simulate placements, fit and evaluate the scorer")
+    fit.add_argument("--seed", type=int, default=20261123)
+    fit.add_argument("--output", help="artifact directory (default: the shipped one)")
+    fit.add_argument("--report", help="Markdown report (default: docs/scorer-report.md, "
+                     "or scorer-report.md in --output)")
+    fit.set_defaults(func=_train)
     return parser
 
 
@@ -99,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except ConfigurationError as exc:
         print(f"accessmatch: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except ScorerError as exc:
+        print(f"accessmatch: cannot start: {exc}", file=sys.stderr)
         return 2
 
 

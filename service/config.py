@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     rate_limit: str = "1200/minute"
     rate_limit_storage: str = "memory://"
     rules_file: Path | None = None
+    matching_policy_file: Path | None = None
+    scorer_dir: Path | None = None
+    index_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"

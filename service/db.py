@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine,
+                  after_commit: Callable[[Session], None] | None = None) -> Iterator[Session]:
     """Commit when the work succeeds, roll back when it raises."""
     with Session(engine, expire_on_commit=False) as session:
         try:
@@ -43,3 +44,5 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+        if after_commit is not None:
+            after_commit(session)

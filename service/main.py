@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -17,15 +18,19 @@ from sqlmodel import Session
 from service.api.deps import reject_unknown_query
 from service.api.errors import install_error_handlers
 from service.api.middleware import Metrics, RequestContextMiddleware
-from service.api.routers import api_keys, employers, health, seekers, vacancies
+from service.api.routers import api_keys, employers, health, matches, seekers, vacancies
 from service.config import Settings, get_settings
 from service.context import Context
 from service.db import make_engine
 from service.logging import configure_logging
+from service.matching.index import MatchIndex
+from service.matching.policy import load_policy
+from service.matching.scorer import load_bundle
 from service.models.crypto import Cipher
 from service.models.enums import Role
 from service.rules import load_rules
 from service.services import api_keys as key_service
+from service.services.matching import Matcher
 
 log = logging.getLogger("accessmatch")
 
@@ -41,6 +46,13 @@ def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{name}" if route.tags else name
 
 
+def _build_index(matcher: Matcher) -> None:
+    try:
+        matcher.index.snapshot()
+    except Exception:  # the database may be down; /readyz says so, queries retry
+        log.warning("match index not built at start-up", exc_info=True)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
@@ -52,8 +64,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 key_service.ensure(session, settings.admin_key.get_secret_value(),
                                    role=Role.admin, name="bootstrap admin")
                 session.commit()
-        log.info("accessmatch ready", extra={"demo": settings.demo})
+        # The index is built off the event loop; /readyz says 503 until it is there.
+        builder = threading.Thread(target=_build_index, args=(app.state.matcher,),
+                                   name="index-build", daemon=True)
+        builder.start()
+        log.info("accessmatch started", extra={"demo": settings.demo,
+                                               "model_version": scorer.version})
         yield
+        builder.join(timeout=30)
         engine.dispose()
 
     app = FastAPI(title="AccessMatch", version="1.0.0", description=DESCRIPTION,
@@ -61,14 +79,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   dependencies=[Depends(reject_unknown_query)])
     app.state.settings = settings
     app.state.engine = engine
-    app.state.context = Context(cipher=Cipher(settings.secret),
-                                rules=load_rules(settings.rules_file))
+    rules = load_rules(settings.rules_file)
+    app.state.context = Context(cipher=Cipher(settings.secret), rules=rules)
+    # A missing or corrupt scorer stops start-up here (ScorerError), never a silent fallback.
+    scorer = load_bundle(settings.scorer_dir)
+    app.state.matcher = Matcher(
+        index=MatchIndex(engine, scorer.encode_text, rules, settings.index_poll_seconds),
+        scorer=scorer, policy=load_policy(settings.matching_policy_file), rules=rules)
     app.state.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
     app.state.rate_limit = parse_rate_limit(settings.rate_limit)
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for router in (health.router, api_keys.router, seekers.router, employers.router,
-                   vacancies.router):
+    for router in (health.router, api_keys.router, matches.router, seekers.router,
+                   employers.router, vacancies.router):
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app

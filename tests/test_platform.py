@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,6 +117,10 @@ def test_health_and_readiness(client: TestClient) -> None:
     anonymous = TestClient(client.app)
     assert anonymous.get("/healthz").status_code == 200
     ready = anonymous.get("/readyz")
+    deadline = time.monotonic() + 15  # 503 while the match index is being built
+    while ready.status_code == 503 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        ready = anonymous.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["status"] == "ready"
 
@@ -277,3 +283,26 @@ def test_cli_migrate_without_secret_exits_2(clean_env: pytest.MonkeyPatch, tmp_p
     config_module.get_settings.cache_clear()
     assert cli_main(["migrate"]) == 0
     assert db.exists()
+
+
+def test_a_corrupt_scorer_stops_start_up_with_a_clear_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from service.matching import scorer
+
+    shipped = Path(scorer.__file__).parent / "artifacts"
+    broken = tmp_path / "artifacts"
+    shutil.copytree(shipped, broken)
+    data = bytearray((broken / "scorer.skops").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (broken / "scorer.skops").write_bytes(bytes(data))
+    with pytest.raises(scorer.ScorerError, match="checksum"):
+        create_app(make_settings("sqlite:///:memory:", scorer_dir=broken))
+    monkeypatch.setenv("ACCESSMATCH_DEMO", "true")
+    monkeypatch.setenv("ACCESSMATCH_SCORER_DIR", str(broken))
+    config_module.get_settings.cache_clear()
+    try:
+        assert cli_main(["serve", "--port", "1"]) == 2
+    finally:
+        config_module.get_settings.cache_clear()
+    assert "checksum" in capsys.readouterr().err

@@ -26,12 +26,18 @@ from service.api.errors import (
 from service.context import Context
 from service.db import session_scope
 from service.models.enums import Role
+from service.repositories import changes
 from service.repositories.pagination import PageParams, decode_cursor
 from service.services import api_keys
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.engine)
+    def notify_index(session: Session) -> None:
+        # This process's next match query sees its own writes at once.
+        if session.info.get(changes.SESSION_FLAG):
+            request.app.state.matcher.index.notify()
+
+    yield from session_scope(request.app.state.engine, after_commit=notify_index)
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit

@@ -73,6 +73,7 @@ class Vacancy(SQLModel, table=True):
     targeted: bool = False
     priority_groups: list[str] = Field(default_factory=list, sa_column=json_column())
     public_welfare: bool = False
+    restricted: bool = False
     closes_on: dt.date | None = None
     status: str = Field(default="open", max_length=20, index=True)
     version: int = 1
@@ -119,3 +120,14 @@ class Seeker(SQLModel, table=True):
     version: int = 1
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+
+
+class ChangeLog(SQLModel, table=True):
+    """One row per write that matching cares about; the index polls the newest id."""
+
+    __tablename__ = "change_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=20)
+    entity_id: str = Field(max_length=40)
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())

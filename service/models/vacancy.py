@@ -54,6 +54,8 @@ class VacancyCreate(Strict):
     targeted: bool = False
     priority_groups: list[PriorityGroup] = Field(default_factory=list)
     public_welfare: bool = False
+    restricted: bool = Field(default=False, description="admit only members of "
+                                                        "priority_groups (MATCHING.md §3.7)")
     closes_on: FutureDate | None = None
 
 
@@ -62,7 +64,7 @@ class VacancyUpdate(Strict):
         "employer_id", "title", "description", "skills", "demands", "accommodations",
         "work_mode", "employment_type", "district_code", "salary_min", "salary_max",
         "education_min", "openings", "targeted", "priority_groups", "public_welfare",
-        "status")
+        "restricted", "status")
 
     employer_id: str | None = Field(default=None, min_length=1, max_length=40)
     external_id: ExternalId | None = None
@@ -83,6 +85,7 @@ class VacancyUpdate(Strict):
     targeted: bool | None = None
     priority_groups: list[PriorityGroup] | None = None
     public_welfare: bool | None = None
+    restricted: bool | None = None
     closes_on: FutureDate | None = None
     status: VacancyStatus | None = None
 
@@ -116,6 +119,7 @@ class VacancyPublic(BaseModel):
     targeted: bool
     priority_groups: list[PriorityGroup]
     public_welfare: bool
+    restricted: bool
     closes_on: dt.date | None
     status: VacancyStatus
     created_at: dt.datetime

@@ -10,6 +10,7 @@ from service.models.base import as_utc, new_id, utcnow
 from service.models.employer import EmployerCreate, EmployerPublic, EmployerUpdate
 from service.models.identifiers import validate_credit_code
 from service.models.tables import Employer
+from service.repositories import changes
 from service.repositories import employers as repo
 from service.repositories.pagination import PageParams
 
@@ -48,6 +49,8 @@ def create(session: Session, key_id: str, body: EmployerCreate) -> Employer:
 
 
 def _save(session: Session, employer: Employer) -> Employer:
+    # Vacancies carry the employer's name, kind and premises into matching.
+    changes.record(session, "employer", [employer.id])
     try:
         return repo.save(session, employer)
     except IntegrityError as exc:  # a concurrent request registered the same code

@@ -30,6 +30,7 @@ from service.models.seeker import (
     SeekerUpdate,
 )
 from service.models.tables import Seeker
+from service.repositories import changes
 from service.repositories import seekers as repo
 from service.repositories.pagination import PageParams
 from service.rules import today_in_china
@@ -142,6 +143,7 @@ def create(session: Session, ctx: Context, key_id: str, body: SeekerCreate) -> S
 
 
 def _save(session: Session, seeker: Seeker) -> Seeker:
+    changes.record(session, "seeker", [seeker.id])
     try:
         return repo.save(session, seeker)
     except IntegrityError as exc:  # a concurrent request registered the same person
@@ -177,6 +179,7 @@ def update(session: Session, ctx: Context, key_id: str, seeker: Seeker,
 
 
 def delete(session: Session, seeker: Seeker) -> None:
+    changes.record(session, "seeker", [seeker.id])
     repo.delete(session, seeker)
 
 

@@ -19,6 +19,7 @@ from service.models.vacancy import (
     VacancyPublic,
     VacancyUpdate,
 )
+from service.repositories import changes
 from service.repositories import employers as employer_repo
 from service.repositories import vacancies as repo
 from service.repositories.pagination import PageParams
@@ -42,6 +43,10 @@ def _problems(values: dict[str, Any], known_employers: set[str]) -> list[FieldPr
     if values["salary_min"] > values["salary_max"]:
         problems.append(field_error("salary_max", "salary_range",
                                     "salary_max must be at least salary_min"))
+    if values.get("restricted") and not values.get("priority_groups"):
+        problems.append(field_error("priority_groups", "restriction_without_groups",
+                                    "a restricted vacancy must name the priority groups "
+                                    "it admits"))
     if values["employer_id"] not in known_employers:
         problems.append(field_error("employer_id", "unknown_employer",
                                     "no employer has this id"))
@@ -59,6 +64,7 @@ def create(session: Session, key_id: str, body: VacancyCreate) -> Vacancy:
     now = utcnow()
     vacancy = Vacancy(id=new_id("vac"), owner_key_id=key_id, created_at=now, updated_at=now,
                       status="open", **values)
+    changes.record(session, "vacancy", [vacancy.id])
     return repo.save(session, vacancy)
 
 
@@ -86,10 +92,12 @@ def update(session: Session, vacancy: Vacancy, body: VacancyUpdate) -> Vacancy:
         setattr(vacancy, name, value)
     vacancy.updated_at = utcnow()
     vacancy.version += 1
+    changes.record(session, "vacancy", [vacancy.id])
     return repo.save(session, vacancy)
 
 
 def delete(session: Session, vacancy: Vacancy) -> None:
+    changes.record(session, "vacancy", [vacancy.id])
     repo.delete(session, vacancy)
 
 
@@ -153,6 +161,7 @@ def import_batch(session: Session, key_id: str, items: list[Any]) -> ImportRepor
                             "version": 1, "created_at": now, "updated_at": now})
             pending[vid] = (index, "created")
     failed = repo.bulk_write(session, inserts, updates)
+    changes.record(session, "vacancy", [vid for vid in pending if vid not in failed])
     for vid, (index, status) in pending.items():
         ext = parsed[index]["external_id"]
         if vid in failed:

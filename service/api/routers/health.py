@@ -21,6 +21,8 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str
     database: str
+    model_version: str
+    index: str
 
 
 @router.get("/healthz", response_model=Health)
@@ -31,13 +33,17 @@ def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
 def readyz(request: Request) -> Readiness:
-    """Readiness: the database answers."""
+    """Readiness: the database answers, the scorer is loaded and the match index built."""
     try:
         with request.app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         raise ServiceUnavailable("the database is unreachable") from exc
-    return Readiness(status="ready", database="ok")
+    matcher = request.app.state.matcher
+    if not matcher.index.ready:
+        raise ServiceUnavailable("the match index is still being built")
+    return Readiness(status="ready", database="ok", model_version=matcher.scorer.version,
+                     index="ready")
 
 
 @router.get("/metrics", response_class=PlainTextResponse,

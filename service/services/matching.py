@@ -1,0 +1,179 @@
+"""Match queries: resolve the records, rank from the index, explain the shown items."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from sqlmodel import Session
+
+from service.api.errors import NotFound
+from service.matching.arrays import build_seekers, build_vacancies
+from service.matching.constraints import (
+    Blocking,
+    Day,
+    availability_blocks,
+    closed_blocks,
+    seeker_groups,
+    verdict,
+)
+from service.matching.encoding import GROUP_BIT
+from service.matching.explain import (
+    Reason,
+    accommodations_used,
+    boost_reasons,
+    estimate_reason,
+    model_reasons,
+)
+from service.matching.index import MatchIndex, Side, Snapshot
+from service.matching.policy import PriorityPolicy
+from service.matching.ranking import Ranked, seekers_for_vacancy, vacancies_for_seeker
+from service.matching.records import seeker_record, vacancy_record
+from service.matching.scorer import ScorerBundle
+from service.models.match import (
+    BlockingOut,
+    CandidateMatch,
+    FairnessOut,
+    PairVerdict,
+    ReasonOut,
+    SeekerMatches,
+    VacancyCandidates,
+    VacancyMatch,
+)
+from service.repositories import matching as match_repo
+from service.repositories import seekers as seeker_repo
+from service.rules import DomainRules, today_in_china
+
+
+@dataclass(frozen=True)
+class Matcher:
+    index: MatchIndex
+    scorer: ScorerBundle
+    policy: PriorityPolicy
+    rules: DomainRules
+
+    def day(self) -> Day:
+        return Day.of(today_in_china(), self.rules.graduate_window_years)
+
+
+def _reasons(items: list[Reason]) -> list[ReasonOut]:
+    return [ReasonOut(**asdict(r)) for r in items]
+
+
+def _blocking(items: list[Blocking]) -> list[BlockingOut]:
+    return [BlockingOut(**asdict(b)) for b in items]
+
+
+def _locate(matcher: Matcher, side: str, key: str) -> tuple[Snapshot, int]:
+    """The snapshot and row of a record; one forced refresh covers a write made by
+    another process since the last poll."""
+    snap = matcher.index.snapshot()
+    row = getattr(snap, side).row.get(key)
+    if row is None:
+        matcher.index.refresh()
+        snap = matcher.index.snapshot()
+        row = getattr(snap, side).row.get(key)
+    if row is None:
+        raise NotFound(f"no {side[:-1]} {key}")
+    return snap, row
+
+
+def _explained(ranked: Ranked, matcher: Matcher, i: int, s_one: object,
+               v_one: object) -> tuple[list[ReasonOut], list[str]]:
+    contributions = matcher.scorer.contributions(ranked.features[i:i + 1])[0]
+    reasons = (model_reasons(contributions, matcher.scorer.factors)
+               + boost_reasons(ranked.boosts[i], bool(ranked.lifted[i]))
+               + estimate_reason(s_one, v_one))  # type: ignore[arg-type]
+    return _reasons(reasons), accommodations_used(s_one, v_one)  # type: ignore[arg-type]
+
+
+def matches_for_seeker(matcher: Matcher, seeker_id: str, limit: int) -> SeekerMatches:
+    snap, row = _locate(matcher, "seekers", seeker_id)
+    day = matcher.day()
+    s_one = snap.seekers.arrays.take(np.array([row]), sparse=False)
+    open_count = int(np.count_nonzero(snap.vacancies.arrays.open_))
+    blocks = availability_blocks(s_one, day)
+    if blocks:
+        return SeekerMatches(seeker_id=seeker_id, model_version=matcher.scorer.version,
+                             eligible_count=0, excluded_count=open_count,
+                             blocking=_blocking(blocks), items=[])
+    ranked = vacancies_for_seeker(snap.seekers, snap.vacancies, row, day, limit,
+                                  matcher.scorer, matcher.policy)
+    v_all = snap.vacancies.arrays
+    items = []
+    for i, vrow in enumerate(ranked.rows):
+        v_one = v_all.take(np.array([vrow]), sparse=False)
+        reasons, used = _explained(ranked, matcher, i, s_one, v_one)
+        items.append(VacancyMatch(
+            rank=i + 1, vacancy_id=str(v_all.ids[vrow]), score=float(ranked.score[i]),
+            probability=float(ranked.probability[i]), title=str(v_all.titles[vrow]),
+            employer_id=str(v_all.employer_ids[vrow]),
+            employer_name=str(v_all.employer_names[vrow]),
+            work_mode=["on_site", "hybrid", "remote"][int(v_all.mode[vrow])],  # type: ignore[arg-type]
+            reasons=reasons, accommodations_used=used))  # type: ignore[arg-type]
+    return SeekerMatches(seeker_id=seeker_id, model_version=matcher.scorer.version,
+                         eligible_count=ranked.eligible,
+                         excluded_count=open_count - ranked.eligible, items=items)
+
+
+def _group_names(mask: int) -> list[str]:
+    return [g for g, bit in GROUP_BIT.items() if mask & bit]
+
+
+def candidates_for_vacancy(matcher: Matcher, vacancy_id: str, limit: int,
+                           only: np.ndarray | None = None) -> VacancyCandidates:
+    snap, row = _locate(matcher, "vacancies", vacancy_id)
+    day = matcher.day()
+    v_one = snap.vacancies.arrays.take(np.array([row]), sparse=False)
+    fairness = FairnessOut(protected_groups=matcher.policy.fair_groups,
+                           min_share=matcher.policy.fair_min_share,
+                           alpha=matcher.policy.fair_alpha)
+    blocks = closed_blocks(v_one, day)
+    if blocks:
+        return VacancyCandidates(vacancy_id=vacancy_id, model_version=matcher.scorer.version,
+                                 eligible_count=0, excluded_count=len(snap.seekers),
+                                 fairness=fairness, blocking=_blocking(blocks), items=[])
+    ranked = seekers_for_vacancy(snap.vacancies, snap.seekers, row, day, limit,
+                                 matcher.scorer, matcher.policy, only)
+    s_all = snap.seekers.arrays
+    items = []
+    for i, srow in enumerate(ranked.rows):
+        s_one = s_all.take(np.array([srow]), sparse=False)
+        reasons, used = _explained(ranked, matcher, i, s_one, v_one)
+        items.append(CandidateMatch(
+            rank=i + 1, seeker_id=str(s_all.ids[srow]), score=float(ranked.score[i]),
+            probability=float(ranked.probability[i]),
+            priority_groups=_group_names(int(seeker_groups(s_one, day)[0])),  # type: ignore[arg-type]
+            reasons=reasons, accommodations_used=used))  # type: ignore[arg-type]
+    return VacancyCandidates(vacancy_id=vacancy_id, model_version=matcher.scorer.version,
+                             eligible_count=ranked.eligible,
+                             excluded_count=ranked.considered - ranked.eligible,
+                             fairness=fairness, items=items)
+
+
+def pair_verdict(session: Session, matcher: Matcher, seeker_id: str,
+                 vacancy_id: str) -> PairVerdict:
+    """The full verdict for one pair, read straight from the database."""
+    seeker = seeker_repo.get(session, seeker_id)
+    if seeker is None:
+        raise NotFound(f"no seeker {seeker_id}")
+    found = list(match_repo.vacancies_with_employers(session, ids=[vacancy_id]))
+    if not found:
+        raise NotFound(f"no vacancy {vacancy_id}")
+    s_rec = seeker_record(seeker, matcher.rules)
+    v_rec = vacancy_record(*found[0])
+    today = today_in_china()
+    blocks = verdict(s_rec, v_rec, today, matcher.rules.graduate_window_years)
+    base = {"seeker_id": seeker_id, "vacancy_id": vacancy_id,
+            "model_version": matcher.scorer.version}
+    if blocks:
+        return PairVerdict(**base, eligible=False, score=None, probability=None,
+                           blocking=_blocking(blocks), reasons=[], accommodations_used=[])
+    seekers = Side.of(build_seekers([s_rec], matcher.scorer.encode_text))
+    vacancies = Side.of(build_vacancies([v_rec], matcher.scorer.encode_text))
+    ranked = vacancies_for_seeker(seekers, vacancies, 0, matcher.day(), 1, matcher.scorer,
+                                  matcher.policy)
+    reasons, used = _explained(ranked, matcher, 0, seekers.arrays, vacancies.arrays)
+    return PairVerdict(**base, eligible=True, score=float(ranked.score[0]),
+                       probability=float(ranked.probability[0]), blocking=[],
+                       reasons=reasons, accommodations_used=used)  # type: ignore[arg-type]
