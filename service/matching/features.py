@@ -87,7 +87,7 @@ def occupation_match(s_occ: np.ndarray, v_occ: np.ndarray) -> np.ndarray:
 def pair_features(s: SeekerArrays, v: VacancyArrays, text_sim: np.ndarray,
                   skill_overlap: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """The feature matrix (pairs × FEATURES); ``groups`` are the seekers' current groups."""
-    k = max(len(s), len(v))
+    k = len(v) if len(s) == 1 else len(s)  # one side may be a single broadcast row
     cap = s.abilities.astype(np.float32) + v.bridge
     demand = v.demands.astype(np.float32)
     demanded = demand > 0
