@@ -40,58 +40,68 @@ def _top(score: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-score[part], kind="stable")]
 
 
-def vacancies_for_seeker(seekers: Side, vacancies: Side, seeker_row: int, day: Day, k: int,
-                         scorer: ScorerBundle, policy: PriorityPolicy,
-                         only: np.ndarray | None = None) -> Ranked:
-    s: SeekerArrays = seekers.arrays.take(np.array([seeker_row]))
-    v_all: VacancyArrays = vacancies.arrays
-    mask = eligible_mask(s, v_all, day)
+@dataclass(frozen=True)
+class _Scored:
+    rows: np.ndarray  # survivors: row numbers in the other side
+    s: SeekerArrays
+    v: VacancyArrays
+    groups: np.ndarray  # the seekers' groups today
+    features: np.ndarray
+    probability: np.ndarray
+
+
+def _score(query: SeekerArrays | VacancyArrays, other: Side, day: Day,
+           scorer: ScorerBundle, only: np.ndarray | None) -> _Scored:
+    """Mask the other side by the hard constraints, then score the survivors at once."""
+    seeker_query = isinstance(query, SeekerArrays)
+    mask = (eligible_mask(query, other.arrays, day) if seeker_query  # type: ignore[arg-type]
+            else eligible_mask(other.arrays, query, day))  # type: ignore[arg-type]
     if only is not None:
         mask &= only
     rows = np.flatnonzero(mask)
-    v = v_all.take(rows, sparse=False)
-    text = text_similarity_one_to_many(s.text, vacancies.text_csc)[rows]
-    overlap = text_similarity_one_to_many(s.skills, vacancies.skills_csc)[rows]
+    survivors = other.arrays.take(rows, sparse=False)
+    text = text_similarity_one_to_many(query.text, other.text_csc)[rows]
+    overlap = text_similarity_one_to_many(query.skills, other.skills_csc)[rows]
+    s: SeekerArrays = query if seeker_query else survivors  # type: ignore[assignment]
+    v: VacancyArrays = survivors if seeker_query else query  # type: ignore[assignment]
     groups = seeker_groups(s, day)
     features = pair_features(s, v, text, overlap, groups)
-    probability = scorer.predict(features)
-    named = (v.groups & groups[0]) != 0
-    welfare = v.welfare & bool(groups[0] & _HARD)
+    return _Scored(rows, s, v, groups, features, scorer.predict(features))
+
+
+def vacancies_for_seeker(seekers: Side, vacancies: Side, seeker_row: int, day: Day, k: int,
+                         scorer: ScorerBundle, policy: PriorityPolicy,
+                         only: np.ndarray | None = None) -> Ranked:
+    scored = _score(seekers.arrays.take(np.array([seeker_row])), vacancies, day, scorer, only)
+    v, mine = scored.v, int(scored.groups[0])
+    named = (v.groups & mine) != 0
+    welfare = v.welfare & bool(mine & _HARD)
     boost = (policy.names_seekers_group * named + policy.targeted * v.targeted
              + policy.public_welfare_for_hard_to_employ * welfare)
-    score = probability + boost
+    score = scored.probability + boost
     top = _top(score, k)
     boosts = [[(code, value) for code, value, hit in (
         ("boost_priority_group_named", policy.names_seekers_group, named[i]),
         ("boost_targeted", policy.targeted, v.targeted[i]),
         ("boost_public_welfare", policy.public_welfare_for_hard_to_employ, welfare[i]))
         if hit] for i in top]
-    return Ranked(rows=rows[top], probability=probability[top], score=score[top],
-                  features=features[top], boosts=boosts,
-                  lifted=np.zeros(len(top), dtype=bool), eligible=len(rows),
-                  considered=int(np.count_nonzero(v_all.open_)))
+    return Ranked(rows=scored.rows[top], probability=scored.probability[top],
+                  score=score[top], features=scored.features[top], boosts=boosts,
+                  lifted=np.zeros(len(top), dtype=bool), eligible=len(scored.rows),
+                  considered=int(np.count_nonzero(vacancies.arrays.open_)))
 
 
 def seekers_for_vacancy(vacancies: Side, seekers: Side, vacancy_row: int, day: Day, k: int,
                         scorer: ScorerBundle, policy: PriorityPolicy,
                         only: np.ndarray | None = None) -> Ranked:
-    v: VacancyArrays = vacancies.arrays.take(np.array([vacancy_row]))
-    s_all: SeekerArrays = seekers.arrays
-    mask = eligible_mask(s_all, v, day)
-    if only is not None:
-        mask &= only
-    rows = np.flatnonzero(mask)
-    s = s_all.take(rows, sparse=False)
-    text = text_similarity_one_to_many(v.text, seekers.text_csc)[rows]
-    overlap = text_similarity_one_to_many(v.skills, seekers.skills_csc)[rows]
-    groups = seeker_groups(s, day)
-    features = pair_features(s, v, text, overlap, groups)
-    probability = scorer.predict(features)
-    boost = np.zeros(len(rows))
+    scored = _score(vacancies.arrays.take(np.array([vacancy_row])), seekers, day, scorer,
+                    only)
+    groups = scored.groups
+    boost = np.zeros(len(scored.rows))
     for group, value in policy.candidate_group.items():
         boost += value * ((groups & GROUP_BIT[group.value]) != 0)
     boost = np.minimum(boost, policy.candidate_boost_cap)
-    score = probability + boost
+    score = scored.probability + boost
     fair_bits = sum(GROUP_BIT[g.value] for g in policy.fair_groups)
     protected = (groups & fair_bits) != 0
     # Fairness is decided among the best candidates: the top 4k by score and the best k
@@ -103,6 +113,6 @@ def seekers_for_vacancy(vacancies: Side, seekers: Side, vacancy_row: int, day: D
     top = pool[order]
     boosts = [[(f"boost_{g.value}", value) for g, value in policy.candidate_group.items()
                if groups[i] & GROUP_BIT[g.value]] for i in top]
-    return Ranked(rows=rows[top], probability=probability[top], score=score[top],
-                  features=features[top], boosts=boosts, lifted=lifted,
-                  eligible=len(rows), considered=len(s_all))
+    return Ranked(rows=scored.rows[top], probability=scored.probability[top],
+                  score=score[top], features=scored.features[top], boosts=boosts,
+                  lifted=lifted, eligible=len(scored.rows), considered=len(seekers))
