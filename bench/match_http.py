@@ -52,8 +52,11 @@ class LoadResult:
         return sum(self.errors.values())
 
 
-def path_of(seeker_id: str) -> str:
-    return f"/v1/seekers/{seeker_id}/matches?limit=20"
+MATCHES = "/v1/seekers/{}/matches?limit=20"
+
+
+def path_of(seeker_id: str, template: str = MATCHES) -> str:
+    return template.format(seeker_id)
 
 
 def warm_up(base_url: str, key: str, ids: list[str],
@@ -80,7 +83,7 @@ wrk.headers["X-API-Key"] = "%(key)s"
 local ids = {%(ids)s}
 math.randomseed(%(seed)d)
 request = function()
-  return wrk.format("GET", "/v1/seekers/" .. ids[math.random(#ids)] .. "/matches?limit=20")
+  return wrk.format("GET", "%(prefix)s" .. ids[math.random(#ids)] .. "%(suffix)s")
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -92,12 +95,13 @@ end
 """
 
 
-def run_wrk(port: int, key: str, ids: list[str], seconds: float,
-            connections: int) -> LoadResult:
+def run_wrk(port: int, key: str, ids: list[str], seconds: float, connections: int,
+            template: str = MATCHES) -> LoadResult:
+    prefix, suffix = template.split("{}")
     with tempfile.TemporaryDirectory(prefix="match-wrk-") as tmp:
         script = Path(tmp) / "matches.lua"
-        script.write_text(_LUA % {"key": key, "seed": 20261123,
-                                  "ids": ", ".join(f'"{i}"' for i in ids)})
+        script.write_text(_LUA % {"key": key, "seed": 20261123, "prefix": prefix,
+                                  "suffix": suffix, "ids": ", ".join(f'"{i}"' for i in ids)})
         command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
                    "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}/"]
         done = subprocess.run(command, capture_output=True, text=True,
@@ -161,13 +165,13 @@ async def _load(port: int, key: str, paths: list[str], seconds: float,
 
 
 def run_python_client(port: int, key: str, ids: list[str], seconds: float,
-                      connections: int) -> LoadResult:
+                      connections: int, template: str = MATCHES) -> LoadResult:
     with tempfile.TemporaryDirectory(prefix="match-load-") as tmp:
         ids_file = Path(tmp) / "ids.txt"
         ids_file.write_text("\n".join(ids))
         command = [sys.executable, "-m", "bench.match_http", "--port", str(port),
                    "--ids-file", str(ids_file), "--seconds", str(seconds),
-                   "--connections", str(connections)]
+                   "--connections", str(connections), "--template", template]
         done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT,
                               env={**os.environ, KEY_ENV: key}, timeout=seconds + 60,
                               check=False)
@@ -179,10 +183,11 @@ def run_python_client(port: int, key: str, ids: list[str], seconds: float,
 
 
 def run_load(client: str, port: int, key: str, ids: list[str], seconds: float,
-             connections: int) -> LoadResult:
+             connections: int, template: str = MATCHES) -> LoadResult:
+    """``template`` is the path with ``{}`` where each request's random id goes."""
     if client == "wrk" or (client == "auto" and shutil.which("wrk")):
-        return run_wrk(port, key, ids, seconds, connections)
-    return run_python_client(port, key, ids, seconds, connections)
+        return run_wrk(port, key, ids, seconds, connections, template)
+    return run_python_client(port, key, ids, seconds, connections, template)
 
 
 def main() -> int:
@@ -191,8 +196,9 @@ def main() -> int:
     parser.add_argument("--ids-file", type=Path, required=True)
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--connections", type=int, required=True)
+    parser.add_argument("--template", default=MATCHES)
     args = parser.parse_args()
-    paths = [path_of(i) for i in args.ids_file.read_text().split()]
+    paths = [path_of(i, args.template) for i in args.ids_file.read_text().split()]
     result = asyncio.run(_load(args.port, os.environ[KEY_ENV], paths,
                                min(args.seconds, 120.0), args.connections))
     print(json.dumps(result))

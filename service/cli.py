@@ -51,7 +51,7 @@ def _create_key(args: argparse.Namespace) -> int:
     from service.services import api_keys
 
     engine = make_engine(get_settings().database_url)
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:
         key, secret = api_keys.issue(session, role=Role(args.role), name=args.name,
                                      created_by=None)
         session.commit()

@@ -306,3 +306,21 @@ def test_a_corrupt_scorer_stops_start_up_with_a_clear_message(
     finally:
         config_module.get_settings.cache_clear()
     assert "checksum" in capsys.readouterr().err
+
+
+def test_create_key_command_prints_a_working_key(
+        db_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ACCESSMATCH_DATABASE_URL", db_url)
+    monkeypatch.setenv("ACCESSMATCH_SECRET_KEY", SECRET)
+    config_module.get_settings.cache_clear()
+    try:
+        assert cli_main(["create-key", "--role", "counselor", "--name", "ops"]) == 0
+    finally:
+        config_module.get_settings.cache_clear()
+    issued = json.loads(capsys.readouterr().out)
+    assert issued["role"] == "counselor"
+    app = create_app(make_settings(db_url))
+    with TestClient(app, headers={"X-API-Key": issued["key"]}) as client:
+        assert client.get("/v1/seekers").status_code == 200
+    app.state.engine.dispose()

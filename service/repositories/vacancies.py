@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import BindParameter, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -45,8 +45,15 @@ def versions_by_external_id(session: Session, owner: str,
     found: dict[str, tuple[str, int]] = {}
     for start in range(0, len(wanted), 500):  # keep under every driver's parameter limit
         chunk = wanted[start:start + 500]
+        # The ids are rendered into the SQL (escaped by SQLAlchemy), so the text differs
+        # per call and PostgreSQL plans it afresh each time with the real values.  As a
+        # bound list, psycopg prepared it after 5 runs and the server kept a generic plan
+        # made while the table was small: a filter over all the owner's rows, O(rows x
+        # batch), which made imports slower as the table grew.
+        ids: BindParameter[list[str]] = bindparam("external_ids", chunk, expanding=True,
+                                                  literal_execute=True)
         stmt = select(Vacancy.external_id, Vacancy.id, Vacancy.version).where(
-            Vacancy.owner_key_id == owner, col(Vacancy.external_id).in_(chunk))
+            Vacancy.owner_key_id == owner, col(Vacancy.external_id).in_(ids))
         found.update({ext: (vid, ver) for ext, vid, ver in session.exec(stmt).all() if ext})
     return found
 
@@ -95,7 +102,10 @@ def _write_one(session: Session, inserts: list[dict[str, Any]],
 def _write(session: Session, inserts: list[dict[str, Any]],
            updates: list[dict[str, Any]]) -> None:
     if inserts:
-        session.execute(insert(Vacancy), inserts)
+        # render_nulls: every row has the same columns, so all rows go out as one
+        # executemany; otherwise each run of rows with the same None columns (no location,
+        # no closing date...) is a statement of its own.
+        session.execute(insert(Vacancy).execution_options(render_nulls=True), inserts)
     if updates:
         session.execute(update(Vacancy), updates)
 
