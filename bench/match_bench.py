@@ -31,21 +31,9 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` and ``service``
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
-from sqlalchemy import update
-from sqlmodel import Session
 
 from bench import match_data as data
-from bench.common import (
-    PostgresUnavailable,
-    ServiceProcess,
-    load_average,
-    migrate,
-    postgres_base_url,
-    postgres_database,
-    print_machine_info,
-    print_table,
-    sqlite_database,
-)
+from bench.common import load_average, print_machine_info, print_table
 from bench.match_engine import (
     SeekerFloor,
     Timings,
@@ -56,41 +44,15 @@ from bench.match_engine import (
     side_nbytes,
     time_calls,
 )
-from bench.match_http import run_load, warm_up
-from service.db import make_engine
+from bench.match_report import MB, ROWS, K, fmt_ms, ratio_note, row, say, timing_line
+from bench.match_service import ServiceSections
 from service.matching import simulator
 from service.matching.arrays import SeekerArrays, build_seekers, build_vacancies
 from service.matching.constraints import eligible_mask
-from service.matching.index import MatchIndex, Side
+from service.matching.index import Side
 from service.matching.policy import load_policy
 from service.matching.ranking import seekers_for_vacancy, vacancies_for_seeker
 from service.matching.scorer import load_bundle
-from service.models.tables import Vacancy
-from service.repositories import changes
-from service.rules import DomainRules, today_in_china
-
-K = 20
-MB = 1024 * 1024
-ROWS: list[list[object]] = []  # the final table: metric, measured, target, met?
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def row(metric: str, measured: str, target: str = "", met: bool | None = None) -> None:
-    ROWS.append([metric, measured, target or "—",
-                 "—" if met is None else ("yes" if met else "NO")])
-
-
-def fmt_ms(value: float) -> str:
-    return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
-
-
-def timing_line(label: str, t: Timings, extra: str = "") -> None:
-    errors = f"  errors {t.errors}" if t.errors else ""
-    say(f"  {label:<34} n={len(t.ms):<4} p50 {fmt_ms(t.pct(50)):>10}  "
-        f"p95 {fmt_ms(t.pct(95)):>10}{extra}{errors}")
 
 
 def check_floor(floor: Any, one: Any, full: Any, items: list[int], day: Any) -> int:
@@ -105,7 +67,7 @@ def check_floor(floor: Any, one: Any, full: Any, items: list[int], day: Any) -> 
     return bad
 
 
-class Bench:
+class Bench(ServiceSections):
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.quick = args.quick
@@ -168,10 +130,12 @@ class Bench:
             floor = VacancyFloor(side.arrays)
             s = self.seekers.arrays
             mismatch = check_floor(floor, s, side.arrays, items[:30], self.day)
-            engine = time_calls(lambda i, side=side: vacancies_for_seeker(  # type: ignore[misc]
-                self.seekers, side, i, self.day, K, self.bundle, self.policy), items)
-            bare = time_calls(lambda i, floor=floor, s=s: floor.top(  # type: ignore[misc]
-                s, i, self.day, K), items)
+            timed = time_calls({
+                "engine": lambda i, side=side: vacancies_for_seeker(  # type: ignore[misc]
+                    self.seekers, side, i, self.day, K, self.bundle, self.policy),
+                "floor": lambda i, floor=floor, s=s: floor.top(  # type: ignore[misc]
+                    s, i, self.day, K)}, items)
+            engine, bare = timed["engine"], timed["floor"]
             eligible = [len(floor.rows(s, i, self.day)) for i in items]
             say(f" {n:,} vacancies (eligible per seeker: median {np.median(eligible):.0f}, "
                 f"zero for {sum(e == 0 for e in eligible)}; floor≠eligible_mask in "
@@ -179,13 +143,15 @@ class Bench:
             timing_line("engine", engine)
             timing_line("bare numpy scan (floor)", bare)
             ratio = engine.pct(50) / bare.pct(50)
-            say(f"  engine / floor at p50: {ratio:.2f}×")
+            say(ratio_note(engine, bare))
             row(f"seeker→top-20 p50 / p95 @ {n:,} vacancies",
                 f"{fmt_ms(engine.pct(50))} / {fmt_ms(engine.pct(95))}",
                 "p50 ≤ 20 ms" if n == 100_000 else "",
                 engine.pct(50) <= 20 if n == 100_000 else None)
+            official = n == 10_000  # the issue sets both ratio targets at 10k vacancies
             row(f"  engine / bare scan @ {n:,}", f"{ratio:.2f}× (floor p50 "
-                f"{fmt_ms(bare.pct(50))})", "≤ 3×", ratio <= 3)
+                f"{fmt_ms(bare.pct(50))})", "≤ 3×" if official else "(3× is set at 10k)",
+                ratio <= 3 if official else None)
             if engine.errors:
                 row(f"  engine queries raising @ {n:,}",
                     f"{sum(engine.errors.values())} of {len(items)}", "0", False)
@@ -253,23 +219,25 @@ class Bench:
             items = [int(j) for j in self.rng.choice(open_rows, size=n_q, replace=False)]
             floor = SeekerFloor(side.arrays)
             mismatch = check_floor(floor, vside.arrays, side.arrays, items[:10], self.day)
-            engine = time_calls(lambda j, side=side: seekers_for_vacancy(  # type: ignore[misc]
-                vside, side, j, self.day, K, self.bundle, self.policy), items, warmup=5)
-            bare = time_calls(lambda j, floor=floor: floor.top(  # type: ignore[misc]
-                vside.arrays, j, self.day, K), items, warmup=5)
+            timed = time_calls({
+                "engine": lambda j, side=side: seekers_for_vacancy(  # type: ignore[misc]
+                    vside, side, j, self.day, K, self.bundle, self.policy),
+                "floor": lambda j, floor=floor: floor.top(  # type: ignore[misc]
+                    vside.arrays, j, self.day, K)}, items, warmup=5)
+            engine, bare = timed["engine"], timed["floor"]
             eligible = [len(floor.rows(vside.arrays, j, self.day)) for j in items[:20]]
             say(f" {m:,} seekers (tiled in {built:.1f} s; eligible per vacancy: median "
                 f"{np.median(eligible):,.0f}; floor≠eligible_mask in {mismatch}/10 checks)")
             timing_line("engine", engine)
             timing_line("bare numpy scan (floor)", bare)
             ratio = engine.pct(50) / bare.pct(50)
-            say(f"  engine / floor at p50: {ratio:.2f}×")
+            say(ratio_note(engine, bare))
             big = m >= 1_000_000
             row(f"vacancy→top-20 p50 / p95 @ {m:,} seekers",
                 f"{fmt_ms(engine.pct(50))} / {fmt_ms(engine.pct(95))}",
                 "p50 ≤ 250 ms" if big else "", engine.pct(50) <= 250 if big else None)
             row(f"  engine / bare scan @ {m:,}", f"{ratio:.2f}× (floor p50 "
-                f"{fmt_ms(bare.pct(50))})", "≤ 3×", ratio <= 3)
+                f"{fmt_ms(bare.pct(50))})")
             if engine.errors:
                 row(f"  engine queries raising @ {m:,}",
                     f"{sum(engine.errors.values())} of {len(items)}", "0", False)
@@ -277,111 +245,6 @@ class Bench:
             release_memory()
 
     # ------------------------------------------------------------------ index from the DB
-    def index_build(self, name: str, url: str) -> None:
-        a = self.args
-        n = a.db_vacancies
-        records = self.records[:n]
-        used = {r["employer_id"] for r in records}
-        employers = data.employer_rows(e for e in self.pool.employers if e["id"] in used)
-        seekers = data.seeker_rows(self.pool.seekers[:a.db_seekers], DomainRules(), a.seed)
-        migrate(url)
-        inserted = data.insert_population(url, employers, data.vacancy_rows(
-            records, today_in_china()), seekers)
-        engine = make_engine(url)
-        try:
-            index = MatchIndex(engine, self.bundle.encode_text, DomainRules())
-            started = time.perf_counter()
-            snap = index.snapshot()
-            build = time.perf_counter() - started
-            assert len(snap.vacancies) == n and len(snap.seekers) == len(seekers)
-            refresh = []
-            for attempt in range(3):
-                target = records[attempt * 997]["id"]
-                with Session(engine) as session:
-                    session.execute(update(Vacancy).where(Vacancy.id == target)  # type: ignore[arg-type]
-                                    .values(salary_max=9000 + attempt, version=2 + attempt))
-                    changes.record(session, "vacancy", [target])
-                    session.commit()
-                index.notify()
-                started = time.perf_counter()
-                snap = index.snapshot()
-                refresh.append(time.perf_counter() - started)
-                fresh = snap.vacancies.arrays.salary_max[snap.vacancies.row[target]]
-                assert fresh == 9000 + attempt, "the refresh did not pick up the update"
-        finally:
-            engine.dispose()
-        say(f" {name}: inserted {n:,} vacancies + {len(employers):,} employers + "
-            f"{len(seekers):,} seekers in {inserted:.1f} s (Core); full build "
-            f"{build:.2f} s; incremental refresh after 1 update: "
-            + ", ".join(f"{r * 1e3:.0f} ms" for r in refresh))
-        row(f"index full build from {name} ({n:,} vac + {len(seekers):,} seekers)",
-            f"{build:.2f} s")
-        row(f"  incremental refresh after 1 update ({name})",
-            f"{np.median(refresh) * 1e3:.0f} ms (median of 3)")
-
-    def databases(self, tmp: Path) -> None:
-        say(f"\n== match index from the database ({self.args.db_vacancies:,} vacancies)")
-        with sqlite_database(tmp, "index.db") as url:
-            self.index_build("SQLite", url)
-        if self.args.sqlite_only:
-            return
-        try:
-            with postgres_database(postgres_base_url()) as url:
-                self.index_build("PostgreSQL", url)
-        except PostgresUnavailable as exc:
-            say(f" PostgreSQL: unavailable ({exc})")
-            row("index full build from PostgreSQL", "unavailable", "measured", False)
-
-    # ------------------------------------------------------------------ HTTP
-    def http(self, tmp: Path) -> None:
-        a = self.args
-        n = 10_000
-        records = self.records[:n]
-        say(f"\n== HTTP GET /v1/seekers/{{id}}/matches?limit=20: SQLite, {n:,} open "
-            f"vacancies, {a.db_seekers:,} seekers, {a.connections} connections, "
-            f"{a.http_seconds:.0f} s per run")
-        with sqlite_database(tmp, "http.db") as url:
-            migrate(url)
-            used = {r["employer_id"] for r in records}
-            seekers = self.pool.seekers[:a.db_seekers]
-            data.insert_population(
-                url, data.employer_rows(e for e in self.pool.employers if e["id"] in used),
-                data.vacancy_rows(records, today_in_china()),
-                data.seeker_rows(seekers, DomainRules(), a.seed))
-            ids = [s["id"] for s in seekers]
-            for workers in a.workers:
-                env = {"ACCESSMATCH_RATE_LIMIT": "1000000/second",
-                       "ACCESSMATCH_WORKERS": str(workers)}
-                with ServiceProcess(url, log_dir=tmp, workers=workers, env=env) as server:
-                    statuses, good, eligible = warm_up(server.base_url, server.admin_key, ids)
-                    bad = len(ids) - len(good)
-                    say(f" workers={workers}: warm-up over all {len(ids)} seekers: "
-                        f"{dict(statuses)}; eligible vacancies per seeker median "
-                        f"{np.median(eligible):.0f}")
-                    if bad:
-                        say(f"  {bad} seekers answered non-2xx in warm-up; the load uses the "
-                            f"{len(good)} that answered 200")
-                        row(f"HTTP warm-up non-2xx (workers={workers})",
-                            f"{bad} of {len(ids)} seekers", "0", False)
-                    run_load(a.load_client, server.port, server.admin_key, good, 3,
-                             a.connections)
-                    result = run_load(a.load_client, server.port, server.admin_key, good,
-                                      a.http_seconds, a.connections)
-                    alive = server.process is not None and server.process.poll() is None
-                    log_tail = server.log_tail(5) if result.error_count else ""
-                say(f"  {result.client}: {result.requests:,} requests in "
-                    f"{result.seconds:.1f} s = {result.rate:,.0f}/s; p50 "
-                    f"{result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms; errors "
-                    f"{result.errors or 0}; server alive after: {alive}"
-                    + (f"\n{log_tail}" if log_tail else ""))
-                label = f"HTTP @ 10k vacancies, {workers} worker(s), c={a.connections}"
-                row(f"{label}: requests/s", f"{result.rate:,.0f} ({result.client})",
-                    "≥ 500/s", result.rate >= 500)
-                row("  p50 / p99", f"{result.p50_ms:.1f} / {result.p99_ms:.1f} ms")
-                row("  errors (non-2xx or socket)", str(result.error_count), "0",
-                    result.error_count == 0 and alive)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller, faster run")

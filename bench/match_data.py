@@ -23,6 +23,7 @@ import numpy as np
 
 from service.matching import population
 from service.matching.arrays import SeekerArrays
+from service.matching.dimensions import DIMENSIONS
 from service.rules import DomainRules
 
 OWNER = "bench-owner"
@@ -108,7 +109,8 @@ def vacancy_rows(records: Iterable[dict[str, Any]], today: dt.date) -> list[dict
     return [{"id": r["id"], "owner_key_id": OWNER, "external_id": None,
              "employer_id": r["employer_id"], "title": r["title"], "description": "",
              "occupation_code": r["occupation_code"], "skills": list(r["skills"]),
-             "demands": dict(r["demands"]), "accommodations": list(r["accommodations"]),
+             "demands": {d: int(r["demands"].get(d, 0)) for d in DIMENSIONS},
+             "accommodations": list(r["accommodations"]),
              "work_mode": r["work_mode"], "employment_type": r["employment_type"],
              "district_code": r["district_code"],
              "lat": None if r["lat"] is None else float(r["lat"]),

@@ -203,24 +203,27 @@ class Timings:
         return float(np.percentile(self.ms, q)) if self.ms else float("nan")
 
 
-def time_calls(call: Callable[[int], Any], items: Sequence[int], warmup: int = 10) -> Timings:
-    """Wall time of ``call(item)`` for each item (after ``warmup`` untimed calls)."""
-    errors: dict[str, int] = {}
+def time_calls(calls: dict[str, Callable[[int], Any]], items: Sequence[int],
+               warmup: int = 10) -> dict[str, Timings]:
+    """Wall time of each ``call(item)``, the calls interleaved item by item (so a burst of
+    load elsewhere on the machine hits all of them alike), after ``warmup`` untimed items."""
     for item in list(items)[:warmup]:
-        with contextlib.suppress(Exception):  # failures are counted in the timed pass
-            call(item)
+        for call in calls.values():
+            with contextlib.suppress(Exception):  # failures are counted in the timed pass
+                call(item)
     gc.collect()
-    ms = []
+    out = {name: Timings([], {}) for name in calls}
     for item in items:
-        started = time.perf_counter()
-        try:
-            call(item)
-        except Exception as exc:
-            name = f"{type(exc).__name__}: {str(exc)[:80]}"
-            errors[name] = errors.get(name, 0) + 1
-            continue
-        ms.append((time.perf_counter() - started) * 1e3)
-    return Timings(ms, errors)
+        for name, call in calls.items():
+            started = time.perf_counter()
+            try:
+                call(item)
+            except Exception as exc:
+                key = f"{type(exc).__name__}: {str(exc)[:80]}"
+                out[name].errors[key] = out[name].errors.get(key, 0) + 1
+                continue
+            out[name].ms.append((time.perf_counter() - started) * 1e3)
+    return out
 
 
 # --------------------------------------------------------------------------- memory

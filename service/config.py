@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     matching_policy_file: Path | None = None
     scorer_dir: Path | None = None
     index_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    key_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"

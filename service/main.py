@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
     app.state.rate_limit = parse_rate_limit(settings.rate_limit)
     app.state.metrics = Metrics()
+    app.state.key_cache = key_service.KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
     for router in (health.router, api_keys.router, matches.router, seekers.router,
                    employers.router, vacancies.router):

@@ -64,7 +64,7 @@ def current_key(request: Request, session: SessionDep,
     if not api_key:
         raise Unauthorized("send an API key in the X-API-Key header",
                            headers={"WWW-Authenticate": "ApiKey"})
-    key = api_keys.authenticate(session, api_key)
+    key = api_keys.authenticate(session, api_key, request.app.state.key_cache)
     if key is None:
         raise Unauthorized("the API key is unknown, revoked or expired",
                            headers={"WWW-Authenticate": "ApiKey"})

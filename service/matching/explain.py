@@ -98,22 +98,21 @@ def boost_reasons(boosts: list[tuple[str, float]], lifted: bool) -> list[Reason]
     return out
 
 
-def estimate_reason(s: SeekerArrays, v: VacancyArrays) -> list[Reason]:
+def estimate_reason(s: SeekerArrays, si: int, v: VacancyArrays, vi: int) -> list[Reason]:
     """Say so when a demanded dimension rests on an estimate rather than an assessment."""
-    demanded = sum(1 << d for d in range(len(DIMENSIONS)) if v.demands[0, d] > 0)
-    if int(s.estimated[0]) & demanded:
+    demanded = sum(1 << d for d in range(len(DIMENSIONS)) if v.demands[vi, d] > 0)
+    if int(s.estimated[si]) & demanded:
         return [Reason("assessment_recommended", *BOOST_WORDS["assessment_recommended"])]
     return []
 
 
-def accommodations_used(s: SeekerArrays, v: VacancyArrays) -> list[str]:
+def accommodations_used(s: SeekerArrays, si: int, v: VacancyArrays, vi: int) -> list[str]:
     """Offered accommodations the pair relies on: a required one, or one bridging a gap."""
-    offered = int(v.offered[0])
-    required = int(s.required[0])
-    if int(v.mode[0]) == REMOTE:
+    offered = int(v.offered[vi])
+    required = int(s.required[si])
+    if int(v.mode[vi]) == REMOTE:
         required &= ~PREMISES_MASK
-    gaps = {DIMENSIONS[d] for d in range(len(DIMENSIONS))
-            if s.abilities[0, d] < v.demands[0, d]}
+    gaps = {DIMENSIONS[d] for d in np.flatnonzero(s.abilities[si] < v.demands[vi])}
     used = []
     for name in ACCOMMODATIONS:
         bit = ACC_BIT[name]

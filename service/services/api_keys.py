@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -21,13 +24,59 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def authenticate(session: Session, raw: str) -> ApiKey | None:
-    key = repo.by_hash(session, hash_key(raw))
+@dataclass(frozen=True)
+class KnownKey:
+    id: str
+    role: str
+    name: str
+    expires_at: dt.datetime | None
+
+
+class KeyCache:
+    """Recently seen keys, so a request does not cost a query.  A revocation in this
+    process clears it at once; other processes stop honouring a revoked key within
+    ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, KnownKey | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_hash: str) -> tuple[bool, KnownKey | None]:
+        entry = self._entries.get(key_hash)
+        if entry is None or time.monotonic() - entry[0] > self.ttl:
+            return False, None
+        return True, entry[1]
+
+    def put(self, key_hash: str, key: KnownKey | None) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[key_hash] = (time.monotonic(), key)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def authenticate(session: Session, raw: str, cache: KeyCache | None = None) -> KnownKey | None:
+    key_hash = hash_key(raw)
+    hit, known = cache.get(key_hash) if cache else (False, None)
+    if not hit:
+        known = _lookup(session, key_hash)
+        if cache:
+            cache.put(key_hash, known)
+    if known is not None and known.expires_at is not None and known.expires_at <= utcnow():
+        return None
+    return known
+
+
+def _lookup(session: Session, key_hash: str) -> KnownKey | None:
+    key = repo.by_hash(session, key_hash)
     if key is None or key.revoked_at is not None:
         return None
-    if key.expires_at is not None and as_utc(key.expires_at) <= utcnow():
-        return None
-    return key
+    return KnownKey(id=key.id, role=key.role, name=key.name,
+                    expires_at=as_utc(key.expires_at) if key.expires_at else None)
 
 
 def issue(session: Session, *, role: Role, name: str, created_by: str | None,

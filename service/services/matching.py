@@ -8,7 +8,7 @@ import numpy as np
 from sqlmodel import Session
 
 from service.api.errors import NotFound
-from service.matching.arrays import build_seekers, build_vacancies
+from service.matching.arrays import SeekerArrays, VacancyArrays, build_seekers, build_vacancies
 from service.matching.constraints import (
     Blocking,
     Day,
@@ -17,7 +17,7 @@ from service.matching.constraints import (
     seeker_groups,
     verdict,
 )
-from service.matching.encoding import GROUP_BIT
+from service.matching.encoding import GROUP_BIT, MODES
 from service.matching.explain import (
     Reason,
     accommodations_used,
@@ -30,6 +30,7 @@ from service.matching.policy import PriorityPolicy
 from service.matching.ranking import Ranked, seekers_for_vacancy, vacancies_for_seeker
 from service.matching.records import seeker_record, vacancy_record
 from service.matching.scorer import ScorerBundle
+from service.models.enums import Accommodation, PriorityGroup, WorkMode
 from service.models.match import (
     BlockingOut,
     CandidateMatch,
@@ -57,7 +58,7 @@ class Matcher:
 
 
 def _reasons(items: list[Reason]) -> list[ReasonOut]:
-    return [ReasonOut(**asdict(r)) for r in items]
+    return [ReasonOut.model_construct(**vars(r)) for r in items]
 
 
 def _blocking(items: list[Blocking]) -> list[BlockingOut]:
@@ -78,13 +79,18 @@ def _locate(matcher: Matcher, side: str, key: str) -> tuple[Snapshot, int]:
     return snap, row
 
 
-def _explained(ranked: Ranked, matcher: Matcher, i: int, s_one: object,
-               v_one: object) -> tuple[list[ReasonOut], list[str]]:
-    contributions = matcher.scorer.contributions(ranked.features[i:i + 1])[0]
-    reasons = (model_reasons(contributions, matcher.scorer.factors)
-               + boost_reasons(ranked.boosts[i], bool(ranked.lifted[i]))
-               + estimate_reason(s_one, v_one))  # type: ignore[arg-type]
-    return _reasons(reasons), accommodations_used(s_one, v_one)  # type: ignore[arg-type]
+def _explained(ranked: Ranked, matcher: Matcher, s: SeekerArrays, v: VacancyArrays,
+               seeker_rows: np.ndarray, vacancy_rows: np.ndarray
+               ) -> list[tuple[list[ReasonOut], list[str]]]:
+    """Reasons and accommodations used for each shown item (row i of s and v)."""
+    contributions = matcher.scorer.contributions(ranked.features)
+    out = []
+    for i, (si, vi) in enumerate(zip(seeker_rows, vacancy_rows, strict=True)):
+        reasons = (model_reasons(contributions[i], matcher.scorer.factors)
+                   + boost_reasons(ranked.boosts[i], bool(ranked.lifted[i]))
+                   + estimate_reason(s, int(si), v, int(vi)))
+        out.append((_reasons(reasons), accommodations_used(s, int(si), v, int(vi))))
+    return out
 
 
 def matches_for_seeker(matcher: Matcher, seeker_id: str, limit: int) -> SeekerMatches:
@@ -100,24 +106,26 @@ def matches_for_seeker(matcher: Matcher, seeker_id: str, limit: int) -> SeekerMa
     ranked = vacancies_for_seeker(snap.seekers, snap.vacancies, row, day, limit,
                                   matcher.scorer, matcher.policy)
     v_all = snap.vacancies.arrays
+    shown = len(ranked.rows)
+    explained = _explained(ranked, matcher, s_one, v_all, np.zeros(shown, dtype=int),
+                           ranked.rows)
     items = []
     for i, vrow in enumerate(ranked.rows):
-        v_one = v_all.take(np.array([vrow]), sparse=False)
-        reasons, used = _explained(ranked, matcher, i, s_one, v_one)
-        items.append(VacancyMatch(
+        reasons, used = explained[i]
+        items.append(VacancyMatch.model_construct(
             rank=i + 1, vacancy_id=str(v_all.ids[vrow]), score=float(ranked.score[i]),
             probability=float(ranked.probability[i]), title=str(v_all.titles[vrow]),
             employer_id=str(v_all.employer_ids[vrow]),
             employer_name=str(v_all.employer_names[vrow]),
-            work_mode=["on_site", "hybrid", "remote"][int(v_all.mode[vrow])],  # type: ignore[arg-type]
-            reasons=reasons, accommodations_used=used))  # type: ignore[arg-type]
+            work_mode=WorkMode(MODES[int(v_all.mode[vrow])]), reasons=reasons,
+            accommodations_used=[Accommodation(a) for a in used]))
     return SeekerMatches(seeker_id=seeker_id, model_version=matcher.scorer.version,
                          eligible_count=ranked.eligible,
                          excluded_count=open_count - ranked.eligible, items=items)
 
 
-def _group_names(mask: int) -> list[str]:
-    return [g for g, bit in GROUP_BIT.items() if mask & bit]
+def _group_names(mask: int) -> list[PriorityGroup]:
+    return [PriorityGroup(g) for g, bit in GROUP_BIT.items() if mask & bit]
 
 
 def candidates_for_vacancy(matcher: Matcher, vacancy_id: str, limit: int,
@@ -136,15 +144,17 @@ def candidates_for_vacancy(matcher: Matcher, vacancy_id: str, limit: int,
     ranked = seekers_for_vacancy(snap.vacancies, snap.seekers, row, day, limit,
                                  matcher.scorer, matcher.policy, only)
     s_all = snap.seekers.arrays
+    groups = seeker_groups(s_all.take(ranked.rows, sparse=False), day)
+    explained = _explained(ranked, matcher, s_all, v_one, ranked.rows,
+                           np.zeros(len(ranked.rows), dtype=int))
     items = []
     for i, srow in enumerate(ranked.rows):
-        s_one = s_all.take(np.array([srow]), sparse=False)
-        reasons, used = _explained(ranked, matcher, i, s_one, v_one)
-        items.append(CandidateMatch(
+        reasons, used = explained[i]
+        items.append(CandidateMatch.model_construct(
             rank=i + 1, seeker_id=str(s_all.ids[srow]), score=float(ranked.score[i]),
             probability=float(ranked.probability[i]),
-            priority_groups=_group_names(int(seeker_groups(s_one, day)[0])),  # type: ignore[arg-type]
-            reasons=reasons, accommodations_used=used))  # type: ignore[arg-type]
+            priority_groups=_group_names(int(groups[i])), reasons=reasons,
+            accommodations_used=[Accommodation(a) for a in used]))
     return VacancyCandidates(vacancy_id=vacancy_id, model_version=matcher.scorer.version,
                              eligible_count=ranked.eligible,
                              excluded_count=ranked.considered - ranked.eligible,
@@ -173,7 +183,8 @@ def pair_verdict(session: Session, matcher: Matcher, seeker_id: str,
     vacancies = Side.of(build_vacancies([v_rec], matcher.scorer.encode_text))
     ranked = vacancies_for_seeker(seekers, vacancies, 0, matcher.day(), 1, matcher.scorer,
                                   matcher.policy)
-    reasons, used = _explained(ranked, matcher, 0, seekers.arrays, vacancies.arrays)
+    reasons, used = _explained(ranked, matcher, seekers.arrays, vacancies.arrays,
+                               np.zeros(1, dtype=int), np.zeros(1, dtype=int))[0]
     return PairVerdict(**base, eligible=True, score=float(ranked.score[0]),
                        probability=float(ranked.probability[0]), blocking=[],
                        reasons=reasons, accommodations_used=used)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from service.access import Action
 from service.api.deps import Authorize, PageDep, Principal, SessionDep
@@ -49,11 +49,12 @@ def list_(session: SessionDep, page: PageDep,
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=problem_responses(*AUTH, 404))
-def revoke(key_id: str, session: SessionDep,
+def revoke(key_id: str, request: Request, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.manage_keys)]) -> Response:
     """Revoke a key; it stops working at once."""
     key = repo.get(session, key_id)
     if key is None:
         raise NotFound(f"no API key {key_id}")
     service.revoke(session, key)
+    request.app.state.key_cache.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
