@@ -112,7 +112,7 @@ class Bench(ServiceSections):
                 f"{k} {v * 100_000 / n / MB:.1f} MiB" for k, v in parts.items())
             + f" (total {total / MB:.1f} MiB)")
         row("RSS per 100k vacancies (index side)", f"{delta / MB:.0f} MiB")
-        row("  of which arrays+sparse+objects", f"{total / MB:.0f} MiB")
+        row("  bytes the side holds (arrays, CSR+CSC, strings, id dict)", f"{total / MB:.0f} MiB")
         self.sides = {n: side}
 
     # ------------------------------------------------------------------ seeker → vacancies

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from limits import parse as parse_rate_limit
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from service.api.deps import reject_unknown_query
@@ -61,9 +62,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.admin_key is not None:
             with Session(engine) as session:
-                key_service.ensure(session, settings.admin_key.get_secret_value(),
-                                   role=Role.admin, name="bootstrap admin")
-                session.commit()
+                try:
+                    key_service.ensure(session, settings.admin_key.get_secret_value(),
+                                       role=Role.admin, name="bootstrap admin")
+                    session.commit()
+                except IntegrityError:  # another worker created it at the same moment
+                    session.rollback()
         # The index is built off the event loop; /readyz says 503 until it is there.
         builder = threading.Thread(target=_build_index, args=(app.state.matcher,),
                                    name="index-build", daemon=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -58,22 +59,46 @@ def _take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
 class Columns:
     """Base: row selection and concatenation over every field."""
 
-    def take(self, rows: np.ndarray, *, sparse: bool = True) -> Any:
-        """The given rows; ``sparse=False`` leaves the text matrices empty (cheap)."""
+    def take(self, rows: np.ndarray, *, sparse: bool = True,
+             columns: frozenset[str] | None = None) -> Any:
+        """The given rows.  ``sparse=False`` leaves the text matrices empty; ``columns``
+        gathers only those columns (and ``ids``), leaving the others empty: the hot path
+        copies only what it reads."""
         values = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in _names(type(self)):
+            value = getattr(self, name)
+            wanted = columns is None or name in columns or name == "ids"
             if sp.issparse(value):
-                values[f.name] = (_take_rows(value, rows) if sparse
-                                  else sp.csr_matrix((len(rows), value.shape[1]),
-                                                     dtype=value.dtype))
+                values[name] = (_take_rows(value, rows) if sparse and wanted
+                                else _empty_sparse(value.shape[1], value.dtype))
             else:
-                values[f.name] = value[rows]
+                values[name] = value[rows] if wanted else value[:0]
         return type(self)(**values)
 
     def __len__(self) -> int:
         first = getattr(self, fields(self)[0].name)
         return int(first.shape[0])
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(kind: type) -> tuple[str, ...]:
+    if kind not in _NAMES:
+        _NAMES[kind] = tuple(f.name for f in fields(kind))
+    return _NAMES[kind]
+
+
+def pair_count(one: Columns, other: Columns) -> int:
+    """How many pairs two sides make: a one-row side broadcasts against the other."""
+    if len(one) == 1:
+        return len(other)
+    return len(one)
+
+
+@lru_cache(maxsize=8)
+def _empty_sparse(width: int, dtype: Any) -> sp.csr_matrix:
+    return sp.csr_matrix((0, width), dtype=dtype)
 
 
 def concat(parts: Sequence[Columns]) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from service.matching.arrays import NO_DATE, SeekerArrays, VacancyArrays
+from service.matching.arrays import NO_DATE, SeekerArrays, VacancyArrays, pair_count
 from service.matching.dimensions import (
     BRIDGES,
     DIMENSIONS,
@@ -59,21 +59,31 @@ def seeker_available(s: SeekerArrays, day: Day) -> np.ndarray:
 
 
 def eligible_mask(s: SeekerArrays, v: VacancyArrays, day: Day) -> np.ndarray:
+    k = pair_count(s, v)
     remote = v.mode == REMOTE
-    open_ok = v.open_ & (v.closes >= day.today)
-    ability_ok = np.all(s.abilities.astype(np.int16) + v.bridge >= v.demands, axis=1)
     required = np.where(remote, s.required & ~PREMISES_MASK, s.required)
-    accommodation_ok = (required & ~v.offered) == 0
-    mode_ok = ((s.modes.astype(np.int16) >> v.mode) & 1) == 1
-    etype_ok = ((s.etypes.astype(np.int16) >> v.etype) & 1) == 1
-    located = ~(np.isnan(s.lat) | np.isnan(v.lat))
+    cheap = (v.open_ & (v.closes >= day.today) & seeker_available(s, day)
+             & ((required & ~v.offered) == 0)
+             & (((s.modes.astype(np.int16) >> v.mode) & 1) == 1)
+             & (((s.etypes.astype(np.int16) >> v.etype) & 1) == 1)
+             & (~v.restricted | ((v.groups & seeker_groups(s, day)) != 0)))
+    mask = np.array(np.broadcast_to(cheap, (k,)))
+    # The costlier checks (13 dimensions, great-circle distance) run only where the cheap
+    # ones passed.
+    idx = np.flatnonzero(mask)
+
+    def at(a: np.ndarray) -> np.ndarray:
+        return a[idx] if a.shape[0] == k else a
+
+    ability_ok = np.all(at(s.abilities).astype(np.int16) + at(v.bridge) >= at(v.demands),
+                        axis=1)
+    s_lat, v_lat = at(s.lat), at(v.lat)
+    located = ~(np.isnan(s_lat) | np.isnan(v_lat))
     with np.errstate(invalid="ignore"):
-        km = haversine_km(s.lat, s.lon, v.lat, v.lon)
-    near = np.where(located, km <= s.max_km, s.city == v.city)
-    distance_ok = remote | near
-    groups_ok = ~v.restricted | ((v.groups & seeker_groups(s, day)) != 0)
-    return (open_ok & ability_ok & accommodation_ok & mode_ok & etype_ok & distance_ok
-            & groups_ok & seeker_available(s, day))
+        km = haversine_km(s_lat, at(s.lon), v_lat, at(v.lon))
+    near = np.where(located, km <= at(s.max_km), at(s.city) == at(v.city))
+    mask[idx] = ability_ok & (at(remote) | near)
+    return mask
 
 
 # --- the plain reference: one pair, every reason, in words --------------------------

@@ -12,7 +12,7 @@ from typing import Final
 import numpy as np
 import scipy.sparse as sp
 
-from service.matching.arrays import SeekerArrays, VacancyArrays
+from service.matching.arrays import SeekerArrays, VacancyArrays, pair_count
 from service.matching.constraints import haversine_km
 from service.matching.encoding import (
     ACC_BIT,
@@ -56,6 +56,13 @@ FACTOR_OF: Final[dict[str, str]] = {
     **{f"kind_{k}": "employer_kind" for k in KINDS},
 }
 
+# The columns pair_features (and the boosts) read: the hot path gathers only these.
+SEEKER_COLUMNS: Final = frozenset({"abilities", "edu", "experience", "grade", "lat", "lon",
+                                   "min_salary", "occupations", "groups", "graduated"})
+VACANCY_COLUMNS: Final = frozenset({"bridge", "demands", "edu", "etype", "kind", "lat", "lon",
+                                    "mode", "n_skills", "occupation", "offered",
+                                    "salary_max", "targeted", "welfare", "groups"})
+
 _PART_TIME_LIKE = [ETYPE_CODE["part_time"], ETYPE_CODE["flexible"]]
 _ENDURANCE = DIM_INDEX["endurance"]
 _LEARNING = DIM_INDEX["learning"]
@@ -87,7 +94,7 @@ def occupation_match(s_occ: np.ndarray, v_occ: np.ndarray) -> np.ndarray:
 def pair_features(s: SeekerArrays, v: VacancyArrays, text_sim: np.ndarray,
                   skill_overlap: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """The feature matrix (pairs × FEATURES); ``groups`` are the seekers' current groups."""
-    k = len(v) if len(s) == 1 else len(s)  # one side may be a single broadcast row
+    k = pair_count(s, v)
     cap = s.abilities.astype(np.float32) + v.bridge
     demand = v.demands.astype(np.float32)
     demanded = demand > 0

@@ -11,7 +11,12 @@ from service.matching.arrays import SeekerArrays, VacancyArrays
 from service.matching.constraints import Day, eligible_mask, seeker_groups
 from service.matching.encoding import GROUP_BIT
 from service.matching.fairness import fair_order
-from service.matching.features import pair_features, text_similarity_one_to_many
+from service.matching.features import (
+    SEEKER_COLUMNS,
+    VACANCY_COLUMNS,
+    pair_features,
+    text_similarity_one_to_many,
+)
 from service.matching.index import Side
 from service.matching.policy import PriorityPolicy
 from service.matching.scorer import ScorerBundle
@@ -59,7 +64,8 @@ def _score(query: SeekerArrays | VacancyArrays, other: Side, day: Day,
     if only is not None:
         mask &= only
     rows = np.flatnonzero(mask)
-    survivors = other.arrays.take(rows, sparse=False)
+    survivors = other.arrays.take(rows, sparse=False, columns=VACANCY_COLUMNS if seeker_query
+                                  else SEEKER_COLUMNS)
     text = text_similarity_one_to_many(query.text, other.text_csc)[rows]
     overlap = text_similarity_one_to_many(query.skills, other.skills_csc)[rows]
     s: SeekerArrays = query if seeker_query else survivors  # type: ignore[assignment]
