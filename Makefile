@@ -41,7 +41,9 @@ openapi: $(STAMP)
 	ACCESSMATCH_DEMO=true $(BIN)/accessmatch openapi --output openapi/openapi.json
 
 bench: $(STAMP)
-	$(BIN)/python bench/import_bench.py && $(BIN)/python bench/match_bench.py
+	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/match_bench.py
+	$(BIN)/python bench/fairness_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
