@@ -18,8 +18,8 @@ def _serve(args: argparse.Namespace) -> int:
     from service.matching.scorer import load_bundle
 
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
     load_bundle(settings.scorer_dir)  # fail here, clearly, before any worker starts
+    configure_logging(settings.log_level, settings.log_json)
     uvicorn.run("service.main:app", host=args.host or settings.host,
                 port=args.port or settings.port, workers=args.workers or settings.workers,
                 proxy_headers=True, log_config=None, access_log=False)
