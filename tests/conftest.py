@@ -25,6 +25,7 @@ POSTGRES_URL = os.environ.get("ACCESSMATCH_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 ADMIN_KEY = "test-admin-key-0123456789"
+PROBLEM_JSON = "application/problem+json"
 TABLES = [t.name for t in SQLModel.metadata.sorted_tables]
 
 
@@ -108,6 +109,15 @@ def row_counts(engine: sa.Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
                 for t in TABLES}
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body = response.json()
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= body.keys()
+    return body
 
 
 def issue_key(client: TestClient, role: str) -> dict[str, str]:

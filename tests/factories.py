@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 
 CATEGORY_DIGITS = {"visual": 1, "hearing": 2, "speech": 3, "physical": 4,
                    "intellectual": 5, "mental": 6, "multiple": 7}
@@ -15,6 +15,15 @@ def id_number(birth: dt.date, sequence: int = 101, division: str = "140302") -> 
     """A valid GB 11643 number; odd sequence = male."""
     body = f"{division}{birth:%Y%m%d}{sequence:03d}"
     return body + ric.calc_check_digit(body + "0")
+
+
+def credit_code(serial: int, prefix: str = "91", division: str = "140302") -> str:
+    """A valid unified social credit code (GB 11714 organisation code + GB 32100 check)."""
+    org = f"{serial:08d}"
+    check = 11 - sum(int(c, 36) * w for c, w in zip(org, (3, 7, 9, 10, 5, 8, 4, 2),
+                                                      strict=True)) % 11
+    body = prefix + division + org + {10: "X", 11: "0"}.get(check, str(check))
+    return body + uscc.calc_check_digit(body)
 
 
 def seeker_body(**overrides: Any) -> dict[str, Any]:

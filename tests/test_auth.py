@@ -14,16 +14,14 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from stdnum.cn import uscc
 
 from service.access import ACCESS, Action, allowed
 from service.main import create_app
 from service.models.enums import Role
 from service.models.tables import ApiKey
-from tests.conftest import ADMIN_KEY, issue_key, make_settings
-from tests.factories import employer_body, id_number, seeker_body, vacancy_body
+from tests.conftest import ADMIN_KEY, assert_problem, issue_key, make_settings
+from tests.factories import credit_code, employer_body, id_number, seeker_body, vacancy_body
 
-PROBLEM_JSON = "application/problem+json"
 ROLES = [r.value for r in Role]
 
 # What each /v1 route does, written out by hand so that a route wired to the wrong action
@@ -50,15 +48,6 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("PATCH", "/v1/vacancies/{vacancy_id}"): Action.update_vacancy,
     ("DELETE", "/v1/vacancies/{vacancy_id}"): Action.delete_vacancy,
 }
-
-
-def credit_code(serial: int, prefix: str = "91", division: str = "140302") -> str:
-    """A valid unified social credit code (GB 11714 organisation code + GB 32100 check)."""
-    org = f"{serial:08d}"
-    check = 11 - sum(int(c, 36) * w for c, w in zip(org, (3, 7, 9, 10, 5, 8, 4, 2),
-                                                      strict=True)) % 11
-    body = prefix + division + org + {10: "X", 11: "0"}.get(check, str(check))
-    return body + uscc.calc_check_digit(body)
 
 
 def _flat_routes(app: FastAPI) -> list[Any]:
@@ -102,15 +91,6 @@ def _request(client: TestClient, method: str, path: str, headers: dict[str, str]
 
 def when(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "detail"} <= body.keys()
-    return body
 
 
 # -- authentication ---------------------------------------------------------------------

@@ -11,20 +11,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from stdnum.cn import uscc
 
-from tests.conftest import row_counts
-from tests.factories import employer_body, vacancy_body
+from tests.conftest import PROBLEM_JSON, row_counts
+from tests.factories import credit_code, employer_body, vacancy_body
 
 VALID_CODE = "91110000600037341L"
-PROBLEM_JSON = "application/problem+json"
-
-
-def credit_code(serial: int, prefix: str = "91", division: str = "140302") -> str:
-    """A valid unified social credit code (GB 11714 organisation code + GB 32100 check)."""
-    org = f"{serial:08d}"
-    check = 11 - sum(int(c, 36) * w for c, w in zip(org, (3, 7, 9, 10, 5, 8, 4, 2),
-                                                      strict=True)) % 11
-    body = prefix + division + org + {10: "X", 11: "0"}.get(check, str(check))
-    return body + uscc.calc_check_digit(body)
 
 
 def with_check(first17: str) -> str:

@@ -21,20 +21,10 @@ from service.cli import main as cli_main
 from service.config import DEMO_ADMIN_KEY, DEMO_SECRET_KEY, ConfigurationError, Settings
 from service.logging import configure_logging, request_id_var
 from service.main import create_app
-from tests.conftest import ADMIN_KEY, SECRET, make_settings
+from tests.conftest import ADMIN_KEY, SECRET, assert_problem, make_settings
 from tests.factories import seeker_body
 
-PROBLEM_JSON = "application/problem+json"
 SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "detail"} <= body.keys()
-    return body
 
 
 # -- errors -----------------------------------------------------------------------------
