@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     scorer_dir: Path | None = None
     index_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     key_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"

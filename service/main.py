@@ -98,7 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, api_keys.router, matches.router, seekers.router,
                    employers.router, vacancies.router):
         app.include_router(router)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics,
+                       max_body_bytes=settings.max_body_bytes)
     return app
 
 

@@ -314,3 +314,48 @@ def test_create_key_command_prints_a_working_key(
     with TestClient(app, headers={"X-API-Key": issued["key"]}) as client:
         assert client.get("/v1/seekers").status_code == 200
     app.state.engine.dispose()
+
+
+def test_oversized_bodies_get_413_without_being_stored(db_url: str) -> None:
+    app = create_app(make_settings(db_url, max_body_bytes=1024))
+    big = {**seeker_body(), "skills": ["客服"] * 40, "name": "张" * 200}
+    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
+        assert len(json.dumps(big)) > 1024
+        declared = client.post("/v1/seekers", json=big)
+        assert_problem(declared, 413)
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: the limit counts the stream
+            yield b'{"name": "'
+            for _ in range(100):
+                yield b"x" * 100
+            yield b'"}'
+
+        streamed = client.post("/v1/seekers", content=chunks(),
+                               headers={"content-type": "application/json"})
+        assert_problem(streamed, 413)
+        assert client.get("/v1/seekers").json()["items"] == []
+        small = {**seeker_body(), "assessment": None, "preferences": None}
+        small = {k: v for k, v in small.items() if v is not None}
+        assert len(json.dumps(small)) < 1024
+        assert client.post("/v1/seekers", json=small).status_code == 201
+    app.state.engine.dispose()
+
+
+def test_logs_hold_no_names_id_numbers_or_phones(client: TestClient,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    body = seeker_body(name="欧阳娜娜", phone="13987654321")
+    caplog.set_level(logging.DEBUG)
+    created = client.post("/v1/seekers", json=body)
+    assert created.status_code == 201
+    seeker_id = created.json()["id"]
+    client.patch(f"/v1/seekers/{seeker_id}", json={"phone": "13811112222"})
+    client.post("/v1/seekers", json=body)  # 409, logged as a request
+    client.get(f"/v1/seekers/{seeker_id}/matches")
+    client.delete(f"/v1/seekers/{seeker_id}")
+    assert caplog.records, "nothing was logged: the test would prove nothing"
+    secrets = ["欧阳娜娜", body["id_number"], body["disability"]["certificate_number"],
+               "13987654321", "13811112222"]
+    for record in caplog.records:
+        text = record.getMessage() + repr(vars(record))
+        for secret in secrets:
+            assert secret not in text, (record.name, record.getMessage())

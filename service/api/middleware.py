@@ -33,9 +33,10 @@ class Metrics:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
         self.app = app
         self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,8 +48,15 @@ class RequestContextMiddleware:
         status_sent = False
         start = time.perf_counter()
 
+        too_large = False
+
         async def send_with_id(message: Message) -> None:
             nonlocal status, status_sent
+            if too_large:  # whatever the app answers, the client gets the 413
+                if message["type"] == "http.response.start" and not status_sent:
+                    status_sent = True
+                    await self._too_large(scope, send, request_id)
+                return
             if message["type"] == "http.response.start":
                 status, status_sent = message["status"], True
                 headers = list(message.get("headers", []))
@@ -56,8 +64,26 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        received = 0
+
+        async def receive_limited() -> Message:
+            # Past the limit the app sees a disconnect: the body is never read whole,
+            # never parsed, never stored.
+            nonlocal received, too_large, status
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    too_large, status = True, 413
+                    return {"type": "http.disconnect"}
+            return message
+
         try:
-            await self.app(scope, receive, send_with_id)
+            if _declared_length(scope) > self.max_body_bytes:
+                status, status_sent = 413, True
+                await self._too_large(scope, send, request_id)
+            else:
+                await self.app(scope, receive_limited, send_with_id)
         except Exception as exc:
             # Handled here, not by Starlette's outermost handler, so the log line and the
             # problem both carry this request's id.
@@ -66,8 +92,13 @@ class RequestContextMiddleware:
                                    "route": _route_template(scope)})
             if status_sent:
                 raise
-            await _internal_error(scope, send_with_id, request_id)
+            status = 500
+            await _problem(scope, send, request_id, 500, "internal-error",
+                           "Internal server error", "an unexpected error occurred; quote "
+                           "the request id when reporting it")
         finally:
+            if too_large:
+                status = 413
             elapsed = time.perf_counter() - start
             route = _route_template(scope)
             method = scope["method"]
@@ -78,14 +109,28 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-async def _internal_error(scope: Scope, send: Send, request_id: str) -> None:
-    body = Problem(type=TYPE_BASE + "internal-error", title="Internal server error",
-                   status=500, detail="an unexpected error occurred; quote the request id "
-                                      "when reporting it",
+    async def _too_large(self, scope: Scope, send: Send, request_id: str) -> None:
+        await _problem(scope, send, request_id, 413, "payload-too-large", "Payload too large",
+                       f"the request body exceeds {self.max_body_bytes} bytes")
+
+
+async def _problem(scope: Scope, send: Send, request_id: str, status: int, slug: str,
+                   title: str, detail: str) -> None:
+    body = Problem(type=TYPE_BASE + slug, title=title, status=status, detail=detail,
                    instance=scope.get("path"), request_id=request_id)
-    response = Response(body.model_dump_json(exclude_none=True), status_code=500,
-                        media_type=PROBLEM_JSON)
+    response = Response(body.model_dump_json(exclude_none=True), status_code=status,
+                        media_type=PROBLEM_JSON, headers={"x-request-id": request_id})
     await response(scope, _no_body, send)
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
 
 
 async def _no_body() -> Message:

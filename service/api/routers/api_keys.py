@@ -29,7 +29,7 @@ def _public(key: ApiKey) -> dict[str, object]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
-             responses=problem_responses(*AUTH, 400, 422))
+             responses=problem_responses(*AUTH, 400, 413, 422))
 def create(body: ApiKeyCreate, response: Response, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.manage_keys)]) -> ApiKeyCreated:
     """Issue a key; the secret is in this response only and never shown again."""

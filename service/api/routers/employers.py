@@ -22,7 +22,7 @@ AUTH = (401, 403, 429)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EmployerPublic,
-             responses=problem_responses(*AUTH, 400, 409, 422))
+             responses=problem_responses(*AUTH, 400, 409, 413, 422))
 def create(body: EmployerCreate, response: Response, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.create_employer)]) -> EmployerPublic:
     employer = service.create(session, principal.key_id, body)
@@ -52,7 +52,7 @@ def read(employer_id: str, session: SessionDep,
 
 
 @router.patch("/{employer_id}", response_model=EmployerPublic,
-              responses=problem_responses(*AUTH, 400, 404, 409, 422))
+              responses=problem_responses(*AUTH, 400, 404, 409, 413, 422))
 def update(employer_id: str, body: EmployerUpdate, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.update_employer)]) -> EmployerPublic:
     employer = service.get(session, employer_id)

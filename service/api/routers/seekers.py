@@ -20,7 +20,7 @@ AUTH = (401, 403, 429)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SeekerPublic,
-             responses=problem_responses(*AUTH, 400, 409, 422))
+             responses=problem_responses(*AUTH, 400, 409, 413, 422))
 def create(body: SeekerCreate, response: Response, session: SessionDep, ctx: ContextDep,
            principal: Annotated[Principal, Authorize(Action.create_seeker)]) -> SeekerPublic:
     """Register a job seeker with their certificate and (optionally) an assessment."""
@@ -50,7 +50,7 @@ def read(seeker_id: str, session: SessionDep, ctx: ContextDep,
 
 
 @router.patch("/{seeker_id}", response_model=SeekerPublic,
-              responses=problem_responses(*AUTH, 400, 404, 409, 422))
+              responses=problem_responses(*AUTH, 400, 404, 409, 413, 422))
 def update(seeker_id: str, body: SeekerUpdate, session: SessionDep, ctx: ContextDep,
            principal: Annotated[Principal, Authorize(Action.update_seeker)]) -> SeekerPublic:
     seeker = service.get(session, seeker_id)

@@ -22,7 +22,7 @@ _IMPORT_SCHEMA = {"type": "array", "maxItems": service.MAX_IMPORT,
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=VacancyPublic,
-             responses=problem_responses(*AUTH, 400, 409, 422))
+             responses=problem_responses(*AUTH, 400, 409, 413, 422))
 def create(body: VacancyCreate, response: Response, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.create_vacancy)]) -> VacancyPublic:
     vacancy = service.create(session, principal.key_id, body)
@@ -31,7 +31,7 @@ def create(body: VacancyCreate, response: Response, session: SessionDep,
 
 
 @router.post("/import", response_model=ImportReport,
-             responses=problem_responses(*AUTH, 400, 422),
+             responses=problem_responses(*AUTH, 400, 413, 422),
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _IMPORT_SCHEMA}}}})
 def import_(session: SessionDep,
@@ -71,7 +71,7 @@ def read(vacancy_id: str, session: SessionDep,
 
 
 @router.patch("/{vacancy_id}", response_model=VacancyPublic,
-              responses=problem_responses(*AUTH, 400, 404, 409, 422))
+              responses=problem_responses(*AUTH, 400, 404, 409, 413, 422))
 def update(vacancy_id: str, body: VacancyUpdate, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.update_vacancy)]) -> VacancyPublic:
     vacancy = service.get(session, vacancy_id)
