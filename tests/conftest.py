@@ -145,3 +145,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         counts = _outcomes.get(database, {})
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
         terminalreporter.write_line(f"{database}: {summary or 'none ran'}")
+
+
+def patch_current(client: TestClient, url: str, json: Any = None,
+                  headers: dict[str, str] | None = None) -> Any:
+    """PATCH as a careful client does: with If-Match naming the version just read (or "*"
+    when the reader may not read it; the PATCH then shows why)."""
+    read = client.get(url, headers=headers)
+    etag = read.headers.get("etag") if read.status_code == 200 else None
+    return client.patch(url, json=json, headers={**(headers or {}),
+                                                 "If-Match": etag or "*"})

@@ -19,7 +19,7 @@ from service.access import ACCESS, Action, allowed
 from service.main import create_app
 from service.models.enums import Role
 from service.models.tables import ApiKey
-from tests.conftest import ADMIN_KEY, assert_problem, issue_key, make_settings
+from tests.conftest import ADMIN_KEY, assert_problem, issue_key, make_settings, patch_current
 from tests.factories import credit_code, employer_body, id_number, seeker_body, vacancy_body
 
 ROLES = [r.value for r in Role]
@@ -266,24 +266,24 @@ def test_partner_changes_only_its_own_records(client: TestClient) -> None:
 
     for path, change in ((emp, {"name": "改"}), (vac, {"title": "改"})):
         assert client.get(path, headers=partner).status_code == 200
-        assert_problem(client.patch(path, json=change, headers=partner), 403)
+        assert_problem(patch_current(client, path, json=change, headers=partner), 403)
         assert_problem(client.delete(path, headers=partner), 403)
         assert client.get(path).status_code == 200  # still there
     for path in (mine_emp, mine_vac):  # another partner key: read-only too
         assert client.get(path, headers=other).status_code == 200
-        assert_problem(client.patch(path, json={}, headers=other), 403)
+        assert_problem(patch_current(client, path, json={}, headers=other), 403)
         assert_problem(client.delete(path, headers=other), 403)
 
     assert client.get(emp).json()["name"] == employer_body()["name"]
-    changed = client.patch(mine_emp, json={"name": "合作方自己的企业"}, headers=partner)
+    changed = patch_current(client, mine_emp, json={"name": "合作方自己的企业"}, headers=partner)
     assert changed.status_code == 200, changed.text
     assert changed.json()["name"] == "合作方自己的企业"
-    changed = client.patch(mine_vac, json={"title": "在线客服"}, headers=partner)
+    changed = patch_current(client, mine_vac, json={"title": "在线客服"}, headers=partner)
     assert changed.status_code == 200, changed.text
     assert changed.json()["title"] == "在线客服"
     assert client.delete(mine_vac, headers=partner).status_code == 204
     # the admin (not owner-scoped) may change anything
-    assert client.patch(mine_emp, json={"name": "管理员改名"}).status_code == 200
+    assert patch_current(client, mine_emp, json={"name": "管理员改名"}).status_code == 200
 
 
 # -- revocation and expiry --------------------------------------------------------------

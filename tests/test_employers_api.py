@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from stdnum.cn import uscc
 
-from tests.conftest import PROBLEM_JSON, row_counts
+from tests.conftest import PROBLEM_JSON, patch_current, row_counts
 from tests.factories import credit_code, employer_body, vacancy_body
 
 VALID_CODE = "91110000600037341L"
@@ -55,9 +55,9 @@ def test_create_read_update_delete(client: TestClient) -> None:
     assert read.status_code == 200
     assert read.json() == created
 
-    changed = client.patch(location, json={"name": "阳泉新名字有限公司", "staff_count": 500,
-                                           "accessibility": ["sign_language"],
-                                           "established_posts": 12})
+    changed = patch_current(client, location, json={
+        "name": "阳泉新名字有限公司", "staff_count": 500, "accessibility": ["sign_language"],
+        "established_posts": 12})
     assert changed.status_code == 200, changed.text
     after = changed.json()
     assert (after["name"], after["staff_count"]) == ("阳泉新名字有限公司", 500)
@@ -67,7 +67,7 @@ def test_create_read_update_delete(client: TestClient) -> None:
     assert when(after["updated_at"]) > when(created["updated_at"])
     assert client.get(location).json() == after
 
-    cleared = client.patch(location, json={"established_posts": None,
+    cleared = patch_current(client, location, json={"established_posts": None,
                                            "average_annual_wage": None})
     assert cleared.status_code == 200, cleared.text
     assert cleared.json()["established_posts"] is None
@@ -85,7 +85,7 @@ def test_create_read_update_delete(client: TestClient) -> None:
                                    "accessibility"])
 def test_patch_null_for_required_field_is_422(client: TestClient, field: str) -> None:
     employer = create(client)
-    response = client.patch(f"/v1/employers/{employer['id']}", json={field: None})
+    response = patch_current(client, f"/v1/employers/{employer['id']}", json={field: None})
     assert field in problem_fields(response, 422)
     assert client.get(f"/v1/employers/{employer['id']}").json() == employer
 
@@ -100,7 +100,7 @@ def test_patch_null_for_required_field_is_422(client: TestClient, field: str) ->
 def test_invalid_patch_changes_nothing(client: TestClient, change: dict[str, Any],
                                        field: str) -> None:
     employer = create(client)
-    response = client.patch(f"/v1/employers/{employer['id']}", json=change)
+    response = patch_current(client, f"/v1/employers/{employer['id']}", json=change)
     assert field in problem_fields(response, 422)
     assert client.get(f"/v1/employers/{employer['id']}").json() == employer
 
@@ -204,14 +204,15 @@ def test_credit_codes_accepted(client: TestClient, given: str, stored: str,
 def test_patch_credit_code_recomputes_warning(client: TestClient) -> None:
     employer = create(client)
     path = f"/v1/employers/{employer['id']}"
-    pilot = client.patch(path, json={"credit_code": "91110000600037341m"})
+    pilot = patch_current(client, path, json={"credit_code": "91110000600037341m"})
     assert pilot.status_code == 200, pilot.text
     assert pilot.json()["credit_code"] == "91110000600037341M"
     assert pilot.json()["credit_code_warning"] is not None
-    fixed = client.patch(path, json={"credit_code": VALID_CODE})
+    fixed = patch_current(client, path, json={"credit_code": VALID_CODE})
     assert fixed.status_code == 200, fixed.text
     assert fixed.json()["credit_code_warning"] is None
-    assert "credit_code" in problem_fields(client.patch(path, json={"credit_code": "X"}), 422)
+    bad = patch_current(client, path, json={"credit_code": "X"})
+    assert "credit_code" in problem_fields(bad, 422)
     assert client.get(path).json()["credit_code"] == VALID_CODE
 
 
@@ -244,10 +245,11 @@ def test_duplicate_credit_code_is_409(client: TestClient, raw_db: sa.Engine) -> 
                                                                    name="另一家公司"))
         problem_fields(response, 409)
         assert row_counts(raw_db) == before
-    response = client.patch(f"/v1/employers/{other['id']}", json={"credit_code": VALID_CODE})
+    response = patch_current(client, f"/v1/employers/{other['id']}",
+                             json={"credit_code": VALID_CODE})
     problem_fields(response, 409)
     assert client.get(f"/v1/employers/{other['id']}").json() == other
-    same = client.patch(f"/v1/employers/{first['id']}", json={"credit_code": VALID_CODE})
+    same = patch_current(client, f"/v1/employers/{first['id']}", json={"credit_code": VALID_CODE})
     assert same.status_code == 200, same.text
 
 

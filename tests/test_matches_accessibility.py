@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from service.matching.constraints import haversine_km
+from tests.conftest import patch_current
 from tests.match_helpers import (
     WUHAN,
     YQ_LAT,
@@ -135,7 +136,7 @@ def test_wheelchair_user(client: TestClient) -> None:
 
     # The plain employer makes its premises accessible: its on-site and hybrid jobs open
     # up for the seeker at once (the employer's change reaches its vacancies).
-    patched = client.patch(f"/v1/employers/{plain}",
+    patched = patch_current(client, f"/v1/employers/{plain}",
                            json={"accessibility": ["step_free_access", "accessible_toilet"]})
     assert patched.status_code == 200, patched.text
     assert on_site_plain in matched_ids(client, seeker)
@@ -198,7 +199,7 @@ def test_commuting_distance(client: TestClient) -> None:
 
     # The seeker widens the commute: the 30 km job comes within reach at once.
     body = client.get(f"/v1/seekers/{seeker}").json()["preferences"]
-    patched = client.patch(f"/v1/seekers/{seeker}",
+    patched = patch_current(client, f"/v1/seekers/{seeker}",
                            json={"preferences": {**body, "max_commute_km": 40}})
     assert patched.status_code == 200, patched.text
     assert far in matched_ids(client, seeker)
@@ -245,7 +246,7 @@ def test_work_mode_and_employment_type_preferences(client: TestClient) -> None:
 
     # Preferences change: the part-time job is in, the internship still out.
     body = client.get(f"/v1/seekers/{seeker}").json()["preferences"]
-    patched = client.patch(f"/v1/seekers/{seeker}", json={"preferences": {
+    patched = patch_current(client, f"/v1/seekers/{seeker}", json={"preferences": {
         **body, "employment_types": ["full_time", "part_time"]}})
     assert patched.status_code == 200, patched.text
     assert sorted(matched_ids(client, seeker)) == sorted([fits, part_time])

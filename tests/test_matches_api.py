@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.main import create_app
-from tests.conftest import ADMIN_KEY, make_settings
+from tests.conftest import ADMIN_KEY, make_settings, patch_current
 from tests.match_helpers import (
     abilities,
     assert_blocked,
@@ -38,7 +38,7 @@ def test_seeker_matches_shape_and_order(client: TestClient) -> None:
                              skills=["客服", "电脑打字"][: 1 + i % 2])
                 for i in range(5)]
     closed_out = make_vacancy(client, employer, demands={"vision": 4, "hearing": 4})
-    assert client.patch(f"/v1/vacancies/{closed_out}", json={"status": "closed"}
+    assert patch_current(client, f"/v1/vacancies/{closed_out}", json={"status": "closed"}
                         ).status_code == 200
     excluded = [make_vacancy(client, employer, work_mode="remote", employment_type="internship"),
                 make_vacancy(client, employer, location={"lat": 39.0, "lon": 113.58})]
@@ -153,7 +153,7 @@ def test_closed_and_filled_vacancies_leave_at_once(client: TestClient) -> None:
     assert sorted(matched_ids(client, seeker)) == sorted([first, second, third])
     assert candidates(client, first)["items"][0]["seeker_id"] == seeker
 
-    assert client.patch(f"/v1/vacancies/{first}", json={"status": "closed"}
+    assert patch_current(client, f"/v1/vacancies/{first}", json={"status": "closed"}
                         ).status_code == 200
     assert sorted(matched_ids(client, seeker)) == sorted([second, third])  # no sleep
     assert codes(pair(client, seeker, first)) == {"closed"}
@@ -161,7 +161,7 @@ def test_closed_and_filled_vacancies_leave_at_once(client: TestClient) -> None:
     assert closed["items"] == [] and closed["eligible_count"] == 0
     assert [b["code"] for b in closed["blocking"]] == ["closed"]
 
-    assert client.patch(f"/v1/vacancies/{second}", json={"status": "filled"}
+    assert patch_current(client, f"/v1/vacancies/{second}", json={"status": "filled"}
                         ).status_code == 200
     assert matched_ids(client, seeker) == [third]
     assert codes(assert_blocked(client, seeker, second)) == {"closed"}
@@ -169,7 +169,7 @@ def test_closed_and_filled_vacancies_leave_at_once(client: TestClient) -> None:
     body = seeker_matches(client, seeker)
     assert body["eligible_count"] + body["excluded_count"] == 1
 
-    assert client.patch(f"/v1/vacancies/{first}", json={"status": "open"}
+    assert patch_current(client, f"/v1/vacancies/{first}", json={"status": "open"}
                         ).status_code == 200
     assert sorted(matched_ids(client, seeker)) == sorted([first, third])
 
@@ -196,12 +196,12 @@ def test_seekers_who_cannot_match(client: TestClient) -> None:
     assert matched_ids(client, seeker) == [vacancy]
 
     url = f"/v1/seekers/{seeker}"
-    assert client.patch(url, json={"status": "employed"}).status_code == 200
+    assert patch_current(client, url, json={"status": "employed"}).status_code == 200
     _unavailable(client, seeker, vacancy, "not_seeking")
-    assert client.patch(url, json={"status": "seeking"}).status_code == 200
+    assert patch_current(client, url, json={"status": "seeking"}).status_code == 200
     assert matched_ids(client, seeker) == [vacancy]
 
-    withdrawn = client.patch(url, json={"consent": {"sensitive_data": False,
+    withdrawn = patch_current(client, url, json={"consent": {"sensitive_data": False,
                                                     "share_with_employers": False}})
     assert withdrawn.status_code == 200, withdrawn.text
     _unavailable(client, seeker, vacancy, "no_consent")
@@ -229,12 +229,12 @@ def test_writes_are_visible_to_the_next_query_in_the_same_process(
     vacancy = make_vacancy(client, employer, demands={"vision": 2},
                            accommodations=["screen_magnifier"])
     assert set(matched_ids(client, seeker)) == {steady, vacancy}  # no sleep, no poll
-    assert client.patch(f"/v1/vacancies/{vacancy}", json={"demands": {"vision": 3}}
+    assert patch_current(client, f"/v1/vacancies/{vacancy}", json={"demands": {"vision": 3}}
                         ).status_code == 200
     assert matched_ids(client, seeker) == [steady]
-    assert client.patch(f"/v1/seekers/{seeker}", json={"required_accommodations": []}
+    assert patch_current(client, f"/v1/seekers/{seeker}", json={"required_accommodations": []}
                         ).status_code == 200
-    assert client.patch(f"/v1/vacancies/{vacancy}", json={"demands": {"vision": 1},
+    assert patch_current(client, f"/v1/vacancies/{vacancy}", json={"demands": {"vision": 1},
                                                            "accommodations": []}
                         ).status_code == 200
     assert set(matched_ids(client, seeker)) == {steady, vacancy}
@@ -277,7 +277,7 @@ def test_other_processes_catch_up_within_seconds(
 
     created = make_vacancy(a, employer, title="新发布的客服岗位")
     latency_new = _wait_for(lambda: created in matched_ids(b, seeker))
-    assert a.patch(f"/v1/vacancies/{first}", json={"status": "closed"}).status_code == 200
+    assert patch_current(a, f"/v1/vacancies/{first}", json={"status": "closed"}).status_code == 200
     latency_closed = _wait_for(lambda: first not in matched_ids(b, seeker))
     assert matched_ids(b, seeker) == [created]
     assert codes(pair(b, seeker, first)) == {"closed"}

@@ -21,7 +21,7 @@ from service.cli import main as cli_main
 from service.config import DEMO_ADMIN_KEY, DEMO_SECRET_KEY, ConfigurationError, Settings
 from service.logging import configure_logging, request_id_var
 from service.main import create_app
-from tests.conftest import ADMIN_KEY, SECRET, assert_problem, make_settings
+from tests.conftest import ADMIN_KEY, SECRET, assert_problem, make_settings, patch_current
 from tests.factories import seeker_body
 
 SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -348,7 +348,7 @@ def test_logs_hold_no_names_id_numbers_or_phones(client: TestClient,
     created = client.post("/v1/seekers", json=body)
     assert created.status_code == 201
     seeker_id = created.json()["id"]
-    client.patch(f"/v1/seekers/{seeker_id}", json={"phone": "13811112222"})
+    patch_current(client, f"/v1/seekers/{seeker_id}", json={"phone": "13811112222"})
     client.post("/v1/seekers", json=body)  # 409, logged as a request
     client.get(f"/v1/seekers/{seeker_id}/matches")
     client.delete(f"/v1/seekers/{seeker_id}")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from service.rules import today_in_china
-from tests.conftest import row_counts
+from tests.conftest import patch_current, row_counts
 from tests.factories import id_number, seeker_body
 
 TOMORROW = (today_in_china() + dt.timedelta(days=1)).isoformat()
@@ -141,7 +141,7 @@ def test_external_id_is_unique_per_key(client: TestClient) -> None:
 def test_patch_updates_and_rechecks(client: TestClient, raw_db: sa.Engine) -> None:
     seeker = client.post("/v1/seekers", json=seeker_body()).json()
     url = f"/v1/seekers/{seeker['id']}"
-    patched = client.patch(url, json={"hukou": "urban", "status": "employed",
+    patched = patch_current(client, url, json={"hukou": "urban", "status": "employed",
                                       "consent": {"sensitive_data": True,
                                                   "share_with_employers": False}})
     assert patched.status_code == 200, patched.text
@@ -153,14 +153,14 @@ def test_patch_updates_and_rechecks(client: TestClient, raw_db: sa.Engine) -> No
     before = row_counts(raw_db)
     other = id_number(dt.date(1990, 5, 5), 222)
     # A new ID number needs a matching certificate.
-    mismatch = client.patch(url, json={"id_number": other})
+    mismatch = patch_current(client, url, json={"id_number": other})
     assert mismatch.status_code == 422
     assert mismatch.json()["errors"][0]["field"] == "disability.certificate_number"
-    assert client.patch(url, json={"name": None}).status_code == 422
-    assert client.patch(url, json={"abilities": {"vision": 9}}).status_code == 422
+    assert patch_current(client, url, json={"name": None}).status_code == 422
+    assert patch_current(client, url, json={"abilities": {"vision": 9}}).status_code == 422
     assert client.get(url).json()["hukou"] == "urban"
     assert row_counts(raw_db) == before
-    moved = client.patch(url, json={"id_number": other, "disability": {
+    moved = patch_current(client, url, json={"id_number": other, "disability": {
         "category": "hearing", "grade": 3, "certificate_number": other + "23"}})
     assert moved.status_code == 200, moved.text
     assert moved.json()["birth_date"] == "1990-05-05"
@@ -172,7 +172,7 @@ def test_patch_to_an_id_number_already_registered_is_409(client: TestClient) -> 
     client.post("/v1/seekers", json=seeker_body())
     other = id_number(dt.date(1990, 5, 5), 222)
     second = client.post("/v1/seekers", json=seeker_body(id_number=other)).json()
-    response = client.patch(f"/v1/seekers/{second['id']}", json={
+    response = patch_current(client, f"/v1/seekers/{second['id']}", json={
         "id_number": GOOD_ID,
         "disability": {"category": "visual", "grade": 2, "certificate_number": GOOD_ID + "12"}})
     assert response.status_code == 409

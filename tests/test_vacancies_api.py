@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from service.rules import today_in_china
-from tests.conftest import issue_key, row_counts
+from tests.conftest import issue_key, patch_current, row_counts
 from tests.factories import employer_body, vacancy_body
 
 YESTERDAY = (today_in_china() - dt.timedelta(days=1)).isoformat()
@@ -67,14 +67,14 @@ def test_vacancy_crud(client: TestClient, employer_id: str) -> None:
     assert vacancy["demands"]["hearing"] == 3 and vacancy["demands"]["walking"] == 0
     url = f"/v1/vacancies/{vacancy['id']}"
     assert client.get(url).json() == vacancy
-    patched = client.patch(url, json={"status": "filled", "salary_max": 5000,
+    patched = patch_current(client, url, json={"status": "filled", "salary_max": 5000,
                                       "demands": {"vision": 2}})
     assert patched.status_code == 200, patched.text
     assert patched.json()["status"] == "filled"
     assert patched.json()["demands"]["vision"] == 2
     assert patched.json()["demands"]["hearing"] == 0  # demands are replaced whole
-    assert client.patch(url, json={"salary_min": 6000}).status_code == 422
-    assert client.patch(url, json={"title": None}).status_code == 422
+    assert patch_current(client, url, json={"salary_min": 6000}).status_code == 422
+    assert patch_current(client, url, json={"title": None}).status_code == 422
     assert client.get(url).json()["salary_max"] == 5000
     duplicate = client.post("/v1/vacancies", json=vacancy_body(employer_id, external_id="j-1"))
     assert duplicate.status_code == 409

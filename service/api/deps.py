@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from limits import RateLimitItem
@@ -18,6 +18,8 @@ from sqlmodel import Session
 from service.access import OWNER_SCOPED, Action, allowed
 from service.api.errors import (
     Forbidden,
+    PreconditionFailed,
+    PreconditionRequired,
     RateLimited,
     Unauthorized,
     ValidationFailed,
@@ -159,3 +161,22 @@ def reject_unknown_query(request: Request) -> None:
             errors=[field_error(name, "unknown_parameter",
                                 "this operation has no such query parameter")
                     for name in unknown])
+
+
+def etag_of(version: int) -> str:
+    return f'"v{version}"'
+
+
+IfMatch = Annotated[str | None, Header(alias="If-Match",
+                                       description="the ETag of the version being changed")]
+
+
+def require_match(if_match: str | None, version: int) -> None:
+    """Optimistic concurrency: a PATCH must name the version it read (RFC 9110 §13.1.1)."""
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the ETag from your last read, so "
+                                   "that a concurrent change is not overwritten")
+    offered = {tag.strip() for tag in if_match.split(",")}
+    if "*" not in offered and etag_of(version) not in offered:
+        raise PreconditionFailed(f"the current version is {etag_of(version)}; read the "
+                                 "record again and reapply your change")

@@ -53,6 +53,14 @@ class ValidationFailed(ApiError):
     status, slug, title = 422, "validation", "Invalid request"
 
 
+class PreconditionFailed(ApiError):
+    status, slug, title = 412, "precondition-failed", "The record changed since you read it"
+
+
+class PreconditionRequired(ApiError):
+    status, slug, title = 428, "precondition-required", "If-Match is required"
+
+
 class RateLimited(ApiError):
     status, slug, title = 429, "rate-limited", "Too many requests"
 

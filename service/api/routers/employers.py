@@ -7,7 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from service.access import Action
-from service.api.deps import Authorize, ContextDep, PageDep, Principal, SessionDep, ensure_owner
+from service.api.deps import (
+    Authorize,
+    ContextDep,
+    IfMatch,
+    PageDep,
+    Principal,
+    SessionDep,
+    ensure_owner,
+    etag_of,
+    require_match,
+)
 from service.api.errors import problem_responses
 from service.models.common import Page
 from service.models.employer import EmployerCreate, EmployerPublic, EmployerUpdate, QuotaReport
@@ -27,6 +37,7 @@ def create(body: EmployerCreate, response: Response, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.create_employer)]) -> EmployerPublic:
     employer = service.create(session, principal.key_id, body)
     response.headers["Location"] = f"{router.prefix}/{employer.id}"
+    response.headers["ETag"] = etag_of(employer.version)
     return service.to_public(employer)
 
 
@@ -46,18 +57,25 @@ def list_(session: SessionDep, page: PageDep,
 
 @router.get("/{employer_id}", response_model=EmployerPublic,
             responses=problem_responses(*AUTH, 404))
-def read(employer_id: str, session: SessionDep,
+def read(employer_id: str, response: Response, session: SessionDep,
          principal: Annotated[Principal, Authorize(Action.read_employer)]) -> EmployerPublic:
-    return service.to_public(service.get(session, employer_id))
+    employer = service.get(session, employer_id)
+    response.headers["ETag"] = etag_of(employer.version)
+    return service.to_public(employer)
 
 
 @router.patch("/{employer_id}", response_model=EmployerPublic,
-              responses=problem_responses(*AUTH, 400, 404, 409, 413, 422))
-def update(employer_id: str, body: EmployerUpdate, session: SessionDep,
-           principal: Annotated[Principal, Authorize(Action.update_employer)]) -> EmployerPublic:
+              responses=problem_responses(*AUTH, 400, 404, 409, 412, 413, 422, 428))
+def update(employer_id: str, body: EmployerUpdate, response: Response, session: SessionDep,
+           principal: Annotated[Principal, Authorize(Action.update_employer)],
+           if_match: IfMatch = None) -> EmployerPublic:
+    """Change fields; send If-Match with the ETag of the version you read."""
     employer = service.get(session, employer_id)
     ensure_owner(principal, employer.owner_key_id, "employer")
-    return service.to_public(service.update(session, employer, body))
+    require_match(if_match, employer.version)
+    employer = service.update(session, employer, body)
+    response.headers["ETag"] = etag_of(employer.version)
+    return service.to_public(employer)
 
 
 @router.delete("/{employer_id}", status_code=status.HTTP_204_NO_CONTENT,

@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from service.access import Action
-from service.api.deps import Authorize, ContextDep, PageDep, Principal, SessionDep
+from service.api.deps import (
+    Authorize,
+    ContextDep,
+    IfMatch,
+    PageDep,
+    Principal,
+    SessionDep,
+    etag_of,
+    require_match,
+)
 from service.api.errors import problem_responses
 from service.models.common import Page
 from service.models.enums import Category, PriorityGroup, SeekerStatus
@@ -26,6 +35,7 @@ def create(body: SeekerCreate, response: Response, session: SessionDep, ctx: Con
     """Register a job seeker with their certificate and (optionally) an assessment."""
     seeker = service.create(session, ctx, principal.key_id, body)
     response.headers["Location"] = f"{router.prefix}/{seeker.id}"
+    response.headers["ETag"] = etag_of(seeker.version)
     return service.to_public(seeker, ctx)
 
 
@@ -44,17 +54,25 @@ def list_(session: SessionDep, ctx: ContextDep, page: PageDep,
 
 @router.get("/{seeker_id}", response_model=SeekerPublic,
             responses=problem_responses(*AUTH, 404))
-def read(seeker_id: str, session: SessionDep, ctx: ContextDep,
+def read(seeker_id: str, response: Response, session: SessionDep, ctx: ContextDep,
          principal: Annotated[Principal, Authorize(Action.read_seeker)]) -> SeekerPublic:
-    return service.to_public(service.get(session, seeker_id), ctx)
+    seeker = service.get(session, seeker_id)
+    response.headers["ETag"] = etag_of(seeker.version)
+    return service.to_public(seeker, ctx)
 
 
 @router.patch("/{seeker_id}", response_model=SeekerPublic,
-              responses=problem_responses(*AUTH, 400, 404, 409, 413, 422))
-def update(seeker_id: str, body: SeekerUpdate, session: SessionDep, ctx: ContextDep,
-           principal: Annotated[Principal, Authorize(Action.update_seeker)]) -> SeekerPublic:
+              responses=problem_responses(*AUTH, 400, 404, 409, 412, 413, 422, 428))
+def update(seeker_id: str, body: SeekerUpdate, response: Response, session: SessionDep,
+           ctx: ContextDep,
+           principal: Annotated[Principal, Authorize(Action.update_seeker)],
+           if_match: IfMatch = None) -> SeekerPublic:
+    """Change fields; send If-Match with the ETag of the version you read."""
     seeker = service.get(session, seeker_id)
-    return service.to_public(service.update(session, ctx, principal.key_id, seeker, body), ctx)
+    require_match(if_match, seeker.version)
+    seeker = service.update(session, ctx, principal.key_id, seeker, body)
+    response.headers["ETag"] = etag_of(seeker.version)
+    return service.to_public(seeker, ctx)
 
 
 @router.delete("/{seeker_id}", status_code=status.HTTP_204_NO_CONTENT,

@@ -7,7 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response, status
 
 from service.access import Action
-from service.api.deps import Authorize, PageDep, Principal, SessionDep, ensure_owner
+from service.api.deps import (
+    Authorize,
+    IfMatch,
+    PageDep,
+    Principal,
+    SessionDep,
+    ensure_owner,
+    etag_of,
+    require_match,
+)
 from service.api.errors import problem_responses
 from service.models.common import Page
 from service.models.enums import EmploymentType, VacancyStatus, WorkMode
@@ -27,6 +36,7 @@ def create(body: VacancyCreate, response: Response, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.create_vacancy)]) -> VacancyPublic:
     vacancy = service.create(session, principal.key_id, body)
     response.headers["Location"] = f"{router.prefix}/{vacancy.id}"
+    response.headers["ETag"] = etag_of(vacancy.version)
     return service.to_public(vacancy)
 
 
@@ -65,18 +75,25 @@ def list_(session: SessionDep, page: PageDep,
 
 @router.get("/{vacancy_id}", response_model=VacancyPublic,
             responses=problem_responses(*AUTH, 404))
-def read(vacancy_id: str, session: SessionDep,
+def read(vacancy_id: str, response: Response, session: SessionDep,
          principal: Annotated[Principal, Authorize(Action.read_vacancy)]) -> VacancyPublic:
-    return service.to_public(service.get(session, vacancy_id))
+    vacancy = service.get(session, vacancy_id)
+    response.headers["ETag"] = etag_of(vacancy.version)
+    return service.to_public(vacancy)
 
 
 @router.patch("/{vacancy_id}", response_model=VacancyPublic,
-              responses=problem_responses(*AUTH, 400, 404, 409, 413, 422))
-def update(vacancy_id: str, body: VacancyUpdate, session: SessionDep,
-           principal: Annotated[Principal, Authorize(Action.update_vacancy)]) -> VacancyPublic:
+              responses=problem_responses(*AUTH, 400, 404, 409, 412, 413, 422, 428))
+def update(vacancy_id: str, body: VacancyUpdate, response: Response, session: SessionDep,
+           principal: Annotated[Principal, Authorize(Action.update_vacancy)],
+           if_match: IfMatch = None) -> VacancyPublic:
+    """Change fields; send If-Match with the ETag of the version you read."""
     vacancy = service.get(session, vacancy_id)
     ensure_owner(principal, vacancy.owner_key_id, "vacancy")
-    return service.to_public(service.update(session, vacancy, body))
+    require_match(if_match, vacancy.version)
+    vacancy = service.update(session, vacancy, body)
+    response.headers["ETag"] = etag_of(vacancy.version)
+    return service.to_public(vacancy)
 
 
 @router.delete("/{vacancy_id}", status_code=status.HTTP_204_NO_CONTENT,
