@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     index_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     key_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    idempotency_ttl_seconds: float = Field(default=24 * 3600, gt=0)
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"

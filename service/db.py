@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def transaction(engine: Engine) -> AbstractContextManager[Session]:
+    """``with transaction(engine) as session``: one unit of work outside a request."""
+    return contextmanager(session_scope)(engine)
 
 
 def session_scope(engine: Engine,

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from service.api.deps import reject_unknown_query
 from service.api.errors import install_error_handlers
+from service.api.idempotency import IdempotencyMiddleware
 from service.api.middleware import Metrics, RequestContextMiddleware
 from service.api.routers import api_keys, employers, health, matches, seekers, vacancies
 from service.config import Settings, get_settings
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, api_keys.router, matches.router, seekers.router,
                    employers.router, vacancies.router):
         app.include_router(router)
+    app.add_middleware(IdempotencyMiddleware, engine=engine,
+                       ttl_seconds=settings.idempotency_ttl_seconds)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics,
                        max_body_bytes=settings.max_body_bytes)
     return app

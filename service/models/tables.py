@@ -131,3 +131,18 @@ class ChangeLog(SQLModel, table=True):
     entity: str = Field(max_length=20)
     entity_id: str = Field(max_length=40)
     at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """A POST made with an Idempotency-Key: its fingerprint and, once done, its response."""
+
+    __tablename__ = "idempotency_record"
+
+    owner: str = Field(primary_key=True, max_length=64)  # hash of the calling API key
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    status: int | None = None  # None while the first request is in flight
+    body: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict, sa_column=json_column())
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+    expires_at: dt.datetime = Field(sa_column=time_column(index=True))

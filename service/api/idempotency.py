@@ -1,0 +1,148 @@
+"""``Idempotency-Key`` on POST: a retry with the same key and body gets the original
+response and makes no second record; the same key with another body is 422; a retry while
+the first is still in flight is 409.  Keys expire after ``ACCESSMATCH_IDEMPOTENCY_TTL_SECONDS``.
+
+Records are scoped by a hash of the caller's API key, so keys of different callers never
+meet.  Server errors (5xx) are not remembered: the client may simply retry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from anyio import to_thread
+from sqlalchemy.engine import Engine
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.db import transaction
+from service.models.base import utcnow
+from service.models.common import Problem
+from service.repositories import idempotency as repo
+
+HEADER = b"idempotency-key"
+MAX_KEY_LENGTH = 200
+_REPLAYED_HEADERS = ("location", "etag", "content-type")
+PROBLEM_JSON = "application/problem+json"
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, engine: Engine, ttl_seconds: float) -> None:
+        self.app = app
+        self.engine = engine
+        self.ttl = dt.timedelta(seconds=ttl_seconds)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+        raw_key = headers.get(HEADER)
+        if scope["type"] != "http" or scope["method"] != "POST" or raw_key is None:
+            await self.app(scope, receive, send)
+            return
+        key = raw_key.decode("latin-1").strip()
+        if not 0 < len(key) <= MAX_KEY_LENGTH:
+            await _problem(scope, send, 422, "Idempotency-Key must have 1 to "
+                           f"{MAX_KEY_LENGTH} characters")
+            return
+        messages, complete = await _read_body(receive)
+        if not complete:  # the body was refused (too large) or the client left
+            await self.app(scope, _replay(messages), send)
+            return
+        body = b"".join(m.get("body", b"") for m in messages)
+        owner = hashlib.sha256(headers.get(b"x-api-key", b"")).hexdigest()
+        fingerprint = hashlib.sha256(
+            b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
+        existing = await to_thread.run_sync(self._claim, owner, key, fingerprint)
+        if existing is not None:
+            await self._answer_repeat(scope, send, existing, fingerprint)
+            return
+        captured = await self._run(scope, _replay(messages), send)
+        await to_thread.run_sync(self._settle, owner, key, captured)
+
+    def _claim(self, owner: str, key: str, fingerprint: str) -> dict[str, Any] | None:
+        with transaction(self.engine) as session:
+            record = repo.claim(session, owner, key, fingerprint, utcnow() + self.ttl)
+            if record is None:
+                return None
+            return {"request_hash": record.request_hash, "status": record.status,
+                    "body": record.body, "headers": dict(record.headers)}
+
+    def _settle(self, owner: str, key: str, captured: dict[str, Any]) -> None:
+        with transaction(self.engine) as session:
+            if captured["status"] is None or captured["status"] >= 500:
+                repo.release(session, owner, key)
+            else:
+                repo.finish(session, owner, key, captured["status"],
+                            captured["body"].decode("utf-8"), captured["headers"])
+
+    async def _answer_repeat(self, scope: Scope, send: Send, existing: dict[str, Any],
+                             fingerprint: str) -> None:
+        if existing["status"] is None:
+            await _problem(scope, send, 409, "a request with this Idempotency-Key is still "
+                           "in progress; retry later")
+        elif existing["request_hash"] != fingerprint:
+            await _problem(scope, send, 422, "this Idempotency-Key was used with a different "
+                           "request; use a new key for a new request")
+        else:
+            response = Response(existing["body"], status_code=existing["status"],
+                                headers={**existing["headers"],
+                                         "idempotent-replayed": "true"})
+            await response(scope, _replay([]), send)
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send) -> dict[str, Any]:
+        captured: dict[str, Any] = {"status": None, "headers": {}, "body": b""}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = {
+                    k.decode("latin-1"): v.decode("latin-1")
+                    for k, v in message.get("headers", [])
+                    if k.decode("latin-1").lower() in _REPLAYED_HEADERS}
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        except BaseException:
+            captured["status"] = None  # nothing to remember: let the client retry
+            raise
+        finally:
+            if captured["status"] is None:
+                captured["body"] = b""
+        return captured
+
+
+async def _read_body(receive: Receive) -> tuple[list[Message], bool]:
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages, False
+        if not message.get("more_body", False):
+            return messages, True
+
+
+def _replay(messages: list[Message]) -> Receive:
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _problem(scope: Scope, send: Send, status: int, detail: str) -> None:
+    title = {409: "Request in progress", 422: "Invalid Idempotency-Key use"}[status]
+    body = Problem(type="urn:accessmatch:problem:idempotency", title=title, status=status,
+                   detail=detail, instance=scope.get("path"))
+    response = Response(json.dumps(body.model_dump(exclude_none=True)), status_code=status,
+                        media_type=PROBLEM_JSON)
+    await response(scope, _replay([]), send)

@@ -1,0 +1,81 @@
+"""Idempotency-Key on POST: safe retries for partner integrations (both databases)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from service.db import transaction
+from service.repositories import idempotency
+from tests.conftest import ADMIN_KEY, assert_problem, row_counts
+from tests.factories import employer_body, seeker_body
+
+
+def test_a_retry_returns_the_original_response_and_stores_once(
+        client: TestClient, raw_db: sa.Engine) -> None:
+    headers = {"Idempotency-Key": "reg-0001"}
+    first = client.post("/v1/seekers", json=seeker_body(), headers=headers)
+    assert first.status_code == 201, first.text
+    again = client.post("/v1/seekers", json=seeker_body(), headers=headers)
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert row_counts(raw_db)["seeker"] == 1
+    # Without the key the same body is a second attempt, and the registry refuses it.
+    assert client.post("/v1/seekers", json=seeker_body()).status_code == 409
+
+
+def test_the_same_key_with_another_body_is_422(client: TestClient, raw_db: sa.Engine) -> None:
+    headers = {"Idempotency-Key": "emp-1"}
+    assert client.post("/v1/employers", json=employer_body(), headers=headers).status_code == 201
+    other = client.post("/v1/employers", json=employer_body(name="另一家公司"), headers=headers)
+    assert_problem(other, 422)
+    assert row_counts(raw_db)["employer"] == 1
+
+
+def test_a_retry_while_the_first_is_in_flight_is_409(client: TestClient, db_url: str,
+                                                     raw_db: sa.Engine) -> None:
+    engine = sa.create_engine(db_url)
+    owner = hashlib.sha256(ADMIN_KEY.encode()).hexdigest()
+    with transaction(engine) as session:  # the first request has claimed the key
+        idempotency.claim(session, owner, "slow-1", "anything",
+                          dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    engine.dispose()
+    retry = client.post("/v1/employers", json=employer_body(),
+                        headers={"Idempotency-Key": "slow-1"})
+    assert_problem(retry, 409)
+    assert row_counts(raw_db)["employer"] == 0
+
+
+def test_keys_expire_and_errors_are_not_remembered(db_url: str, raw_db: sa.Engine) -> None:
+    from service.main import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(db_url, idempotency_ttl_seconds=0.2))
+    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
+        headers = {"Idempotency-Key": "k"}
+        bad = client.post("/v1/employers", json=employer_body(kind="spaceship"),
+                          headers=headers)
+        assert bad.status_code == 422
+        assert client.post("/v1/employers", json=employer_body(kind="spaceship"),
+                           headers=headers).json() == bad.json()
+        import time
+        time.sleep(0.3)  # expired: the key may now carry a different request
+        good = client.post("/v1/employers", json=employer_body(), headers=headers)
+        assert good.status_code == 201, good.text
+    app.state.engine.dispose()
+    assert row_counts(raw_db)["employer"] == 1
+
+
+def test_keys_are_scoped_per_api_key(client: TestClient, raw_db: sa.Engine) -> None:
+    partner = client.post("/v1/api-keys", json={"role": "partner", "name": "p"}).json()["key"]
+    headers = {"Idempotency-Key": "same"}
+    assert client.post("/v1/employers", json=employer_body(), headers=headers).status_code == 201
+    theirs = client.post("/v1/employers", json=employer_body(name="别家"),
+                         headers={**headers, "X-API-Key": partner})
+    assert theirs.status_code == 409  # a new request (same credit code), not a replay
+    assert "idempotent-replayed" not in theirs.headers
