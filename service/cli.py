@@ -59,6 +59,24 @@ def _create_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate_secrets(_: argparse.Namespace) -> int:
+    from service.context import Context
+    from service.db import make_engine, transaction
+    from service.models.crypto import Cipher
+    from service.rules import load_rules
+    from service.services.seekers import rotate_secrets
+
+    settings = get_settings()
+    ctx = Context(cipher=Cipher(settings.secret, settings.old_secrets),
+                  rules=load_rules(settings.rules_file))
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        changed = rotate_secrets(session, ctx)
+    engine.dispose()
+    print(json.dumps({"re_encrypted_seekers": changed}))
+    return 0
+
+
 def _openapi(args: argparse.Namespace) -> int:
     from service.main import create_app
 
@@ -115,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                      choices=["admin", "counselor", "partner", "kiosk", "analyst"])
     key.add_argument("--name", required=True)
     key.set_defaults(func=_create_key)
+    sub.add_parser("rotate-secrets", help="re-encrypt identifiers with the current "
+                   "ACCESSMATCH_SECRET_KEY (old ones in ACCESSMATCH_OLD_SECRET_KEYS)"
+                   ).set_defaults(func=_rotate_secrets)
     spec = sub.add_parser("openapi", help="write the OpenAPI document")
     spec.add_argument("--output", default="openapi/openapi.json")
     spec.set_defaults(func=_openapi)

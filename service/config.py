@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./var/accessmatch.db"
     admin_key: SecretStr | None = None
     secret_key: SecretStr | None = None
+    old_secret_keys: list[SecretStr] = Field(
+        default_factory=list, description="previous secrets (JSON list): still decrypt, "
+                                          "until `accessmatch rotate-secrets` has run")
     demo: bool = False
     rate_limit: str = "1200/minute"
     rate_limit_storage: str = "memory://"
@@ -74,6 +77,10 @@ class Settings(BaseSettings):
         if self.admin_key is not None and self.admin_key.get_secret_value() == DEMO_ADMIN_KEY:
             raise ConfigurationError("ACCESSMATCH_ADMIN_KEY is the demo key; choose your own")
         return self
+
+    @property
+    def old_secrets(self) -> tuple[str, ...]:
+        return tuple(s.get_secret_value() for s in self.old_secret_keys)
 
     @property
     def secret(self) -> str:

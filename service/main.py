@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     rules = load_rules(settings.rules_file)
-    app.state.context = Context(cipher=Cipher(settings.secret), rules=rules)
+    app.state.context = Context(cipher=Cipher(settings.secret, settings.old_secrets),
+                                rules=rules)
     # A missing or corrupt scorer stops start-up here (ScorerError), never a silent fallback.
     scorer = load_bundle(settings.scorer_dir)
     app.state.matcher = Matcher(

@@ -52,7 +52,8 @@ class Cipher:
 
     def __init__(self, secret: str, old_secrets: tuple[str, ...] = ()) -> None:
         self._current = _keyset(secret)
-        self._by_id = {k.key_id: k for k in map(_keyset, (secret, *old_secrets))}
+        self._by_id = {k.key_id: k for k in map(_keyset, (*old_secrets, secret))}
+        self._by_id[self._current.key_id] = self._current
 
     def encrypt(self, plaintext: str, context: str) -> str:
         """``context`` (e.g. the column name) is bound as associated data."""
@@ -78,6 +79,14 @@ class Cipher:
         """Deterministic keyed hash, for unique constraints and equality lookups."""
         msg = f"{context}\x00{value}".encode()
         return hmac.new(self._current.mac_key, msg, hashlib.sha256).hexdigest()
+
+    def lookup_hashes(self, value: str, context: str) -> list[str]:
+        """The keyed hash under every configured secret, current first: until
+        ``rotate-secrets`` has run, older rows carry an older secret's hash."""
+        msg = f"{context}\x00{value}".encode()
+        keys = [self._current, *(k for k in self._by_id.values() if k is not self._current)]
+        return list(dict.fromkeys(hmac.new(k.mac_key, msg, hashlib.sha256).hexdigest()
+                                  for k in keys))
 
     def is_current(self, stored: str) -> bool:
         return stored.split(".", 2)[1:2] == [self._current.key_id]

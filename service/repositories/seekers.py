@@ -27,8 +27,9 @@ def get(session: Session, seeker_id: str) -> Seeker | None:
     return session.get(Seeker, seeker_id)
 
 
-def id_hash_taken(session: Session, id_hash: str, *, except_id: str | None = None) -> bool:
-    stmt = select(Seeker.id).where(Seeker.id_number_hash == id_hash)
+def id_hash_taken(session: Session, id_hashes: list[str], *,
+                  except_id: str | None = None) -> bool:
+    stmt = select(Seeker.id).where(col(Seeker.id_number_hash).in_(id_hashes))
     if except_id:
         stmt = stmt.where(Seeker.id != except_id)
     return session.exec(stmt).first() is not None
@@ -41,6 +42,10 @@ def external_id_taken(session: Session, owner: str, external_id: str, *,
     if except_id:
         stmt = stmt.where(Seeker.id != except_id)
     return session.exec(stmt).first() is not None
+
+
+def all_seekers(session: Session) -> list[Seeker]:
+    return list(session.exec(select(Seeker).order_by(col(Seeker.id))).all())
 
 
 def save(session: Session, seeker: Seeker) -> Seeker:

@@ -61,13 +61,15 @@ def _check_consistency(seeker: Seeker, id_number: str, certificate: str) -> None
     raise_if_errors(problems)
 
 
-def _check_unique(session: Session, seeker: Seeker) -> None:
+def _check_unique(session: Session, ctx: Context, seeker: Seeker) -> None:
     with session.no_autoflush:
-        _check_unique_now(session, seeker)
+        _check_unique_now(session, ctx, seeker)
 
 
-def _check_unique_now(session: Session, seeker: Seeker) -> None:
-    if repo.id_hash_taken(session, seeker.id_number_hash, except_id=seeker.id):
+def _check_unique_now(session: Session, ctx: Context, seeker: Seeker) -> None:
+    id_number = ctx.cipher.decrypt(seeker.id_number_enc, ID_CONTEXT)
+    hashes = ctx.cipher.lookup_hashes(id_number, ID_CONTEXT)
+    if repo.id_hash_taken(session, hashes, except_id=seeker.id):
         raise Conflict("a seeker with this ID number is already registered",
                        errors=[field_error("id_number", "duplicate",
                                            "this ID number is already registered")])
@@ -138,7 +140,7 @@ def create(session: Session, ctx: Context, key_id: str, body: SeekerCreate) -> S
     _apply_identity(seeker, ctx, body.id_number, body.disability.certificate_number)
     _record_consent(seeker, values["consent"], key_id)
     _check_consistency(seeker, body.id_number, body.disability.certificate_number)
-    _check_unique(session, seeker)
+    _check_unique(session, ctx, seeker)
     return _save(session, seeker)
 
 
@@ -174,7 +176,7 @@ def update(session: Session, ctx: Context, key_id: str, seeker: Seeker,
     seeker.updated_at = utcnow()
     seeker.version += 1
     _check_consistency(seeker, id_number, certificate)
-    _check_unique(session, seeker)
+    _check_unique(session, ctx, seeker)
     return _save(session, seeker)
 
 
@@ -236,3 +238,25 @@ def to_public(seeker: Seeker, ctx: Context) -> SeekerPublic:
                               recorded_by=seeker.consent_recorded_by),
         status=SeekerStatus(seeker.status), created_at=as_utc(seeker.created_at),
         updated_at=as_utc(seeker.updated_at))
+
+
+def rotate_secrets(session: Session, ctx: Context) -> int:
+    """Re-encrypt every seeker's identifiers with the current secret; return how many."""
+    changed = 0
+    for seeker in repo.all_seekers(session):
+        if all(ctx.cipher.is_current(v) for v in (seeker.name_enc, seeker.id_number_enc,
+                                                  seeker.certificate_enc,
+                                                  seeker.phone_enc or "")
+               if v):
+            continue
+        for column, context in (("name_enc", NAME_CONTEXT), ("id_number_enc", ID_CONTEXT),
+                                ("certificate_enc", CERT_CONTEXT), ("phone_enc", PHONE_CONTEXT)):
+            stored = getattr(seeker, column)
+            if stored:
+                setattr(seeker, column, ctx.cipher.encrypt(
+                    ctx.cipher.decrypt(stored, context), context))
+        seeker.id_number_hash = ctx.cipher.lookup_hash(
+            ctx.cipher.decrypt(seeker.id_number_enc, ID_CONTEXT), ID_CONTEXT)
+        repo.save(session, seeker)
+        changed += 1
+    return changed
