@@ -101,7 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    employers.router, vacancies.router):
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, engine=engine,
-                       ttl_seconds=settings.idempotency_ttl_seconds)
+                       ttl_seconds=settings.idempotency_ttl_seconds,
+                       cipher=app.state.context.cipher)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics,
                        max_body_bytes=settings.max_body_bytes)
     return app

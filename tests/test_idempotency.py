@@ -25,6 +25,9 @@ def test_a_retry_returns_the_original_response_and_stores_once(
     assert again.headers["location"] == first.headers["location"]
     assert again.headers["idempotent-replayed"] == "true"
     assert row_counts(raw_db)["seeker"] == 1
+    with raw_db.connect() as conn:  # the kept response is encrypted like the record
+        stored = conn.execute(sa.text("SELECT body FROM idempotency_record")).scalar_one()
+    assert first.json()["name"] not in stored and first.json()["id"] not in stored
     # Without the key the same body is a second attempt, and the registry refuses it.
     assert client.post("/v1/seekers", json=seeker_body()).status_code == 409
 

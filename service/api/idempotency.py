@@ -21,19 +21,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.db import transaction
 from service.models.base import utcnow
 from service.models.common import Problem
+from service.models.crypto import Cipher
 from service.repositories import idempotency as repo
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 200
 _REPLAYED_HEADERS = ("location", "etag", "content-type")
 PROBLEM_JSON = "application/problem+json"
+_CONTEXT = "idempotent-response"
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, engine: Engine, ttl_seconds: float) -> None:
+    def __init__(self, app: ASGIApp, engine: Engine, ttl_seconds: float,
+                 cipher: Cipher) -> None:
         self.app = app
         self.engine = engine
         self.ttl = dt.timedelta(seconds=ttl_seconds)
+        self.cipher = cipher  # stored responses may hold a name: encrypted like one
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
@@ -67,8 +71,10 @@ class IdempotencyMiddleware:
             record = repo.claim(session, owner, key, fingerprint, utcnow() + self.ttl)
             if record is None:
                 return None
+            body = (self.cipher.decrypt(record.body, _CONTEXT)
+                    if record.body is not None else None)
             return {"request_hash": record.request_hash, "status": record.status,
-                    "body": record.body, "headers": dict(record.headers)}
+                    "body": body, "headers": dict(record.headers)}
 
     def _settle(self, owner: str, key: str, captured: dict[str, Any]) -> None:
         with transaction(self.engine) as session:
@@ -76,7 +82,8 @@ class IdempotencyMiddleware:
                 repo.release(session, owner, key)
             else:
                 repo.finish(session, owner, key, captured["status"],
-                            captured["body"].decode("utf-8"), captured["headers"])
+                            self.cipher.encrypt(captured["body"].decode("utf-8"), _CONTEXT),
+                            captured["headers"])
 
     async def _answer_repeat(self, scope: Scope, send: Send, existing: dict[str, Any],
                              fingerprint: str) -> None:
