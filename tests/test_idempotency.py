@@ -58,7 +58,7 @@ def test_keys_expire_and_errors_are_not_remembered(db_url: str, raw_db: sa.Engin
     from service.main import create_app
     from tests.conftest import make_settings
 
-    app = create_app(make_settings(db_url, idempotency_ttl_seconds=0.2))
+    app = create_app(make_settings(db_url, idempotency_ttl_seconds=2.0))
     with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
         headers = {"Idempotency-Key": "k"}
         bad = client.post("/v1/employers", json=employer_body(kind="spaceship"),
@@ -67,7 +67,7 @@ def test_keys_expire_and_errors_are_not_remembered(db_url: str, raw_db: sa.Engin
         assert client.post("/v1/employers", json=employer_body(kind="spaceship"),
                            headers=headers).json() == bad.json()
         import time
-        time.sleep(0.3)  # expired: the key may now carry a different request
+        time.sleep(2.1)  # expired: the key may now carry a different request
         good = client.post("/v1/employers", json=employer_body(), headers=headers)
         assert good.status_code == 201, good.text
     app.state.engine.dispose()

@@ -23,6 +23,7 @@ from service.models.base import utcnow
 from service.models.common import Problem
 from service.models.crypto import Cipher
 from service.repositories import idempotency as repo
+from service.services.api_keys import hash_key
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 200
@@ -55,7 +56,7 @@ class IdempotencyMiddleware:
             await self.app(scope, _replay(messages), send)
             return
         body = b"".join(m.get("body", b"") for m in messages)
-        owner = hashlib.sha256(headers.get(b"x-api-key", b"")).hexdigest()
+        owner = hash_key(headers.get(b"x-api-key", b"").decode("latin-1"))
         fingerprint = hashlib.sha256(
             b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])
         ).hexdigest()

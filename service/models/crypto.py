@@ -38,6 +38,10 @@ class _KeySet:
     mac_key: bytes
 
 
+def _mac(keys: _KeySet, value: str, context: str) -> str:
+    return hmac.new(keys.mac_key, f"{context}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
 def _keyset(secret: str) -> _KeySet:
     enc = _derive(secret, b"identifier-encryption")
     return _KeySet(
@@ -77,16 +81,13 @@ class Cipher:
 
     def lookup_hash(self, value: str, context: str) -> str:
         """Deterministic keyed hash, for unique constraints and equality lookups."""
-        msg = f"{context}\x00{value}".encode()
-        return hmac.new(self._current.mac_key, msg, hashlib.sha256).hexdigest()
+        return _mac(self._current, value, context)
 
     def lookup_hashes(self, value: str, context: str) -> list[str]:
         """The keyed hash under every configured secret, current first: until
         ``rotate-secrets`` has run, older rows carry an older secret's hash."""
-        msg = f"{context}\x00{value}".encode()
-        keys = [self._current, *(k for k in self._by_id.values() if k is not self._current)]
-        return list(dict.fromkeys(hmac.new(k.mac_key, msg, hashlib.sha256).hexdigest()
-                                  for k in keys))
+        others = (k for k in self._by_id.values() if k is not self._current)
+        return [_mac(k, value, context) for k in (self._current, *others)]
 
     def is_current(self, stored: str) -> bool:
         return stored.split(".", 2)[1:2] == [self._current.key_id]

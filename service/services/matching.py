@@ -173,7 +173,8 @@ def pair_verdict(session: Session, matcher: Matcher, seeker_id: str,
     s_rec = seeker_record(seeker, matcher.rules)
     v_rec = vacancy_record(*found[0])
     today = today_in_china()
-    blocks = verdict(s_rec, v_rec, today, matcher.rules.graduate_window_years)
+    window = matcher.rules.graduate_window_years
+    blocks = verdict(s_rec, v_rec, today, window)
     base = {"seeker_id": seeker_id, "vacancy_id": vacancy_id,
             "model_version": matcher.scorer.version}
     if blocks:
@@ -181,8 +182,9 @@ def pair_verdict(session: Session, matcher: Matcher, seeker_id: str,
                            blocking=_blocking(blocks), reasons=[], accommodations_used=[])
     seekers = Side.of(build_seekers([s_rec], matcher.scorer.encode_text))
     vacancies = Side.of(build_vacancies([v_rec], matcher.scorer.encode_text))
-    ranked = vacancies_for_seeker(seekers, vacancies, 0, matcher.day(), 1, matcher.scorer,
-                                  matcher.policy)
+    # The same day as the verdict above, even if midnight passed in between.
+    ranked = vacancies_for_seeker(seekers, vacancies, 0, Day.of(today, window), 1,
+                                  matcher.scorer, matcher.policy)
     reasons, used = _explained(ranked, matcher, seekers.arrays, vacancies.arrays,
                                np.zeros(1, dtype=int), np.zeros(1, dtype=int))[0]
     return PairVerdict(**base, eligible=True, score=float(ranked.score[0]),

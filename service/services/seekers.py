@@ -61,13 +61,12 @@ def _check_consistency(seeker: Seeker, id_number: str, certificate: str) -> None
     raise_if_errors(problems)
 
 
-def _check_unique(session: Session, ctx: Context, seeker: Seeker) -> None:
+def _check_unique(session: Session, ctx: Context, seeker: Seeker, id_number: str) -> None:
     with session.no_autoflush:
-        _check_unique_now(session, ctx, seeker)
+        _check_unique_now(session, ctx, seeker, id_number)
 
 
-def _check_unique_now(session: Session, ctx: Context, seeker: Seeker) -> None:
-    id_number = ctx.cipher.decrypt(seeker.id_number_enc, ID_CONTEXT)
+def _check_unique_now(session: Session, ctx: Context, seeker: Seeker, id_number: str) -> None:
     hashes = ctx.cipher.lookup_hashes(id_number, ID_CONTEXT)
     if repo.id_hash_taken(session, hashes, except_id=seeker.id):
         raise Conflict("a seeker with this ID number is already registered",
@@ -140,7 +139,7 @@ def create(session: Session, ctx: Context, key_id: str, body: SeekerCreate) -> S
     _apply_identity(seeker, ctx, body.id_number, body.disability.certificate_number)
     _record_consent(seeker, values["consent"], key_id)
     _check_consistency(seeker, body.id_number, body.disability.certificate_number)
-    _check_unique(session, ctx, seeker)
+    _check_unique(session, ctx, seeker, body.id_number)
     return _save(session, seeker)
 
 
@@ -176,7 +175,7 @@ def update(session: Session, ctx: Context, key_id: str, seeker: Seeker,
     seeker.updated_at = utcnow()
     seeker.version += 1
     _check_consistency(seeker, id_number, certificate)
-    _check_unique(session, ctx, seeker)
+    _check_unique(session, ctx, seeker, id_number)
     return _save(session, seeker)
 
 
@@ -240,23 +239,24 @@ def to_public(seeker: Seeker, ctx: Context) -> SeekerPublic:
         updated_at=as_utc(seeker.updated_at))
 
 
+_ENCRYPTED = (("name_enc", NAME_CONTEXT), ("id_number_enc", ID_CONTEXT),
+              ("certificate_enc", CERT_CONTEXT), ("phone_enc", PHONE_CONTEXT))
+
+
 def rotate_secrets(session: Session, ctx: Context) -> int:
     """Re-encrypt every seeker's identifiers with the current secret; return how many."""
     changed = 0
     for seeker in repo.all_seekers(session):
-        if all(ctx.cipher.is_current(v) for v in (seeker.name_enc, seeker.id_number_enc,
-                                                  seeker.certificate_enc,
-                                                  seeker.phone_enc or "")
-               if v):
+        stale = {column: context for column, context in _ENCRYPTED
+                 if getattr(seeker, column) and not ctx.cipher.is_current(
+                     getattr(seeker, column))}
+        if not stale:
             continue
-        for column, context in (("name_enc", NAME_CONTEXT), ("id_number_enc", ID_CONTEXT),
-                                ("certificate_enc", CERT_CONTEXT), ("phone_enc", PHONE_CONTEXT)):
-            stored = getattr(seeker, column)
-            if stored:
-                setattr(seeker, column, ctx.cipher.encrypt(
-                    ctx.cipher.decrypt(stored, context), context))
-        seeker.id_number_hash = ctx.cipher.lookup_hash(
-            ctx.cipher.decrypt(seeker.id_number_enc, ID_CONTEXT), ID_CONTEXT)
+        for column, context in stale.items():
+            plain = ctx.cipher.decrypt(getattr(seeker, column), context)
+            setattr(seeker, column, ctx.cipher.encrypt(plain, context))
+            if column == "id_number_enc":
+                seeker.id_number_hash = ctx.cipher.lookup_hash(plain, ID_CONTEXT)
         repo.save(session, seeker)
         changed += 1
     return changed
