@@ -1,10 +1,15 @@
-"""Who may do what: the one access table, checked by one dependency.
+"""Who may do what, and to whose records: the one access table.
 
-The full matrix of the privacy issue refines this; routes only name the action.
+Each cell is a :class:`Scope`: ``any`` record, or only the records the calling key itself
+created (``own``).  A missing cell is a refusal (403).  Routes name their action; services
+check the record's owner against the cell (see :mod:`service.services.guard`): a record the
+key may not even read answers 404, so its existence does not leak; one it may read but not
+change answers 403.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from service.models.enums import Role
@@ -12,39 +17,94 @@ from service.models.enums import Role
 
 class Action(StrEnum):
     manage_keys = "manage_keys"
+    read_audit = "read_audit"
     create_seeker = "create_seeker"
     read_seeker = "read_seeker"
     update_seeker = "update_seeker"
     delete_seeker = "delete_seeker"
+    export_seeker = "export_seeker"
     create_employer = "create_employer"
     read_employer = "read_employer"
     update_employer = "update_employer"
     delete_employer = "delete_employer"
+    read_quota = "read_quota"
     create_vacancy = "create_vacancy"
+    import_vacancies = "import_vacancies"
     read_vacancy = "read_vacancy"
     update_vacancy = "update_vacancy"
     delete_vacancy = "delete_vacancy"
-    import_vacancies = "import_vacancies"
-    read_quota = "read_quota"
-    read_matches = "read_matches"
+    match_seeker = "match_seeker"  # vacancies for a seeker, and one pair's verdict
+    match_vacancy = "match_vacancy"  # candidates for a vacancy
 
 
-_EMPLOYER_SIDE = {Action.create_employer, Action.read_employer, Action.update_employer,
-                  Action.delete_employer, Action.create_vacancy, Action.read_vacancy,
-                  Action.update_vacancy, Action.delete_vacancy, Action.import_vacancies,
-                  Action.read_quota}
+class Scope(StrEnum):
+    any = "any"
+    own = "own"
 
-ACCESS: dict[Role, frozenset[Action]] = {
-    Role.admin: frozenset(Action),
-    Role.counselor: frozenset(Action) - {Action.manage_keys},
-    Role.partner: frozenset(_EMPLOYER_SIDE | {Action.create_seeker}),  # no matches yet
-    Role.kiosk: frozenset({Action.create_seeker}),
-    Role.analyst: frozenset(),
+
+class CandidateView(StrEnum):
+    """How candidates for a vacancy are shown to a role."""
+
+    full = "full"  # seeker ids; every consenting seeker
+    pseudonymous = "pseudonymous"  # per-key pseudonyms; only seekers who share with employers
+
+
+ANY, OWN = Scope.any, Scope.own
+
+ACCESS: dict[Role, dict[Action, Scope]] = {
+    Role.admin: dict.fromkeys(Action, ANY),
+    Role.counselor: {a: ANY for a in Action if a not in (Action.manage_keys,
+                                                          Action.read_audit)},
+    Role.partner: {
+        Action.create_seeker: ANY, Action.read_seeker: OWN, Action.update_seeker: OWN,
+        Action.delete_seeker: OWN, Action.export_seeker: OWN,
+        Action.create_employer: ANY, Action.read_employer: ANY, Action.update_employer: OWN,
+        Action.delete_employer: OWN, Action.read_quota: ANY,
+        Action.create_vacancy: ANY, Action.import_vacancies: ANY, Action.read_vacancy: ANY,
+        Action.update_vacancy: OWN, Action.delete_vacancy: OWN,
+        Action.match_seeker: OWN, Action.match_vacancy: OWN,
+    },
+    # A fair kiosk registers visitors and shows them their matches; it reads vacancies so
+    # that a visitor can see the whole job (pay, duties, accommodations) behind a match.
+    Role.kiosk: {
+        Action.create_seeker: ANY, Action.read_seeker: OWN, Action.export_seeker: OWN,
+        Action.match_seeker: OWN, Action.read_vacancy: ANY,
+    },
+    # Aggregates only (the dashboard); no individual record of any kind.
+    Role.analyst: {},
 }
 
-# Roles that may change only what their own key created (others' is read-only to them).
-OWNER_SCOPED: frozenset[Role] = frozenset({Role.partner, Role.kiosk})
+CANDIDATE_VIEW: dict[Role, CandidateView] = {
+    Role.admin: CandidateView.full, Role.counselor: CandidateView.full,
+    Role.partner: CandidateView.pseudonymous,
+}
+
+
+def scope_of(role: Role, action: Action) -> Scope | None:
+    return ACCESS[role].get(action)
 
 
 def allowed(role: Role, action: Action) -> bool:
-    return action in ACCESS[role]
+    return scope_of(role, action) is not None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The calling API key."""
+
+    key_id: str
+    role: Role
+    name: str
+
+    def may(self, action: Action, owner_key_id: str) -> bool:
+        """May this key perform ``action`` on a record created by ``owner_key_id``?"""
+        scope = scope_of(self.role, action)
+        return scope is ANY or (scope is OWN and owner_key_id == self.key_id)
+
+    def owner_filter(self, action: Action) -> str | None:
+        """The owner a list must be narrowed to, or None for every record."""
+        return self.key_id if scope_of(self.role, action) is OWN else None
+
+    @property
+    def candidate_view(self) -> CandidateView:
+        return CANDIDATE_VIEW.get(self.role, CandidateView.pseudonymous)

@@ -64,7 +64,7 @@ def _rotate_secrets(_: argparse.Namespace) -> int:
     from service.db import make_engine, transaction
     from service.models.crypto import Cipher
     from service.rules import load_rules
-    from service.services.seekers import rotate_secrets
+    from service.services.seeker_privacy import rotate_secrets
 
     settings = get_settings()
     ctx = Context(cipher=Cipher(settings.secret, settings.old_secrets),

@@ -32,6 +32,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Erasure must not leave deleted rows readable in the file's free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -16,11 +16,19 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from service.api.deps import reject_unknown_query
+from service.api.deps import check_parameters
 from service.api.errors import install_error_handlers
 from service.api.idempotency import IdempotencyMiddleware
 from service.api.middleware import Metrics, RequestContextMiddleware
-from service.api.routers import api_keys, employers, health, matches, seekers, vacancies
+from service.api.routers import (
+    api_keys,
+    audit,
+    employers,
+    health,
+    matches,
+    seekers,
+    vacancies,
+)
 from service.config import Settings, get_settings
 from service.context import Context
 from service.db import make_engine
@@ -81,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="AccessMatch", version="1.0.0", description=DESCRIPTION,
                   lifespan=lifespan, generate_unique_id_function=operation_id,
-                  dependencies=[Depends(reject_unknown_query)])
+                  dependencies=[Depends(check_parameters)])
     app.state.settings = settings
     app.state.engine = engine
     rules = load_rules(settings.rules_file)
@@ -97,12 +105,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.key_cache = key_service.KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
-    for router in (health.router, api_keys.router, matches.router, seekers.router,
-                   employers.router, vacancies.router):
+    for router in (health.router, api_keys.router, audit.router, matches.router,
+                   seekers.router, employers.router, vacancies.router):
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, engine=engine,
                        ttl_seconds=settings.idempotency_ttl_seconds,
-                       cipher=app.state.context.cipher)
+                       cipher=app.state.context.cipher, key_cache=app.state.key_cache,
+                       limiter=app.state.limiter, rate_limit=app.state.rate_limit)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics,
                        max_body_bytes=settings.max_body_bytes)
     return app

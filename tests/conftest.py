@@ -105,10 +105,29 @@ def raw_db(db_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
+# The audit log records refused attempts and reads too, so "a rejected request stores
+# nothing" is about every other table; tests of the audit log count it on its own.
+AUDIT_TABLES = ("audit_event", "audit_subject")
+
+
 def row_counts(engine: sa.Engine) -> dict[str, int]:
+    """Rows per table, the audit log left out."""
     with engine.connect() as conn:
         return {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-                for t in TABLES}
+                for t in TABLES if t not in AUDIT_TABLES}
+
+
+def audit_rows(engine: sa.Engine, **where: str) -> list[dict[str, Any]]:
+    """Audit events as stored, oldest first, each with the seekers it concerns."""
+    condition = " AND ".join(f"{k} = :{k}" for k in where) or "1 = 1"
+    with engine.connect() as conn:
+        events = [dict(r) for r in conn.execute(sa.text(
+            f"SELECT * FROM audit_event WHERE {condition} ORDER BY id"), where).mappings()]
+        for event in events:
+            event["seeker_ids"] = sorted(conn.execute(sa.text(
+                "SELECT seeker_id FROM audit_subject WHERE event_id = :e"),
+                {"e": event["id"]}).scalars())
+    return events
 
 
 def assert_problem(response: Any, status: int) -> dict[str, Any]:

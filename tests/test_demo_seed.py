@@ -11,17 +11,19 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.access import Action, allowed
 from service.config import ConfigurationError, Settings
 from service.context import Context
 from service.db import make_engine
 from service.demo import DEMO_KEYS
+from service.demo.keys import DEMO_KEY_NAMES
 from service.demo.people import seeker_plans
 from service.demo.places import DISTRICT_CODES
 from service.demo.seed import SEED, _employer_codes, seed_demo
 from service.main import create_app
 from service.migrate import upgrade
 from service.models.crypto import Cipher
-from service.models.enums import Category, EmployerKind, PriorityGroup
+from service.models.enums import Category, EmployerKind, PriorityGroup, Role
 from service.models.identifiers import (
     certificate_problem,
     id_facts,
@@ -161,10 +163,28 @@ def test_stored_identifiers_are_valid(seeded: tuple[Settings, dict[str, Any]]) -
 
 
 def test_demo_keys_work(client: TestClient) -> None:
+    owners = {s["id"]: s for s in _all(client, "/v1/seekers")}  # the admin sees everyone
     for role, raw in DEMO_KEYS.items():
-        response = client.get("/v1/vacancies", params={"limit": 1},
-                              headers={"X-API-Key": raw})
-        assert response.status_code == (403 if role in ("kiosk", "analyst") else 200), role
+        headers = {"X-API-Key": raw}
+        response = client.get("/v1/vacancies", params={"limit": 1}, headers=headers)
+        expected = 200 if allowed(Role(role), Action.read_vacancy) else 403
+        assert response.status_code == expected, role
+        listed = client.get("/v1/seekers", params={"limit": 200}, headers=headers)
+        if not allowed(Role(role), Action.read_seeker):
+            assert listed.status_code == 403, role
+            continue
+        seen = {s["id"] for s in listed.json()["items"]}
+        assert seen and seen <= set(owners), role
+        if role == "kiosk":  # only the visitors registered at the fair
+            registered = {s["id"] for s in owners.values()
+                          if s["consent"]["recorded_by"] == _key_id(client, role)}
+            assert seen == registered
+
+
+def _key_id(client: TestClient, role: str) -> str:
+    keys = client.get("/v1/api-keys", params={"limit": 200}, headers=ADMIN).json()["items"]
+    [key] = [k for k in keys if k["name"] == DEMO_KEY_NAMES[role]]
+    return str(key["id"])
 
 
 def test_second_call_creates_nothing(seeded: tuple[Settings, dict[str, Any]],

@@ -46,3 +46,38 @@ def test_patch_needs_the_current_etag(client: TestClient, kind: str) -> None:
     either = client.patch(url, json=change, headers={"If-Match": listed})
     assert either.status_code == 200
     assert client.patch(url, json=change, headers={"If-Match": "*"}).status_code == 200
+
+
+def test_every_single_resource_read_has_an_etag(client: TestClient) -> None:
+    """Versioned records answer "v<version>"; derived resources (quota, export, a pair's
+    verdict) a digest of their body, which moves when the answer does."""
+    employer = client.post("/v1/employers", json=employer_body()).json()["id"]
+    vacancy = client.post("/v1/vacancies", json=vacancy_body(employer)).json()["id"]
+    seeker = client.post("/v1/seekers", json=seeker_body()).json()["id"]
+    reads = {f"/v1/employers/{employer}": '"v1"', f"/v1/vacancies/{vacancy}": '"v1"',
+             f"/v1/seekers/{seeker}": '"v1"', f"/v1/employers/{employer}/quota": None,
+             f"/v1/seekers/{seeker}/export": None,
+             f"/v1/seekers/{seeker}/matches/{vacancy}": None}
+    for url, expected in reads.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.text)
+        etag = response.headers["etag"]
+        assert etag == expected if expected else etag.startswith('"h'), (url, etag)
+    quota = f"/v1/employers/{employer}/quota"
+    before = client.get(quota).headers["etag"]
+    assert client.get(quota).headers["etag"] == before  # same answer, same tag
+    assert client.patch(f"/v1/employers/{employer}", json={"disabled_staff": 9},
+                        headers={"If-Match": '"v1"'}).status_code == 200
+    assert client.get(quota).headers["etag"] != before
+
+
+def test_every_single_resource_get_route_is_covered(client: TestClient) -> None:
+    from tests.test_auth import v1_routes
+
+    # GETs of one thing: a path naming an id that is not a list of matches.
+    singles = {path for (method, path) in v1_routes(client.app)
+               if method == "GET" and "{" in path and not path.endswith("/matches")}
+    assert singles == {"/v1/employers/{employer_id}", "/v1/vacancies/{vacancy_id}",
+                       "/v1/seekers/{seeker_id}", "/v1/employers/{employer_id}/quota",
+                       "/v1/seekers/{seeker_id}/export",
+                       "/v1/seekers/{seeker_id}/matches/{vacancy_id}"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -82,3 +83,59 @@ def test_keys_are_scoped_per_api_key(client: TestClient, raw_db: sa.Engine) -> N
                          headers={**headers, "X-API-Key": partner})
     assert theirs.status_code == 409  # a new request (same credit code), not a replay
     assert "idempotent-replayed" not in theirs.headers
+
+
+def test_a_revoked_key_gets_no_replay(client: TestClient, raw_db: sa.Engine) -> None:
+    created = client.post("/v1/api-keys", json={"role": "partner", "name": "p"}).json()
+    headers = {"X-API-Key": created["key"], "Idempotency-Key": "reg-9"}
+    first = client.post("/v1/seekers", json=seeker_body(), headers=headers)
+    assert first.status_code == 201, first.text
+    assert client.delete(f"/v1/api-keys/{created['id']}").status_code == 204
+    again = client.post("/v1/seekers", json=seeker_body(), headers=headers)
+    assert_problem(again, 401)  # not the kept response, which holds the person's name
+    assert first.json()["name"] not in again.text
+    unknown = client.post("/v1/seekers", json=seeker_body(),
+                          headers={"X-API-Key": "am_unknown", "Idempotency-Key": "reg-9"})
+    assert_problem(unknown, 401)
+    assert row_counts(raw_db)["idempotency_record"] == 1
+
+
+def test_replays_count_against_the_rate_limit(db_url: str) -> None:
+    from service.main import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(db_url, rate_limit="3/minute"))
+    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
+        headers = {"Idempotency-Key": "emp-r"}
+        assert client.post("/v1/employers", json=employer_body(),
+                           headers=headers).status_code == 201
+        for _ in range(2):
+            replay = client.post("/v1/employers", json=employer_body(), headers=headers)
+            assert replay.headers["idempotent-replayed"] == "true"
+        limited = client.post("/v1/employers", json=employer_body(), headers=headers)
+        assert_problem(limited, 429)
+        assert int(limited.headers["retry-after"]) > 0
+    app.state.engine.dispose()
+
+
+def test_expired_records_are_purged(db_url: str, raw_db: sa.Engine) -> None:
+    """A kept response may hold a name: once expired it is deleted, not only ignored."""
+    from service.main import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(db_url, idempotency_ttl_seconds=1.0))
+    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
+        assert client.post("/v1/seekers", json=seeker_body(),
+                           headers={"Idempotency-Key": "old"}).status_code == 201
+        deadline = time.monotonic() + 10  # purges run at most once per TTL here
+        while time.monotonic() < deadline:
+            time.sleep(1.1)
+            client.post("/v1/employers", json=employer_body(kind="bad"),
+                        headers={"Idempotency-Key": f"new-{time.monotonic()}"})
+            with raw_db.connect() as conn:
+                keys = conn.execute(sa.text("SELECT key FROM idempotency_record")).scalars()
+                if "old" not in set(keys):
+                    break
+        else:
+            raise AssertionError("the expired record was never purged")
+    app.state.engine.dispose()

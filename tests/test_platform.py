@@ -21,8 +21,16 @@ from service.cli import main as cli_main
 from service.config import DEMO_ADMIN_KEY, DEMO_SECRET_KEY, ConfigurationError, Settings
 from service.logging import configure_logging, request_id_var
 from service.main import create_app
-from tests.conftest import ADMIN_KEY, SECRET, assert_problem, make_settings, patch_current
-from tests.factories import seeker_body
+from tests.conftest import (
+    ADMIN_KEY,
+    SECRET,
+    assert_problem,
+    issue_key,
+    make_settings,
+    patch_current,
+    row_counts,
+)
+from tests.factories import employer_body, seeker_body, vacancy_body
 
 SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -345,17 +353,66 @@ def test_logs_hold_no_names_id_numbers_or_phones(client: TestClient,
                                                  caplog: pytest.LogCaptureFixture) -> None:
     body = seeker_body(name="欧阳娜娜", phone="13987654321")
     caplog.set_level(logging.DEBUG)
-    created = client.post("/v1/seekers", json=body)
+    partner = issue_key(client, "partner")
+    created = client.post("/v1/seekers", json=body, headers={"Idempotency-Key": "log-1"})
     assert created.status_code == 201
     seeker_id = created.json()["id"]
-    patch_current(client, f"/v1/seekers/{seeker_id}", json={"phone": "13811112222"})
-    client.post("/v1/seekers", json=body)  # 409, logged as a request
-    client.get(f"/v1/seekers/{seeker_id}/matches")
-    client.delete(f"/v1/seekers/{seeker_id}")
+    url = f"/v1/seekers/{seeker_id}"
+    patch_current(client, url, json={"phone": "13811112222"})
+    client.post("/v1/seekers", json=body)  # 409, logged as a request and audited
+    client.post("/v1/seekers", json=body, headers={"Idempotency-Key": "log-1"})  # replay
+    client.post("/v1/seekers", json={**body, "id_number": body["id_number"][:-1] + "0"})
+    client.get(url, headers=partner)  # 404, audited as refused
+    employer = client.post("/v1/employers", json=employer_body()).json()["id"]
+    vacancy = client.post("/v1/vacancies", json=vacancy_body(employer)).json()["id"]
+    for path in (f"{url}/matches", f"{url}/matches/{vacancy}",
+                 f"/v1/vacancies/{vacancy}/matches", f"{url}/export", "/v1/seekers",
+                 f"/v1/audit?seeker_id={seeker_id}"):
+        assert client.get(path).status_code == 200, path
+    assert client.delete(url).status_code == 204
     assert caplog.records, "nothing was logged: the test would prove nothing"
     secrets = ["欧阳娜娜", body["id_number"], body["disability"]["certificate_number"],
-               "13987654321", "13811112222"]
+               "13987654321", "13811112222", body["id_number"][:-1] + "0"]
     for record in caplog.records:
         text = record.getMessage() + repr(vars(record))
         for secret in secrets:
             assert secret not in text, (record.name, record.getMessage())
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), [
+    ("POST", "/v1/api-keys", {"role": "analyst", "name": "ab\x00"}, "name"),
+    ("POST", "/v1/employers", {"name": "公司\x00"}, "name"),
+    ("GET", "/v1/seekers/skr_%00", None, "seeker_id"),
+    ("GET", "/v1/vacancies?external_id=a%00b", None, "external_id"),
+    ("GET", "/v1/audit?key_id=%00", None, "key_id"),
+])
+def test_nul_characters_are_422_naming_the_field(client: TestClient, raw_db: Any,
+                                                 method: str, path: str, body: Any,
+                                                 field: str) -> None:
+    """PostgreSQL text cannot hold U+0000: the request is refused, never a 500."""
+    before = row_counts(raw_db)
+    if path == "/v1/employers":
+        body = {**employer_body(), **body}
+    problem = assert_problem(client.request(method, path, json=body), 422)
+    assert field in {e["field"] for e in problem["errors"]}
+    assert row_counts(raw_db) == before
+
+
+def test_vacancy_text_with_nul_is_refused(client: TestClient) -> None:
+    employer = client.post("/v1/employers", json=employer_body()).json()["id"]
+    for field in ("description", "employer_id", "title"):
+        body = {**vacancy_body(employer), field: "客服\x00"}
+        problem = assert_problem(client.post("/v1/vacancies", json=body), 422)
+        assert field in {e["field"] for e in problem["errors"]}, field
+
+
+@pytest.mark.parametrize(("query", "field", "code"), [
+    ("distrct_code=1403", "distrct_code", "unknown_parameter"),
+    ("status=open&status=closed", "status", "repeated_parameter"),
+    ("limit=5&limit=500", "limit", "repeated_parameter"),
+])
+def test_query_parameters_are_checked(client: TestClient, query: str, field: str,
+                                      code: str) -> None:
+    """A misspelt or doubled filter is refused, never silently ignored."""
+    problem = assert_problem(client.get(f"/v1/vacancies?{query}"), 422)
+    assert {(e["field"], e["code"]) for e in problem["errors"]} == {(field, code)}

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from service.rules import today_in_china
-from tests.conftest import patch_current, row_counts
+from tests.conftest import audit_rows, patch_current, row_counts
 from tests.factories import id_number, seeker_body
 
 TOMORROW = (today_in_china() + dt.timedelta(days=1)).isoformat()
@@ -123,12 +123,18 @@ def test_missing_assessment_is_estimated_from_category_and_grade(client: TestCli
 
 def test_same_id_number_twice_is_409_and_stores_nothing(client: TestClient,
                                                        raw_db: sa.Engine) -> None:
-    assert client.post("/v1/seekers", json=seeker_body()).status_code == 201
+    first = client.post("/v1/seekers", json=seeker_body())
+    assert first.status_code == 201
     before = row_counts(raw_db)
     again = client.post("/v1/seekers", json=seeker_body(name="王五", phone=None))
     assert again.status_code == 409
     assert again.json()["errors"][0]["field"] == "id_number"
     assert row_counts(raw_db) == before
+    # The 409 tells the caller the number is registered: the attempt is in the audit log,
+    # under the person already registered.
+    [attempt] = audit_rows(raw_db, outcome="conflict")
+    assert attempt["action"] == "seeker.create"
+    assert attempt["seeker_ids"] == [first.json()["id"]]
 
 
 def test_external_id_is_unique_per_key(client: TestClient) -> None:

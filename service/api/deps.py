@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import math
-import time
+import hashlib
+import typing
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request, Security
+from fastapi import Depends, Header, Query, Request, Response, Security
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
-from limits import RateLimitItem
-from limits.strategies import RateLimiter
+from pydantic import BaseModel
 from sqlmodel import Session
 
-from service.access import OWNER_SCOPED, Action, allowed
+from service.access import Action, Principal, allowed
 from service.api.errors import (
     Forbidden,
     PreconditionFailed,
@@ -25,12 +24,15 @@ from service.api.errors import (
     ValidationFailed,
     field_error,
 )
+from service.api.ratelimit import retry_after
 from service.context import Context
 from service.db import session_scope
+from service.logging import request_id_var
 from service.models.enums import Role
 from service.repositories import changes
 from service.repositories.pagination import PageParams, decode_cursor
 from service.services import api_keys
+from service.services.audit import Audit
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -50,17 +52,6 @@ _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                                description="API key issued by an administrator")
 
 
-@dataclass(frozen=True)
-class Principal:
-    key_id: str
-    role: Role
-    name: str
-
-    @property
-    def owner_scoped(self) -> bool:
-        return self.role in OWNER_SCOPED
-
-
 def current_key(request: Request, session: SessionDep,
                 api_key: Annotated[str | None, Security(_api_key_header)]) -> Principal:
     if not api_key:
@@ -75,11 +66,9 @@ def current_key(request: Request, session: SessionDep,
 
 
 def _enforce_rate_limit(request: Request, key_id: str) -> None:
-    limiter: RateLimiter = request.app.state.limiter
-    limit: RateLimitItem = request.app.state.rate_limit
-    if not limiter.hit(limit, key_id):
-        reset_at, _ = limiter.get_window_stats(limit, key_id)
-        retry = max(1, math.ceil(reset_at - time.time()))
+    limit = request.app.state.rate_limit
+    retry = retry_after(request.app.state.limiter, limit, key_id)
+    if retry is not None:
         raise RateLimited(f"rate limit {limit} exceeded for this key; retry in {retry} s",
                           headers={"Retry-After": str(retry)})
 
@@ -128,43 +117,85 @@ def get_context(request: Request) -> Context:
 ContextDep = Annotated[Context, Depends(get_context)]
 
 
-def ensure_owner(principal: Principal, owner_key_id: str, what: str) -> None:
-    """Owner-scoped roles may read others' records but change only their own."""
-    if principal.owner_scoped and owner_key_id != principal.key_id:
-        raise Forbidden(f"this {what} was registered by another key; it is read-only to you")
+def get_audit(request: Request, session: SessionDep, principal: CurrentKey) -> Audit:
+    return Audit(session=session, engine=request.app.state.engine, principal=principal,
+                 request_id=request_id_var.get())
 
 
-def _declared_query(route: APIRoute) -> frozenset[str]:
-    cached: frozenset[str] | None = getattr(route, "_declared_query", None)
+# What the calling key does to personal data goes to the audit log, in the request's
+# transaction: no entry, no answer.
+AuditDep = Annotated[Audit, Depends(get_audit)]
+
+
+def _declared_query(route: APIRoute) -> dict[str, bool]:
+    """The route's query parameters (its dependencies' too): name -> takes a list."""
+    cached: dict[str, bool] | None = getattr(route, "_declared_query", None)
     if cached is not None:
         return cached
-    names: set[str] = set()
+    names: dict[str, bool] = {}
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        names.update(p.alias for p in dependant.query_params)
+        for param in dependant.query_params:
+            annotation = param.field_info.annotation
+            options = typing.get_args(annotation) or (annotation,)
+            names[param.alias] = any(typing.get_origin(t) in (list, tuple, set)
+                                     for t in options)
         pending.extend(dependant.dependencies)
-    route._declared_query = frozenset(names)  # type: ignore[attr-defined]
-    return route._declared_query  # type: ignore[attr-defined,no-any-return]
+    route._declared_query = names  # type: ignore[attr-defined]
+    return names
 
 
-def reject_unknown_query(request: Request) -> None:
-    """A misspelt filter must not silently return everything: unknown parameters are 422."""
+def check_parameters(request: Request) -> None:
+    """A misspelt filter must not silently return everything: unknown query parameters
+    are 422; so is a single-valued one given twice (which value would count?), and a NUL
+    character in any query or path parameter (no id or filter holds one, and PostgreSQL
+    text cannot)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
     declared = _declared_query(route)
-    unknown = sorted({name for name in request.query_params if name not in declared})
-    if unknown:
-        raise ValidationFailed(
-            f"unknown query parameter(s): {', '.join(unknown)}",
-            errors=[field_error(name, "unknown_parameter",
-                                "this operation has no such query parameter")
-                    for name in unknown])
+    given = request.query_params.multi_items()
+    counts = Counter(name for name, _ in given)
+    problems = [field_error(name, "unknown_parameter",
+                            "this operation has no such query parameter")
+                for name in sorted(counts) if name not in declared]
+    problems += [field_error(name, "repeated_parameter", "give this parameter once")
+                 for name in sorted(counts)
+                 if counts[name] > 1 and declared.get(name) is False]
+    with_nul = {name for name, value in [*given, *request.path_params.items()]
+                if "\x00" in str(value)}
+    problems += [field_error(name, "nul_character",
+                             "the value contains a NUL (U+0000) character")
+                 for name in sorted(with_nul)]
+    if problems:
+        raise ValidationFailed("; ".join(f"{p.field}: {p.message}" for p in problems),
+                               errors=problems)
 
 
 def etag_of(version: int) -> str:
     return f'"v{version}"'
+
+
+def content_etag(body: bytes) -> str:
+    """The ETag of a derived resource (no version of its own): a digest of its body."""
+    return f'"h{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def json_response(result: BaseModel, *, etag: bool = False,
+                  headers: dict[str, str] | None = None) -> Response:
+    """Serialise once: the result was built from validated models, so FastAPI's second
+    validation against ``response_model`` (which still documents it) is skipped."""
+    body = result.model_dump_json().encode()
+    out = dict(headers or {})
+    if etag:
+        out["ETag"] = content_etag(body)
+    return Response(body, media_type="application/json", headers=out)
+
+
+def no_store(response: Response) -> None:
+    """Answers that carry personal data must not be kept by shared caches."""
+    response.headers["Cache-Control"] = "no-store"
 
 
 IfMatch = Annotated[str | None, Header(alias="If-Match",

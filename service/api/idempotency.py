@@ -3,7 +3,10 @@ response and makes no second record; the same key with another body is 422; a re
 the first is still in flight is 409.  Keys expire after ``ACCESSMATCH_IDEMPOTENCY_TTL_SECONDS``.
 
 Records are scoped by a hash of the caller's API key, so keys of different callers never
-meet.  Server errors (5xx) are not remembered: the client may simply retry.
+meet; only a live key (not unknown, revoked or expired) gets a replay, and replays count
+against its rate limit.  Server errors (5xx) are not remembered: the client may simply
+retry.  Expired records are purged (they may hold a name), at most once a minute (or
+once per TTL, if shorter) per process.
 """
 
 from __future__ import annotations
@@ -11,34 +14,45 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from typing import Any
 
 from anyio import to_thread
+from limits import RateLimitItem
+from limits.strategies import RateLimiter
 from sqlalchemy.engine import Engine
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.ratelimit import retry_after
 from service.db import transaction
 from service.models.base import utcnow
 from service.models.common import Problem
 from service.models.crypto import Cipher
 from service.repositories import idempotency as repo
-from service.services.api_keys import hash_key
+from service.services.api_keys import KeyCache, authenticate, hash_key
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 200
 _REPLAYED_HEADERS = ("location", "etag", "content-type")
 PROBLEM_JSON = "application/problem+json"
 _CONTEXT = "idempotent-response"
+_PURGE_EVERY_SECONDS = 60.0  # or the TTL itself, if shorter
+_UNKNOWN_KEY: dict[str, Any] = {"status": "unknown-key"}
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, engine: Engine, ttl_seconds: float,
-                 cipher: Cipher) -> None:
+    def __init__(self, app: ASGIApp, *, engine: Engine, ttl_seconds: float, cipher: Cipher,
+                 key_cache: KeyCache, limiter: RateLimiter, rate_limit: RateLimitItem) -> None:
         self.app = app
         self.engine = engine
         self.ttl = dt.timedelta(seconds=ttl_seconds)
         self.cipher = cipher  # stored responses may hold a name: encrypted like one
+        self.key_cache = key_cache
+        self.limiter = limiter
+        self.rate_limit = rate_limit
+        self._purge_every = min(_PURGE_EVERY_SECONDS, ttl_seconds)
+        self._purged_at = float("-inf")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
@@ -56,26 +70,40 @@ class IdempotencyMiddleware:
             await self.app(scope, _replay(messages), send)
             return
         body = b"".join(m.get("body", b"") for m in messages)
-        owner = hash_key(headers.get(b"x-api-key", b"").decode("latin-1"))
+        api_key = headers.get(b"x-api-key", b"").decode("latin-1")
         fingerprint = hashlib.sha256(
             b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])
         ).hexdigest()
-        existing = await to_thread.run_sync(self._claim, owner, key, fingerprint)
+        existing = await to_thread.run_sync(self._claim, api_key, key, fingerprint)
+        if existing is _UNKNOWN_KEY:  # the route answers 401; nothing is kept
+            await self.app(scope, _replay(messages), send)
+            return
         if existing is not None:
             await self._answer_repeat(scope, send, existing, fingerprint)
             return
         captured = await self._run(scope, _replay(messages), send)
-        await to_thread.run_sync(self._settle, owner, key, captured)
+        await to_thread.run_sync(self._settle, hash_key(api_key), key, captured)
 
-    def _claim(self, owner: str, key: str, fingerprint: str) -> dict[str, Any] | None:
+    def _claim(self, api_key: str, key: str, fingerprint: str) -> dict[str, Any] | None:
         with transaction(self.engine) as session:
-            record = repo.claim(session, owner, key, fingerprint, utcnow() + self.ttl)
+            caller = authenticate(session, api_key, self.key_cache) if api_key else None
+            if caller is None:
+                return _UNKNOWN_KEY
+            self._purge_now_and_then(session)
+            record = repo.claim(session, hash_key(api_key), key, fingerprint,
+                                utcnow() + self.ttl)
             if record is None:
                 return None
             body = (self.cipher.decrypt(record.body, _CONTEXT)
                     if record.body is not None else None)
             return {"request_hash": record.request_hash, "status": record.status,
-                    "body": body, "headers": dict(record.headers)}
+                    "body": body, "headers": dict(record.headers), "key_id": caller.id}
+
+    def _purge_now_and_then(self, session: Any) -> None:
+        now = time.monotonic()
+        if now - self._purged_at >= self._purge_every:
+            self._purged_at = now
+            repo.purge_expired(session, utcnow())
 
     def _settle(self, owner: str, key: str, captured: dict[str, Any]) -> None:
         with transaction(self.engine) as session:
@@ -88,7 +116,11 @@ class IdempotencyMiddleware:
 
     async def _answer_repeat(self, scope: Scope, send: Send, existing: dict[str, Any],
                              fingerprint: str) -> None:
-        if existing["status"] is None:
+        retry = retry_after(self.limiter, self.rate_limit, existing["key_id"])
+        if retry is not None:
+            await _problem(scope, send, 429, f"rate limit {self.rate_limit} exceeded for "
+                           f"this key; retry in {retry} s", {"retry-after": str(retry)})
+        elif existing["status"] is None:
             await _problem(scope, send, 409, "a request with this Idempotency-Key is still "
                            "in progress; retry later")
         elif existing["request_hash"] != fingerprint:
@@ -147,10 +179,16 @@ def _replay(messages: list[Message]) -> Receive:
     return receive
 
 
-async def _problem(scope: Scope, send: Send, status: int, detail: str) -> None:
-    title = {409: "Request in progress", 422: "Invalid Idempotency-Key use"}[status]
-    body = Problem(type="urn:accessmatch:problem:idempotency", title=title, status=status,
+_TITLES = {409: ("idempotency", "Request in progress"),
+           422: ("idempotency", "Invalid Idempotency-Key use"),
+           429: ("rate-limited", "Too many requests")}
+
+
+async def _problem(scope: Scope, send: Send, status: int, detail: str,
+                   headers: dict[str, str] | None = None) -> None:
+    slug, title = _TITLES[status]
+    body = Problem(type=f"urn:accessmatch:problem:{slug}", title=title, status=status,
                    detail=detail, instance=scope.get("path"))
     response = Response(json.dumps(body.model_dump(exclude_none=True)), status_code=status,
-                        media_type=PROBLEM_JSON)
+                        media_type=PROBLEM_JSON, headers=headers)
     await response(scope, _replay([]), send)

@@ -224,10 +224,15 @@ def seeker_plans(rng: random.Random, today: dt.date) -> list[SeekerPlan]:
             body["phone"] = mobile(rng)
         if rng.random() < 0.8:
             body["experience_years"] = 0 if graduate else min(age - 16, rng.randint(0, 25))
-        owner = "kiosk" if rng.random() < 0.18 else "counselor"
+        # Most are registered by the employment service, some at the fair's kiosk, some
+        # through the partner job site (each with the channel's own reference).
+        channel = rng.random()
+        owner = "kiosk" if channel < 0.18 else "partner" if channel < 0.28 else "counselor"
         if owner == "kiosk":
             kiosk_serial += 1
             body["external_id"] = f"FAIR-{today.year}-{kiosk_serial:03d}"
+        elif owner == "partner":
+            body["external_id"] = f"YQJY-{len(plans) + 1:05d}"
         roll = rng.random()
         status = "employed" if roll < 0.05 else "inactive" if roll < 0.075 else "seeking"
         plans.append(SeekerPlan(owner, body, status))

@@ -13,8 +13,10 @@ import random
 from collections import Counter
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from service.access import Principal
 from service.config import ConfigurationError, Settings
 from service.context import Context
 from service.db import make_engine
@@ -33,6 +35,7 @@ from service.models.vacancy import VacancyCreate
 from service.repositories import api_keys as key_repo
 from service.rules import load_rules, today_in_china
 from service.services import api_keys, employers, seekers, vacancies
+from service.services.audit import Audit
 
 SEED = 20261123
 
@@ -81,14 +84,18 @@ def _create_employers(session: Session, rng: random.Random, keys: dict[str, str]
     return created
 
 
-def _create_seekers(session: Session, ctx: Context, keys: dict[str, str],
+def _create_seekers(session: Session, ctx: Context, engine: Engine, keys: dict[str, str],
                     plans: list[SeekerPlan]) -> list[Seeker]:
+    # Registered as the demo key that would register them: the audit log says so.
+    audits = {role: Audit(session=session, engine=engine,
+                          principal=Principal(key_id, Role(role), DEMO_KEY_NAMES[role]))
+              for role, key_id in keys.items()}
     rows = []
     for plan in plans:
-        seeker = seekers.create(session, ctx, keys[plan.owner],
+        seeker = seekers.create(session, ctx, audits[plan.owner],
                                 SeekerCreate.model_validate(plan.body))
         if plan.status != "seeking":
-            seeker = seekers.update(session, ctx, keys["counselor"], seeker,
+            seeker = seekers.update(session, ctx, audits["counselor"], seeker,
                                     SeekerUpdate.model_validate({"status": plan.status}))
         rows.append(seeker)
     return rows
@@ -157,7 +164,8 @@ def seed_demo(settings: Settings, *, only_if_empty: bool) -> dict[str, Any]:
                 vacancy_rows = [
                     vacancies.create(session, keys[p.owner], VacancyCreate.model_validate(p.body))
                     for p in postings(rng, emp, today)]
-                seeker_rows = _create_seekers(session, ctx, keys, seeker_plans(rng, today))
+                seeker_rows = _create_seekers(session, ctx, engine, keys,
+                                              seeker_plans(rng, today))
                 employer_rows = [employers.get(session, eid) for _, eid, _ in emp]
                 summary = _summary(ctx, created_keys, employer_rows, vacancy_rows,
                                    seeker_rows, today)

@@ -87,6 +87,12 @@ class MatchIndex:
         """A write committed in this process: refresh before the next query."""
         self._dirty = True
 
+    def note_latest(self, change_id: int) -> None:
+        """The change log's newest id, read by the caller: past what this index has seen,
+        the next snapshot refreshes first."""
+        if change_id > self._seen:
+            self._dirty = True
+
     def snapshot(self) -> Snapshot:
         if self._snapshot is None or self._dirty or (
                 time.monotonic() - self._last_poll >= self._poll):

@@ -121,4 +121,5 @@ def seekers_for_vacancy(vacancies: Side, seekers: Side, vacancy_row: int, day: D
                if groups[i] & GROUP_BIT[g.value]] for i in top]
     return Ranked(rows=scored.rows[top], probability=scored.probability[top],
                   score=score[top], features=scored.features[top], boosts=boosts,
-                  lifted=lifted, eligible=len(scored.rows), considered=len(seekers))
+                  lifted=lifted, eligible=len(scored.rows),
+                  considered=len(seekers) if only is None else int(np.count_nonzero(only)))

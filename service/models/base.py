@@ -26,9 +26,10 @@ UTCDateTime = sa.DateTime(timezone=True)
 
 
 def new_id(prefix: str) -> str:
-    """An opaque id that sorts by creation time: 48-bit milliseconds + 80 random bits."""
+    """An opaque id that sorts by creation time (to the millisecond): 48-bit milliseconds
+    + 80 random bits, in base32hex, whose alphabet (0-9, a-v) keeps the byte order."""
     raw = int(time.time() * 1000).to_bytes(6, "big") + os.urandom(10)
-    return f"{prefix}_{base64.b32encode(raw).decode().rstrip('=').lower()}"
+    return f"{prefix}_{base64.b32hexencode(raw).decode().rstrip('=').lower()}"
 
 
 def utcnow() -> dt.datetime:

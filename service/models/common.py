@@ -48,7 +48,16 @@ FutureDate = Annotated[dt.date, AfterValidator(_not_in_past)]
 DistrictCode = Annotated[str, AfterValidator(validate_district_code),
                          Field(examples=["140302"], description="GB/T 2260 division code")]
 OccupationCode = Annotated[str, AfterValidator(_occupation), Field(examples=["4-07-05-01"])]
+def no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold U+0000, and no real name, title or skill contains it.
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "the text contains a NUL (U+0000) "
+                                  "character")
+    return value
+
+
 def _stripped_not_blank(value: str) -> str:
+    value = no_nul(value)
     stripped = value.strip()
     if not stripped:
         raise PydanticCustomError("blank", "this text is blank")
@@ -65,6 +74,7 @@ Skill = Annotated[str, StringConstraints(min_length=1, max_length=50),
                   AfterValidator(_stripped_not_blank)]
 Skills = Annotated[list[Skill], Field(max_length=50), AfterValidator(_dedupe)]
 Level = Annotated[int, Field(strict=True, ge=0, le=MAX_LEVEL)]
+PlainText = Annotated[str, AfterValidator(no_nul)]  # free text, kept as sent
 
 
 class Strict(BaseModel):

@@ -122,3 +122,25 @@ class Accommodation(StrEnum):
     job_coach = "job_coach"
     simplified_tasks = "simplified_tasks"
     quiet_space = "quiet_space"
+
+
+class AuditAction(StrEnum):
+    """What an audit entry records (seeker records, match lists, API keys)."""
+
+    seeker_create = "seeker.create"
+    seeker_read = "seeker.read"
+    seeker_list = "seeker.list"
+    seeker_update = "seeker.update"
+    seeker_erase = "seeker.erase"
+    seeker_export = "seeker.export"
+    matches_for_seeker = "matches.for_seeker"
+    matches_pair = "matches.pair"
+    matches_candidates = "matches.candidates"
+    api_key_create = "api_key.create"
+    api_key_revoke = "api_key.revoke"
+
+
+class AuditOutcome(StrEnum):
+    ok = "ok"
+    denied = "denied"  # the record exists but the key may not touch it
+    conflict = "conflict"  # e.g. registering an ID number that is already registered

@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from service.models.enums import Accommodation, PriorityGroup, WorkMode
+from service.models.abilities import FullProfile
+from service.models.enums import Accommodation, Education, PriorityGroup, WorkMode
 
 
 class ReasonOut(BaseModel):
@@ -52,14 +53,26 @@ class SeekerMatches(BaseModel):
     items: list[VacancyMatch]
 
 
+class CandidateProfile(BaseModel):
+    """What a hiring decision needs, and nothing that identifies the person."""
+
+    abilities: FullProfile
+    abilities_estimated: list[str]
+    skills: list[str]
+    education: Education
+    experience_years: float | None
+
+
 class CandidateMatch(BaseModel):
     rank: int
-    seeker_id: str
+    seeker_id: str = Field(description="the seeker's id; for partner keys a pseudonym "
+                                       "(psn_…), stable for that key only")
     score: float
     probability: float
     priority_groups: list[PriorityGroup]
     reasons: list[ReasonOut]
     accommodations_used: list[Accommodation]
+    profile: CandidateProfile
 
 
 class FairnessOut(BaseModel):
@@ -74,6 +87,9 @@ class VacancyCandidates(BaseModel):
     eligible_count: int
     excluded_count: int
     fairness: FairnessOut
+    pseudonymous: bool = Field(default=False, description="true for partner keys: "
+                               "seeker_id is a pseudonym and only seekers who agreed to "
+                               "share with employers are listed")
     blocking: list[BlockingOut] = Field(default_factory=list)
     items: list[CandidateMatch]
 

@@ -144,5 +144,69 @@ class IdempotencyRecord(SQLModel, table=True):
     status: int | None = None  # None while the first request is in flight
     body: str | None = None
     headers: dict[str, str] = Field(default_factory=dict, sa_column=json_column())
+    # The created resource (the Location path), so erasing it also drops the kept copy.
+    resource: str | None = Field(default=None, max_length=200, index=True)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
     expires_at: dt.datetime = Field(sa_column=time_column(index=True))
+
+
+class ConsentRecord(SQLModel, table=True):
+    """Every consent given or changed: what, when, and by which key (PIPL Art. 29)."""
+
+    __tablename__ = "consent_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: str = Field(foreign_key="seeker.id", max_length=40, index=True)
+    sensitive_data: bool
+    share_with_employers: bool
+    recorded_at: dt.datetime = Field(sa_column=time_column())
+    recorded_by: str = Field(max_length=40)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only (database triggers refuse UPDATE and DELETE).  Holds ids, never
+    personal data: the seekers concerned are in ``audit_subject``."""
+
+    __tablename__ = "audit_event"
+
+    id: str = Field(primary_key=True, max_length=40)  # time-sortable
+    at: dt.datetime = Field(sa_column=time_column(index=True))
+    key_id: str = Field(max_length=40, index=True)
+    role: str = Field(max_length=20)
+    action: str = Field(max_length=40)
+    resource_type: str = Field(max_length=20)
+    resource_id: str | None = Field(default=None, max_length=40)
+    outcome: str = Field(max_length=10)
+    request_id: str | None = Field(default=None, max_length=64)
+    fields: list[str] = Field(default_factory=list, sa_column=json_column())
+    subject_count: int = 0
+
+
+class AuditSubject(SQLModel, table=True):
+    """A seeker concerned by an audit event (one row per seeker shown in a list)."""
+
+    __tablename__ = "audit_subject"
+
+    event_id: str = Field(foreign_key="audit_event.id", primary_key=True, max_length=40)
+    seeker_id: str = Field(primary_key=True, max_length=40, index=True)
+
+
+class ErasedSeeker(SQLModel, table=True):
+    """What statistics keep of an erased seeker: coarse, unlinkable (a fresh id, no
+    identifier, no name, no exact date or place)."""
+
+    __tablename__ = "erased_seeker"
+
+    id: str = Field(primary_key=True, max_length=40)
+    erased_on: dt.date
+    registered_month: str = Field(max_length=7)  # YYYY-MM
+    registered_by_role: str = Field(max_length=20)
+    district_code: str = Field(max_length=6, index=True)
+    category: str = Field(max_length=20)
+    grade: int
+    sex: str = Field(max_length=10)
+    age_band: str = Field(max_length=10)
+    hukou: str = Field(max_length=10)
+    education: str = Field(max_length=30)
+    status: str = Field(max_length=20)
+    priority_groups: list[str] = Field(default_factory=list, sa_column=json_column())

@@ -16,6 +16,7 @@ from service.models.common import (
     FutureDate,
     Location,
     OccupationCode,
+    PlainText,
     Skills,
     Strict,
     Text,
@@ -34,10 +35,10 @@ Openings = Annotated[int, Field(strict=True, ge=1, le=100_000)]
 
 
 class VacancyCreate(Strict):
-    employer_id: str = Field(min_length=1, max_length=40)
+    employer_id: PlainText = Field(min_length=1, max_length=40)
     external_id: ExternalId | None = None
     title: Text
-    description: str = Field(default="", max_length=10_000)
+    description: PlainText = Field(default="", max_length=10_000)
     occupation_code: OccupationCode | None = None
     skills: Skills = Field(default_factory=list)
     demands: AbilityProfile = Field(default_factory=AbilityProfile,
@@ -66,10 +67,10 @@ class VacancyUpdate(Strict):
         "education_min", "openings", "targeted", "priority_groups", "public_welfare",
         "restricted", "status")
 
-    employer_id: str | None = Field(default=None, min_length=1, max_length=40)
+    employer_id: PlainText | None = Field(default=None, min_length=1, max_length=40)
     external_id: ExternalId | None = None
     title: Text | None = None
-    description: str | None = Field(default=None, max_length=10_000)
+    description: PlainText | None = Field(default=None, max_length=10_000)
     occupation_code: OccupationCode | None = None
     skills: Skills | None = None
     demands: AbilityProfile | None = None

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from service.models.base import as_utc, utcnow
 from service.models.tables import IdempotencyRecord
@@ -37,7 +37,20 @@ def finish(session: Session, owner: str, key: str, status: int, body: str,
     record = session.get(IdempotencyRecord, (owner, key))
     if record is not None:
         record.status, record.body, record.headers = status, body, headers
+        record.resource = headers.get("location")
         session.add(record)
+
+
+def forget_resource(session: Session, resource: str) -> None:
+    """Drop the kept responses that created this resource (erasure)."""
+    session.execute(delete(IdempotencyRecord).where(
+        col(IdempotencyRecord.resource) == resource))
+
+
+def purge_expired(session: Session, now: dt.datetime) -> int:
+    result = session.execute(delete(IdempotencyRecord).where(
+        col(IdempotencyRecord.expires_at) <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def release(session: Session, owner: str, key: str) -> None:

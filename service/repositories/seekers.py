@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from service.models.enums import PriorityGroup
-from service.models.tables import Seeker
+from service.models.tables import ErasedSeeker, Seeker
 from service.repositories.pagination import PageParams, fetch_page
 
 
@@ -27,12 +28,17 @@ def get(session: Session, seeker_id: str) -> Seeker | None:
     return session.get(Seeker, seeker_id)
 
 
-def id_hash_taken(session: Session, id_hashes: list[str], *,
-                  except_id: str | None = None) -> bool:
+def owner_of(session: Session, seeker_id: str) -> str | None:
+    return session.exec(select(Seeker.owner_key_id).where(Seeker.id == seeker_id)).first()
+
+
+def id_hash_holder(session: Session, id_hashes: list[str], *,
+                   except_id: str | None = None) -> str | None:
+    """The seeker already registered under one of these ID-number hashes, if any."""
     stmt = select(Seeker.id).where(col(Seeker.id_number_hash).in_(id_hashes))
     if except_id:
         stmt = stmt.where(Seeker.id != except_id)
-    return session.exec(stmt).first() is not None
+    return session.exec(stmt).first()
 
 
 def external_id_taken(session: Session, owner: str, external_id: str, *,
@@ -42,6 +48,20 @@ def external_id_taken(session: Session, owner: str, external_id: str, *,
     if except_id:
         stmt = stmt.where(Seeker.id != except_id)
     return session.exec(stmt).first() is not None
+
+
+def candidate_rows(session: Session, ids: list[str], *, shared_only: bool) -> list[Any]:
+    """The columns a candidate profile shows, for those of ``ids`` whose consent holds."""
+    if not ids:
+        return []
+    columns = [col(c) for c in (Seeker.id, Seeker.category, Seeker.grade,
+                                Seeker.abilities_assessed, Seeker.skills, Seeker.education,
+                                Seeker.experience_years)]
+    stmt = sa.select(*columns).where(
+        col(Seeker.id).in_(ids), col(Seeker.consent_sensitive_data).is_(True))
+    if shared_only:
+        stmt = stmt.where(col(Seeker.consent_share_with_employers).is_(True))
+    return list(session.execute(stmt).all())
 
 
 def all_seekers(session: Session) -> list[Seeker]:
@@ -56,6 +76,11 @@ def save(session: Session, seeker: Seeker) -> Seeker:
 
 def delete(session: Session, seeker: Seeker) -> None:
     session.delete(seeker)
+    session.flush()
+
+
+def add_remainder(session: Session, remainder: ErasedSeeker) -> None:
+    session.add(remainder)
     session.flush()
 
 

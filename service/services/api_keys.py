@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from service.models.base import as_utc, new_id, utcnow
-from service.models.enums import Role
+from service.models.enums import AuditAction, Role
 from service.models.tables import ApiKey
 from service.repositories import api_keys as repo
+from service.services.audit import Audit
 
 KEY_PREFIX = "am_"
 
@@ -89,6 +90,15 @@ def issue(session: Session, *, role: Role, name: str, created_by: str | None,
     return repo.add(session, key), secret
 
 
+def issue_by(session: Session, audit: Audit, *, role: Role, name: str,
+             expires_at: dt.datetime | None) -> tuple[ApiKey, str]:
+    """An administrator issues a key (audited)."""
+    key, secret = issue(session, role=role, name=name, created_by=audit.principal.key_id,
+                        expires_at=expires_at)
+    audit.record(AuditAction.api_key_create, "api_key", key.id)
+    return key, secret
+
+
 def ensure(session: Session, raw: str, *, role: Role, name: str) -> ApiKey:
     """Make sure a key with this secret exists (the bootstrap admin key, demo keys)."""
     existing = repo.by_hash(session, hash_key(raw))
@@ -98,8 +108,9 @@ def ensure(session: Session, raw: str, *, role: Role, name: str) -> ApiKey:
     return key
 
 
-def revoke(session: Session, key: ApiKey) -> ApiKey:
+def revoke(session: Session, audit: Audit, key: ApiKey) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)
+        audit.record(AuditAction.api_key_revoke, "api_key", key.id)
     return key

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from service.access import Action, Principal
 from service.api.errors import Conflict, NotFound, field_error, raise_if_errors
 from service.models.base import as_utc, new_id, utcnow
 from service.models.employer import EmployerCreate, EmployerPublic, EmployerUpdate
@@ -13,6 +14,7 @@ from service.models.tables import Employer
 from service.repositories import changes
 from service.repositories import employers as repo
 from service.repositories.pagination import PageParams
+from service.services import guard
 
 
 def _check(employer: Employer) -> None:
@@ -61,6 +63,14 @@ def get(session: Session, employer_id: str) -> Employer:
     employer = repo.get(session, employer_id)
     if employer is None:
         raise NotFound(f"no employer {employer_id}")
+    return employer
+
+
+def get_for(session: Session, principal: Principal, employer_id: str, action: Action) -> Employer:
+    """The employer, if the calling key may perform ``action`` on it (else 404 or 403)."""
+    employer = get(session, employer_id)
+    guard.check(principal, action, employer.owner_key_id, read=Action.read_employer,
+                what="employer", ident=employer_id)
     return employer
 
 

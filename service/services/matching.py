@@ -1,4 +1,5 @@
-"""Match queries: resolve the records, rank from the index, explain the shown items."""
+"""Match queries: check who may see them, rank from the index, explain the shown items,
+audit what was shown."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sqlmodel import Session
 
+from service.access import Action
 from service.api.errors import NotFound
 from service.matching.arrays import SeekerArrays, VacancyArrays, build_seekers, build_vacancies
 from service.matching.constraints import (
     Blocking,
     Day,
     availability_blocks,
-    closed_blocks,
-    seeker_groups,
     verdict,
 )
 from service.matching.encoding import GROUP_BIT, MODES
@@ -27,23 +27,23 @@ from service.matching.explain import (
 )
 from service.matching.index import MatchIndex, Side, Snapshot
 from service.matching.policy import PriorityPolicy
-from service.matching.ranking import Ranked, seekers_for_vacancy, vacancies_for_seeker
+from service.matching.ranking import Ranked, vacancies_for_seeker
 from service.matching.records import seeker_record, vacancy_record
 from service.matching.scorer import ScorerBundle
-from service.models.enums import Accommodation, PriorityGroup, WorkMode
+from service.models.enums import Accommodation, AuditAction, PriorityGroup, WorkMode
 from service.models.match import (
     BlockingOut,
-    CandidateMatch,
-    FairnessOut,
     PairVerdict,
     ReasonOut,
     SeekerMatches,
-    VacancyCandidates,
     VacancyMatch,
 )
+from service.repositories import changes
 from service.repositories import matching as match_repo
 from service.repositories import seekers as seeker_repo
 from service.rules import DomainRules, today_in_china
+from service.services.audit import Audit
+from service.services.seekers import check_owner
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,11 @@ def _reasons(items: list[Reason]) -> list[ReasonOut]:
     return [ReasonOut.model_construct(**vars(r)) for r in items]
 
 
-def _blocking(items: list[Blocking]) -> list[BlockingOut]:
+def blocking_out(items: list[Blocking]) -> list[BlockingOut]:
     return [BlockingOut(**asdict(b)) for b in items]
 
 
-def _locate(matcher: Matcher, side: str, key: str) -> tuple[Snapshot, int]:
+def locate(matcher: Matcher, side: str, key: str) -> tuple[Snapshot, int]:
     """The snapshot and row of a record; one forced refresh covers a write made by
     another process since the last poll."""
     snap = matcher.index.snapshot()
@@ -79,7 +79,7 @@ def _locate(matcher: Matcher, side: str, key: str) -> tuple[Snapshot, int]:
     return snap, row
 
 
-def _explained(ranked: Ranked, matcher: Matcher, s: SeekerArrays, v: VacancyArrays,
+def explained(ranked: Ranked, matcher: Matcher, s: SeekerArrays, v: VacancyArrays,
                seeker_rows: np.ndarray, vacancy_rows: np.ndarray
                ) -> list[tuple[list[ReasonOut], list[str]]]:
     """Reasons and accommodations used for each shown item (row i of s and v)."""
@@ -93,8 +93,31 @@ def _explained(ranked: Ranked, matcher: Matcher, s: SeekerArrays, v: VacancyArra
     return out
 
 
-def matches_for_seeker(matcher: Matcher, seeker_id: str, limit: int) -> SeekerMatches:
-    snap, row = _locate(matcher, "seekers", seeker_id)
+def _seeker_allowed(session: Session, audit: Audit, seeker_id: str,
+                    attempted: AuditAction) -> None:
+    owner = seeker_repo.owner_of(session, seeker_id)
+    if owner is None:
+        raise NotFound(f"no seeker {seeker_id}")
+    check_owner(audit, seeker_id, owner, Action.match_seeker, attempted)
+
+
+def sync_index(session: Session, matcher: Matcher) -> None:
+    """One cheap look at the change log: a write committed by another process (a consent
+    withdrawn, a seeker erased) counts before this answer, not at the next poll."""
+    matcher.index.note_latest(changes.latest(session))
+
+
+def matches_for_seeker(session: Session, matcher: Matcher, audit: Audit, seeker_id: str,
+                       limit: int) -> SeekerMatches:
+    _seeker_allowed(session, audit, seeker_id, AuditAction.matches_for_seeker)
+    sync_index(session, matcher)
+    result = rank_vacancies(matcher, seeker_id, limit)
+    audit.record(AuditAction.matches_for_seeker, "seeker", seeker_id, seekers=[seeker_id])
+    return result
+
+
+def rank_vacancies(matcher: Matcher, seeker_id: str, limit: int) -> SeekerMatches:
+    snap, row = locate(matcher, "seekers", seeker_id)
     day = matcher.day()
     s_one = snap.seekers.arrays.take(np.array([row]), sparse=False)
     open_count = int(np.count_nonzero(snap.vacancies.arrays.open_))
@@ -102,16 +125,15 @@ def matches_for_seeker(matcher: Matcher, seeker_id: str, limit: int) -> SeekerMa
     if blocks:
         return SeekerMatches(seeker_id=seeker_id, model_version=matcher.scorer.version,
                              eligible_count=0, excluded_count=open_count,
-                             blocking=_blocking(blocks), items=[])
+                             blocking=blocking_out(blocks), items=[])
     ranked = vacancies_for_seeker(snap.seekers, snap.vacancies, row, day, limit,
                                   matcher.scorer, matcher.policy)
     v_all = snap.vacancies.arrays
     shown = len(ranked.rows)
-    explained = _explained(ranked, matcher, s_one, v_all, np.zeros(shown, dtype=int),
-                           ranked.rows)
+    why = explained(ranked, matcher, s_one, v_all, np.zeros(shown, dtype=int), ranked.rows)
     items = []
     for i, vrow in enumerate(ranked.rows):
-        reasons, used = explained[i]
+        reasons, used = why[i]
         items.append(VacancyMatch.model_construct(
             rank=i + 1, vacancy_id=str(v_all.ids[vrow]), score=float(ranked.score[i]),
             probability=float(ranked.probability[i]), title=str(v_all.titles[vrow]),
@@ -124,49 +146,19 @@ def matches_for_seeker(matcher: Matcher, seeker_id: str, limit: int) -> SeekerMa
                          excluded_count=open_count - ranked.eligible, items=items)
 
 
-def _group_names(mask: int) -> list[PriorityGroup]:
+def group_names(mask: int) -> list[PriorityGroup]:
     return [PriorityGroup(g) for g, bit in GROUP_BIT.items() if mask & bit]
 
 
-def candidates_for_vacancy(matcher: Matcher, vacancy_id: str, limit: int,
-                           only: np.ndarray | None = None) -> VacancyCandidates:
-    snap, row = _locate(matcher, "vacancies", vacancy_id)
-    day = matcher.day()
-    v_one = snap.vacancies.arrays.take(np.array([row]), sparse=False)
-    fairness = FairnessOut(protected_groups=matcher.policy.fair_groups,
-                           min_share=matcher.policy.fair_min_share,
-                           alpha=matcher.policy.fair_alpha)
-    blocks = closed_blocks(v_one, day)
-    if blocks:
-        return VacancyCandidates(vacancy_id=vacancy_id, model_version=matcher.scorer.version,
-                                 eligible_count=0, excluded_count=len(snap.seekers),
-                                 fairness=fairness, blocking=_blocking(blocks), items=[])
-    ranked = seekers_for_vacancy(snap.vacancies, snap.seekers, row, day, limit,
-                                 matcher.scorer, matcher.policy, only)
-    s_all = snap.seekers.arrays
-    groups = seeker_groups(s_all.take(ranked.rows, sparse=False), day)
-    explained = _explained(ranked, matcher, s_all, v_one, ranked.rows,
-                           np.zeros(len(ranked.rows), dtype=int))
-    items = []
-    for i, srow in enumerate(ranked.rows):
-        reasons, used = explained[i]
-        items.append(CandidateMatch.model_construct(
-            rank=i + 1, seeker_id=str(s_all.ids[srow]), score=float(ranked.score[i]),
-            probability=float(ranked.probability[i]),
-            priority_groups=_group_names(int(groups[i])), reasons=reasons,
-            accommodations_used=[Accommodation(a) for a in used]))
-    return VacancyCandidates(vacancy_id=vacancy_id, model_version=matcher.scorer.version,
-                             eligible_count=ranked.eligible,
-                             excluded_count=ranked.considered - ranked.eligible,
-                             fairness=fairness, items=items)
-
-
-def pair_verdict(session: Session, matcher: Matcher, seeker_id: str,
+def pair_verdict(session: Session, matcher: Matcher, audit: Audit, seeker_id: str,
                  vacancy_id: str) -> PairVerdict:
     """The full verdict for one pair, read straight from the database."""
     seeker = seeker_repo.get(session, seeker_id)
     if seeker is None:
         raise NotFound(f"no seeker {seeker_id}")
+    check_owner(audit, seeker_id, seeker.owner_key_id, Action.match_seeker,
+                AuditAction.matches_pair)
+    audit.record(AuditAction.matches_pair, "seeker", seeker_id, seekers=[seeker_id])
     found = list(match_repo.vacancies_with_employers(session, ids=[vacancy_id]))
     if not found:
         raise NotFound(f"no vacancy {vacancy_id}")
@@ -179,13 +171,13 @@ def pair_verdict(session: Session, matcher: Matcher, seeker_id: str,
             "model_version": matcher.scorer.version}
     if blocks:
         return PairVerdict(**base, eligible=False, score=None, probability=None,
-                           blocking=_blocking(blocks), reasons=[], accommodations_used=[])
+                           blocking=blocking_out(blocks), reasons=[], accommodations_used=[])
     seekers = Side.of(build_seekers([s_rec], matcher.scorer.encode_text))
     vacancies = Side.of(build_vacancies([v_rec], matcher.scorer.encode_text))
     # The same day as the verdict above, even if midnight passed in between.
     ranked = vacancies_for_seeker(seekers, vacancies, 0, Day.of(today, window), 1,
                                   matcher.scorer, matcher.policy)
-    reasons, used = _explained(ranked, matcher, seekers.arrays, vacancies.arrays,
+    reasons, used = explained(ranked, matcher, seekers.arrays, vacancies.arrays,
                                np.zeros(1, dtype=int), np.zeros(1, dtype=int))[0]
     return PairVerdict(**base, eligible=True, score=float(ranked.score[0]),
                        probability=float(ranked.probability[0]), blocking=[],

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from service.api.errors import Conflict, NotFound, field_error, raise_if_errors
+from service.access import Action
+from service.api.errors import ApiError, Conflict, NotFound, field_error, raise_if_errors
 from service.context import Context
 from service.matching.dimensions import estimate_abilities
 from service.models.abilities import FullProfile
 from service.models.base import as_utc, new_id, utcnow
 from service.models.common import FieldProblem, Location
-from service.models.enums import Category, Education, PriorityGroup, SeekerStatus, Sex
+from service.models.enums import (
+    AuditAction,
+    AuditOutcome,
+    Category,
+    Education,
+    PriorityGroup,
+    SeekerStatus,
+    Sex,
+)
 from service.models.identifiers import (
     certificate_problem,
     id_facts,
@@ -30,10 +40,12 @@ from service.models.seeker import (
     SeekerUpdate,
 )
 from service.models.tables import Seeker
-from service.repositories import changes
+from service.repositories import changes, consent
 from service.repositories import seekers as repo
 from service.repositories.pagination import PageParams
 from service.rules import today_in_china
+from service.services import guard
+from service.services.audit import Audit
 from service.services.profile import (
     age_on,
     graduate_levels,
@@ -61,14 +73,21 @@ def _check_consistency(seeker: Seeker, id_number: str, certificate: str) -> None
     raise_if_errors(problems)
 
 
-def _check_unique(session: Session, ctx: Context, seeker: Seeker, id_number: str) -> None:
+def _check_unique(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
+                  id_number: str, action: AuditAction) -> None:
     with session.no_autoflush:
-        _check_unique_now(session, ctx, seeker, id_number)
+        _check_unique_now(session, ctx, audit, seeker, id_number, action)
 
 
-def _check_unique_now(session: Session, ctx: Context, seeker: Seeker, id_number: str) -> None:
+def _check_unique_now(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
+                      id_number: str, action: AuditAction) -> None:
     hashes = ctx.cipher.lookup_hashes(id_number, ID_CONTEXT)
-    if repo.id_hash_taken(session, hashes, except_id=seeker.id):
+    holder = repo.id_hash_holder(session, hashes, except_id=seeker.id)
+    if holder is not None:
+        # The answer tells the caller that this ID number is registered: the attempt is
+        # kept, so that probing shows in the holder's access log.
+        audit.refused(action, "seeker", holder, seekers=[holder],
+                      outcome=AuditOutcome.conflict)
         raise Conflict("a seeker with this ID number is already registered",
                        errors=[field_error("id_number", "duplicate",
                                            "this ID number is already registered")])
@@ -119,28 +138,39 @@ def _apply_fields(seeker: Seeker, ctx: Context, values: dict[str, Any]) -> None:
         seeker.grade = values["disability"]["grade"]
 
 
-def _record_consent(seeker: Seeker, consent: dict[str, bool], key_id: str) -> None:
-    seeker.consent_sensitive_data = consent["sensitive_data"]
-    seeker.consent_share_with_employers = consent["share_with_employers"]
+def _set_consent(seeker: Seeker, given: dict[str, bool], key_id: str) -> None:
+    seeker.consent_sensitive_data = given["sensitive_data"]
+    seeker.consent_share_with_employers = given["share_with_employers"]
     seeker.consent_recorded_at = utcnow()
     seeker.consent_recorded_by = key_id
 
 
-def create(session: Session, ctx: Context, key_id: str, body: SeekerCreate) -> Seeker:
+def _log_consent(session: Session, seeker: Seeker) -> None:
+    """Append the seeker's current consent to its history (after the row is flushed)."""
+    consent.add(session, seeker.id, sensitive_data=seeker.consent_sensitive_data,
+                share_with_employers=seeker.consent_share_with_employers,
+                at=seeker.consent_recorded_at, by=seeker.consent_recorded_by)
+
+
+def create(session: Session, ctx: Context, audit: Audit, body: SeekerCreate) -> Seeker:
     if not body.consent.sensitive_data:
         raise_if_errors([field_error("consent.sensitive_data", "consent_required",
                                      "registration needs separate consent to process "
                                      "disability data (PIPL Art. 29)")])
     values = body.model_dump()
     now = utcnow()
+    key_id = audit.principal.key_id
     seeker = Seeker(id=new_id("skr"), owner_key_id=key_id, created_at=now, updated_at=now,
                     status=SeekerStatus.seeking.value)  # type: ignore[call-arg]
     _apply_fields(seeker, ctx, values)
     _apply_identity(seeker, ctx, body.id_number, body.disability.certificate_number)
-    _record_consent(seeker, values["consent"], key_id)
+    _set_consent(seeker, values["consent"], key_id)
     _check_consistency(seeker, body.id_number, body.disability.certificate_number)
-    _check_unique(session, ctx, seeker, body.id_number)
-    return _save(session, seeker)
+    _check_unique(session, ctx, audit, seeker, body.id_number, AuditAction.seeker_create)
+    seeker = _save(session, seeker)
+    _log_consent(session, seeker)
+    audit.record(AuditAction.seeker_create, "seeker", seeker.id, seekers=[seeker.id])
+    return seeker
 
 
 def _save(session: Session, seeker: Seeker) -> Seeker:
@@ -159,7 +189,32 @@ def get(session: Session, seeker_id: str) -> Seeker:
     return seeker
 
 
-def update(session: Session, ctx: Context, key_id: str, seeker: Seeker,
+def get_for(session: Session, audit: Audit, seeker_id: str, action: Action,
+            attempted: AuditAction) -> Seeker:
+    """The seeker, if the calling key may perform ``action`` on it (else 404 or 403; the
+    refused attempt is audited as ``attempted``)."""
+    seeker = get(session, seeker_id)
+    check_owner(audit, seeker_id, seeker.owner_key_id, action, attempted)
+    return seeker
+
+
+def check_owner(audit: Audit, seeker_id: str, owner_key_id: str, action: Action,
+                attempted: AuditAction) -> None:
+    try:
+        guard.check(audit.principal, action, owner_key_id, read=Action.read_seeker,
+                    what="seeker", ident=seeker_id)
+    except ApiError:
+        audit.refused(attempted, "seeker", seeker_id, seekers=[seeker_id])
+        raise
+
+
+def read(session: Session, audit: Audit, seeker_id: str) -> Seeker:
+    seeker = get_for(session, audit, seeker_id, Action.read_seeker, AuditAction.seeker_read)
+    audit.record(AuditAction.seeker_read, "seeker", seeker.id, seekers=[seeker.id])
+    return seeker
+
+
+def update(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
            body: SeekerUpdate) -> Seeker:
     values = body.model_dump(exclude_unset=True)
     if not values:
@@ -171,26 +226,31 @@ def update(session: Session, ctx: Context, key_id: str, seeker: Seeker,
     if body.id_number or body.disability:
         _apply_identity(seeker, ctx, id_number, certificate)
     if "consent" in values:
-        _record_consent(seeker, values["consent"], key_id)
+        _set_consent(seeker, values["consent"], audit.principal.key_id)
     seeker.updated_at = utcnow()
     seeker.version += 1
     _check_consistency(seeker, id_number, certificate)
-    _check_unique(session, ctx, seeker, id_number)
-    return _save(session, seeker)
+    _check_unique(session, ctx, audit, seeker, id_number, AuditAction.seeker_update)
+    seeker = _save(session, seeker)
+    if "consent" in values:
+        _log_consent(session, seeker)
+    audit.record(AuditAction.seeker_update, "seeker", seeker.id, seekers=[seeker.id],
+                 fields=list(values))
+    return seeker
 
 
-def delete(session: Session, seeker: Seeker) -> None:
-    changes.record(session, "seeker", [seeker.id])
-    repo.delete(session, seeker)
-
-
-def page(session: Session, ctx: Context, flt: repo.SeekerFilter,
+def page(session: Session, ctx: Context, audit: Audit, flt: repo.SeekerFilter,
          params: PageParams) -> tuple[list[Seeker], str | None]:
+    """A page of the seekers the key may read (for partners and kiosks: their own)."""
     today = today_in_china()
     rules = repo.GroupRules(
         graduated_since=years_before(today, ctx.rules.graduate_window_years),
         graduate_levels=graduate_levels(ctx.rules), severe_grades=ctx.rules.severe_grades)
-    return repo.page(session, flt, params, rules)
+    flt = dataclasses.replace(flt, owner_key_id=audit.principal.owner_filter(
+        Action.read_seeker))
+    rows, cursor = repo.page(session, flt, params, rules)
+    audit.record(AuditAction.seeker_list, "seeker", None, seekers=[s.id for s in rows])
+    return rows, cursor
 
 
 def groups_of(seeker: Seeker, ctx: Context) -> list[PriorityGroup]:
@@ -237,26 +297,3 @@ def to_public(seeker: Seeker, ctx: Context) -> SeekerPublic:
                               recorded_by=seeker.consent_recorded_by),
         status=SeekerStatus(seeker.status), created_at=as_utc(seeker.created_at),
         updated_at=as_utc(seeker.updated_at))
-
-
-_ENCRYPTED = (("name_enc", NAME_CONTEXT), ("id_number_enc", ID_CONTEXT),
-              ("certificate_enc", CERT_CONTEXT), ("phone_enc", PHONE_CONTEXT))
-
-
-def rotate_secrets(session: Session, ctx: Context) -> int:
-    """Re-encrypt every seeker's identifiers with the current secret; return how many."""
-    changed = 0
-    for seeker in repo.all_seekers(session):
-        stale = {column: context for column, context in _ENCRYPTED
-                 if getattr(seeker, column) and not ctx.cipher.is_current(
-                     getattr(seeker, column))}
-        if not stale:
-            continue
-        for column, context in stale.items():
-            plain = ctx.cipher.decrypt(getattr(seeker, column), context)
-            setattr(seeker, column, ctx.cipher.encrypt(plain, context))
-            if column == "id_number_enc":
-                seeker.id_number_hash = ctx.cipher.lookup_hash(plain, ID_CONTEXT)
-        repo.save(session, seeker)
-        changed += 1
-    return changed

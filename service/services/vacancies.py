@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from service.access import Action, Principal
 from service.api.errors import Conflict, NotFound, field_error, raise_if_errors
 from service.matching.dimensions import DIMENSIONS
 from service.models.base import as_utc, new_id, utcnow
@@ -23,6 +24,7 @@ from service.repositories import changes
 from service.repositories import employers as employer_repo
 from service.repositories import vacancies as repo
 from service.repositories.pagination import PageParams
+from service.services import guard
 
 MAX_IMPORT = 1000
 
@@ -72,6 +74,14 @@ def get(session: Session, vacancy_id: str) -> Vacancy:
     vacancy = repo.get(session, vacancy_id)
     if vacancy is None:
         raise NotFound(f"no vacancy {vacancy_id}")
+    return vacancy
+
+
+def get_for(session: Session, principal: Principal, vacancy_id: str, action: Action) -> Vacancy:
+    """The vacancy, if the calling key may perform ``action`` on it (else 404 or 403)."""
+    vacancy = get(session, vacancy_id)
+    guard.check(principal, action, vacancy.owner_key_id, read=Action.read_vacancy,
+                what="vacancy", ident=vacancy_id)
     return vacancy
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response, status
 
 from service.access import Action
-from service.api.deps import Authorize, PageDep, Principal, SessionDep
+from service.api.deps import AuditDep, Authorize, PageDep, Principal, SessionDep
 from service.api.errors import NotFound, problem_responses
 from service.models.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from service.models.base import as_utc
@@ -30,11 +30,11 @@ def _public(key: ApiKey) -> dict[str, object]:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
              responses=problem_responses(*AUTH, 400, 413, 422))
-def create(body: ApiKeyCreate, response: Response, session: SessionDep,
+def create(body: ApiKeyCreate, response: Response, session: SessionDep, audit: AuditDep,
            principal: Annotated[Principal, Authorize(Action.manage_keys)]) -> ApiKeyCreated:
     """Issue a key; the secret is in this response only and never shown again."""
-    key, secret = service.issue(session, role=Role(body.role), name=body.name,
-                                created_by=principal.key_id, expires_at=body.expires_at)
+    key, secret = service.issue_by(session, audit, role=Role(body.role), name=body.name,
+                                   expires_at=body.expires_at)
     response.headers["Location"] = f"{router.prefix}/{key.id}"
     return ApiKeyCreated.model_validate({**_public(key), "key": secret})
 
@@ -49,12 +49,12 @@ def list_(session: SessionDep, page: PageDep,
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=problem_responses(*AUTH, 404))
-def revoke(key_id: str, request: Request, session: SessionDep,
+def revoke(key_id: str, request: Request, session: SessionDep, audit: AuditDep,
            principal: Annotated[Principal, Authorize(Action.manage_keys)]) -> Response:
     """Revoke a key; it stops working at once."""
     key = repo.get(session, key_id)
     if key is None:
         raise NotFound(f"no API key {key_id}")
-    service.revoke(session, key)
+    service.revoke(session, audit, key)
     request.app.state.key_cache.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -14,8 +14,8 @@ from service.api.deps import (
     PageDep,
     Principal,
     SessionDep,
-    ensure_owner,
     etag_of,
+    json_response,
     require_match,
 )
 from service.api.errors import problem_responses
@@ -59,7 +59,7 @@ def list_(session: SessionDep, page: PageDep,
             responses=problem_responses(*AUTH, 404))
 def read(employer_id: str, response: Response, session: SessionDep,
          principal: Annotated[Principal, Authorize(Action.read_employer)]) -> EmployerPublic:
-    employer = service.get(session, employer_id)
+    employer = service.get_for(session, principal, employer_id, Action.read_employer)
     response.headers["ETag"] = etag_of(employer.version)
     return service.to_public(employer)
 
@@ -70,8 +70,7 @@ def update(employer_id: str, body: EmployerUpdate, response: Response, session: 
            principal: Annotated[Principal, Authorize(Action.update_employer)],
            if_match: IfMatch = None) -> EmployerPublic:
     """Change fields; send If-Match with the ETag of the version you read."""
-    employer = service.get(session, employer_id)
-    ensure_owner(principal, employer.owner_key_id, "employer")
+    employer = service.get_for(session, principal, employer_id, Action.update_employer)
     require_match(if_match, employer.version)
     employer = service.update(session, employer, body)
     response.headers["ETag"] = etag_of(employer.version)
@@ -82,8 +81,7 @@ def update(employer_id: str, body: EmployerUpdate, response: Response, session: 
                responses=problem_responses(*AUTH, 404, 409))
 def delete(employer_id: str, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.delete_employer)]) -> Response:
-    employer = service.get(session, employer_id)
-    ensure_owner(principal, employer.owner_key_id, "employer")
+    employer = service.get_for(session, principal, employer_id, Action.delete_employer)
     service.delete(session, employer)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -91,6 +89,7 @@ def delete(employer_id: str, session: SessionDep,
 @router.get("/{employer_id}/quota", response_model=QuotaReport,
             responses=problem_responses(*AUTH, 404))
 def quota(employer_id: str, session: SessionDep, ctx: ContextDep,
-          principal: Annotated[Principal, Authorize(Action.read_quota)]) -> QuotaReport:
+          principal: Annotated[Principal, Authorize(Action.read_quota)]) -> Response:
     """Quota-employment figures and the levy due, by the rules in force today."""
-    return quota_report(service.get(session, employer_id), ctx.rules, today_in_china())
+    employer = service.get_for(session, principal, employer_id, Action.read_quota)
+    return json_response(quota_report(employer, ctx.rules, today_in_china()), etag=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
 
 from service.access import Action
-from service.api.deps import Authorize, Principal, SessionDep
+from service.api.deps import AuditDep, Authorize, ContextDep, Principal, SessionDep, json_response
 from service.api.errors import problem_responses
 from service.models.match import PairVerdict, SeekerMatches, VacancyCandidates
+from service.services import candidates
 from service.services import matching as service
 
 router = APIRouter(tags=["matches"])
@@ -23,33 +23,34 @@ def _matcher(request: Request) -> service.Matcher:
     return matcher
 
 
-def _json(result: BaseModel) -> Response:
-    """Serialise once: the result was built from validated models, so FastAPI's second
-    validation against ``response_model`` (which still documents it) is skipped."""
-    return Response(result.model_dump_json(), media_type="application/json")
-
-
 @router.get("/v1/seekers/{seeker_id}/matches", response_model=SeekerMatches,
             responses=problem_responses(*AUTH, 404, 422))
-def for_seeker(seeker_id: str, request: Request,
-               principal: Annotated[Principal, Authorize(Action.read_matches)],
+def for_seeker(seeker_id: str, request: Request, session: SessionDep, audit: AuditDep,
+               principal: Annotated[Principal, Authorize(Action.match_seeker)],
                limit: Limit = 20) -> Response:
     """Open vacancies the seeker can do with the accommodations on offer, best first."""
-    return _json(service.matches_for_seeker(_matcher(request), seeker_id, limit))
+    return json_response(service.matches_for_seeker(session, _matcher(request), audit,
+                                                    seeker_id, limit))
 
 
 @router.get("/v1/vacancies/{vacancy_id}/matches", response_model=VacancyCandidates,
             responses=problem_responses(*AUTH, 404, 422))
-def for_vacancy(vacancy_id: str, request: Request,
-                principal: Annotated[Principal, Authorize(Action.read_matches)],
+def for_vacancy(vacancy_id: str, request: Request, session: SessionDep, ctx: ContextDep,
+                audit: AuditDep,
+                principal: Annotated[Principal, Authorize(Action.match_vacancy)],
                 limit: Limit = 20) -> Response:
-    """Eligible candidates, best first, with the FA*IR guarantee for priority groups."""
-    return _json(service.candidates_for_vacancy(_matcher(request), vacancy_id, limit))
+    """Eligible candidates, best first, with the FA*IR guarantee for priority groups.
+    Partner keys see pseudonyms, and only seekers who agreed to share with employers."""
+    return json_response(candidates.candidates_for_vacancy(session, _matcher(request), ctx,
+                                                        audit, vacancy_id, limit),
+                         headers={"Cache-Control": "no-store"})
 
 
 @router.get("/v1/seekers/{seeker_id}/matches/{vacancy_id}", response_model=PairVerdict,
             responses=problem_responses(*AUTH, 404))
 def pair(seeker_id: str, vacancy_id: str, request: Request, session: SessionDep,
-         principal: Annotated[Principal, Authorize(Action.read_matches)]) -> Response:
+         audit: AuditDep,
+         principal: Annotated[Principal, Authorize(Action.match_seeker)]) -> Response:
     """Why a pair is, or is not, a match: every blocking constraint, or score and reasons."""
-    return _json(service.pair_verdict(session, _matcher(request), seeker_id, vacancy_id))
+    return json_response(service.pair_verdict(session, _matcher(request), audit, seeker_id,
+                                              vacancy_id), etag=True)

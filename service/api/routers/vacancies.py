@@ -13,7 +13,6 @@ from service.api.deps import (
     PageDep,
     Principal,
     SessionDep,
-    ensure_owner,
     etag_of,
     require_match,
 )
@@ -77,7 +76,7 @@ def list_(session: SessionDep, page: PageDep,
             responses=problem_responses(*AUTH, 404))
 def read(vacancy_id: str, response: Response, session: SessionDep,
          principal: Annotated[Principal, Authorize(Action.read_vacancy)]) -> VacancyPublic:
-    vacancy = service.get(session, vacancy_id)
+    vacancy = service.get_for(session, principal, vacancy_id, Action.read_vacancy)
     response.headers["ETag"] = etag_of(vacancy.version)
     return service.to_public(vacancy)
 
@@ -88,8 +87,7 @@ def update(vacancy_id: str, body: VacancyUpdate, response: Response, session: Se
            principal: Annotated[Principal, Authorize(Action.update_vacancy)],
            if_match: IfMatch = None) -> VacancyPublic:
     """Change fields; send If-Match with the ETag of the version you read."""
-    vacancy = service.get(session, vacancy_id)
-    ensure_owner(principal, vacancy.owner_key_id, "vacancy")
+    vacancy = service.get_for(session, principal, vacancy_id, Action.update_vacancy)
     require_match(if_match, vacancy.version)
     vacancy = service.update(session, vacancy, body)
     response.headers["ETag"] = etag_of(vacancy.version)
@@ -100,7 +98,6 @@ def update(vacancy_id: str, body: VacancyUpdate, response: Response, session: Se
                responses=problem_responses(*AUTH, 404))
 def delete(vacancy_id: str, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.delete_vacancy)]) -> Response:
-    vacancy = service.get(session, vacancy_id)
-    ensure_owner(principal, vacancy.owner_key_id, "vacancy")
+    vacancy = service.get_for(session, principal, vacancy_id, Action.delete_vacancy)
     service.delete(session, vacancy)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

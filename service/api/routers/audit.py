@@ -1,0 +1,48 @@
+"""/v1/audit (admin): who did what to whose personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from service.access import Action
+from service.api.deps import Authorize, PageDep, Principal, SessionDep
+from service.api.errors import ValidationFailed, field_error, problem_responses
+from service.models.audit import AuditEventPublic
+from service.models.common import Page
+from service.models.enums import AuditAction, AuditOutcome
+from service.repositories.audit import AuditFilter
+from service.services import audit as service
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+AUTH = (401, 403, 429)
+Id = Annotated[str | None, Query(min_length=1, max_length=40)]
+Instant = Annotated[dt.datetime | None, Query(description="ISO 8601 with a time zone")]
+
+
+def _aware(name: str, value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationFailed(f"{name}: give the time zone, e.g. Z", errors=[field_error(
+            name, "timezone_required", "give the time zone, e.g. 2026-12-01T00:00:00Z")])
+    return value
+
+
+@router.get("", response_model=Page[AuditEventPublic], responses=problem_responses(*AUTH, 422))
+def list_(session: SessionDep, page: PageDep,
+          principal: Annotated[Principal, Authorize(Action.read_audit)],
+          seeker_id: Id = None, key_id: Id = None, action: AuditAction | None = None,
+          outcome: AuditOutcome | None = None, since: Instant = None,
+          until: Instant = None) -> Page[AuditEventPublic]:
+    """Audit entries, oldest first: every create, read, list, update, erasure and export
+    of a seeker record, every match list (with each seeker shown), key issue and
+    revocation.  ``since`` is inclusive, ``until`` exclusive."""
+    since, until = _aware("since", since), _aware("until", until)
+    if since and until and since > until:
+        raise ValidationFailed("until: lies before since", errors=[field_error(
+            "until", "range_reversed", "until must not lie before since")])
+    flt = AuditFilter(seeker_id=seeker_id, key_id=key_id, action=action, outcome=outcome,
+                      since=since, until=until)
+    items, cursor = service.page(session, flt, page)
+    return Page(items=items, next_cursor=cursor)

@@ -1,0 +1,72 @@
+"""The audit log: who did what to whose personal data, when.
+
+Entries hold ids (key, resource, the seekers concerned, the request), the role, the
+action and its outcome, and for updates the names of the fields changed: never a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from service.access import Principal
+from service.db import transaction
+from service.models.audit import AuditEventPublic
+from service.models.base import as_utc, new_id, utcnow
+from service.models.enums import AuditAction, AuditOutcome
+from service.models.tables import AuditEvent
+from service.repositories import audit as repo
+from service.repositories.pagination import PageParams
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Records what the calling key does; services receive it with the request."""
+
+    session: Session
+    engine: Engine
+    principal: Principal
+    request_id: str | None = None
+
+    def record(self, action: AuditAction, resource_type: str, resource_id: str | None,
+               seekers: Sequence[str] = (), fields: Sequence[str] = ()) -> None:
+        """In the request's transaction: the entry stands or falls with the work."""
+        repo.append(self.session, self._event(action, resource_type, resource_id,
+                                              AuditOutcome.ok, seekers, fields), seekers)
+
+    def refused(self, action: AuditAction, resource_type: str, resource_id: str | None,
+                seekers: Sequence[str] = (),
+                outcome: AuditOutcome = AuditOutcome.denied) -> None:
+        """A refused attempt, in a transaction of its own: it outlives the request's
+        rollback."""
+        event = self._event(action, resource_type, resource_id, outcome, seekers, ())
+        with transaction(self.engine) as session:
+            repo.append(session, event, seekers)
+
+    def _event(self, action: AuditAction, resource_type: str, resource_id: str | None,
+               outcome: AuditOutcome, seekers: Sequence[str],
+               fields: Sequence[str]) -> dict[str, Any]:
+        return {"id": new_id("aud"), "at": utcnow(), "key_id": self.principal.key_id,
+                "role": self.principal.role.value, "action": action.value,
+                "resource_type": resource_type, "resource_id": resource_id,
+                "outcome": outcome.value, "request_id": self.request_id,
+                "fields": sorted(fields), "subject_count": len(seekers)}
+
+
+def page(session: Session, flt: repo.AuditFilter,
+         params: PageParams) -> tuple[list[AuditEventPublic], str | None]:
+    events, cursor = repo.page(session, flt, params)
+    subjects = repo.subjects(session, [e.id for e in events])
+    return [to_public(e, subjects[e.id]) for e in events], cursor
+
+
+def to_public(event: AuditEvent, seeker_ids: list[str]) -> AuditEventPublic:
+    return AuditEventPublic(
+        id=event.id, at=as_utc(event.at), key_id=event.key_id, role=event.role,
+        action=AuditAction(event.action), resource_type=event.resource_type,
+        resource_id=event.resource_id, outcome=AuditOutcome(event.outcome),
+        request_id=event.request_id, fields=event.fields, seeker_ids=seeker_ids)

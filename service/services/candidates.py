@@ -1,0 +1,117 @@
+"""Candidates for a vacancy, as the calling key may see them: in full for counsellors; for
+partners (their own vacancies only) pseudonymous, and only seekers who agreed to share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from sqlmodel import Session
+
+from service.access import Action, CandidateView
+from service.api.errors import NotFound
+from service.context import Context
+from service.matching.constraints import closed_blocks, seeker_groups
+from service.matching.dimensions import estimate_abilities
+from service.matching.ranking import seekers_for_vacancy
+from service.models.abilities import FullProfile
+from service.models.enums import Accommodation, AuditAction, Education
+from service.models.match import CandidateMatch, CandidateProfile, FairnessOut, VacancyCandidates
+from service.repositories import seekers as seeker_repo
+from service.repositories import vacancies as vacancy_repo
+from service.services import guard
+from service.services.audit import Audit
+from service.services.matching import (
+    Matcher,
+    blocking_out,
+    explained,
+    group_names,
+    locate,
+    sync_index,
+)
+
+# Seeker ids of the ranked rows -> for those still to be shown: (id shown, profile).
+Presenter = Callable[[list[str]], dict[str, tuple[str, CandidateProfile]]]
+
+
+def candidates_for_vacancy(session: Session, matcher: Matcher, ctx: Context, audit: Audit,
+                           vacancy_id: str, limit: int) -> VacancyCandidates:
+    vacancy = vacancy_repo.get(session, vacancy_id)
+    if vacancy is None:
+        raise NotFound(f"no vacancy {vacancy_id}")
+    principal = audit.principal
+    guard.check(principal, Action.match_vacancy, vacancy.owner_key_id,
+                read=Action.read_vacancy, what="vacancy", ident=vacancy_id)
+    pseudonymous = principal.candidate_view is CandidateView.pseudonymous
+
+    def present(seeker_ids: list[str]) -> dict[str, tuple[str, CandidateProfile]]:
+        # The database has the last word on consent: a row the index still holds but
+        # whose consent was withdrawn a moment ago is not shown.
+        profiles = _profiles(session, seeker_ids, shared_only=pseudonymous)
+        return {sid: (pseudonym(ctx, principal.key_id, sid) if pseudonymous else sid, p)
+                for sid, p in profiles.items()}
+
+    sync_index(session, matcher)
+    result, shown = rank_candidates(matcher, vacancy_id, limit, present,
+                                    shared_only=pseudonymous)
+    audit.record(AuditAction.matches_candidates, "vacancy", vacancy_id, seekers=shown)
+    return result.model_copy(update={"pseudonymous": pseudonymous})
+
+
+def pseudonym(ctx: Context, key_id: str, seeker_id: str) -> str:
+    """Stable for one key, unlinkable across keys, not reversible without the secret."""
+    return "psn_" + ctx.cipher.lookup_hash(seeker_id, f"candidate-pseudonym:{key_id}")[:26]
+
+
+def _profiles(session: Session, seeker_ids: list[str], *,
+              shared_only: bool) -> dict[str, CandidateProfile]:
+    """What a hiring decision needs, for the seekers whose consent still holds."""
+    out = {}
+    for row in seeker_repo.candidate_rows(session, seeker_ids, shared_only=shared_only):
+        abilities, estimated = estimate_abilities(row.category, row.grade,
+                                                  row.abilities_assessed)
+        out[row.id] = CandidateProfile(
+            abilities=FullProfile(**abilities), abilities_estimated=estimated,
+            skills=row.skills, education=Education(row.education),
+            experience_years=row.experience_years)
+    return out
+
+
+def rank_candidates(matcher: Matcher, vacancy_id: str, limit: int, present: Presenter, *,
+                    shared_only: bool = False) -> tuple[VacancyCandidates, list[str]]:
+    """The ranked candidates as ``present`` shows them, and the ids of those shown."""
+    snap, row = locate(matcher, "vacancies", vacancy_id)
+    day = matcher.day()
+    v_one = snap.vacancies.arrays.take(np.array([row]), sparse=False)
+    fairness = FairnessOut(protected_groups=matcher.policy.fair_groups,
+                           min_share=matcher.policy.fair_min_share,
+                           alpha=matcher.policy.fair_alpha)
+    only = snap.seekers.arrays.shared if shared_only else None
+    base = {"vacancy_id": vacancy_id, "model_version": matcher.scorer.version,
+            "fairness": fairness}
+    blocks = closed_blocks(v_one, day)
+    if blocks:
+        considered = len(snap.seekers) if only is None else int(np.count_nonzero(only))
+        return VacancyCandidates(**base, eligible_count=0, excluded_count=considered,
+                                 blocking=blocking_out(blocks), items=[]), []
+    ranked = seekers_for_vacancy(snap.vacancies, snap.seekers, row, day, limit,
+                                 matcher.scorer, matcher.policy, only)
+    s_all = snap.seekers.arrays
+    ids = [str(s_all.ids[r]) for r in ranked.rows]
+    shown = present(ids)
+    groups = seeker_groups(s_all.take(ranked.rows, sparse=False), day)
+    why = explained(ranked, matcher, s_all, v_one, ranked.rows,
+                    np.zeros(len(ranked.rows), dtype=int))
+    items: list[CandidateMatch] = []
+    for i, seeker_id in enumerate(ids):
+        if seeker_id not in shown:
+            continue
+        (reasons, used), (shown_id, profile) = why[i], shown[seeker_id]
+        items.append(CandidateMatch.model_construct(
+            rank=len(items) + 1, seeker_id=shown_id, score=float(ranked.score[i]),
+            probability=float(ranked.probability[i]),
+            priority_groups=group_names(int(groups[i])), reasons=reasons,
+            accommodations_used=[Accommodation(a) for a in used], profile=profile))
+    return VacancyCandidates(**base, eligible_count=ranked.eligible,
+                             excluded_count=ranked.considered - ranked.eligible,
+                             items=items), [i for i in ids if i in shown]

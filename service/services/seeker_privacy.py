@@ -1,0 +1,120 @@
+"""The person's rights over their record: erasure, export (access requests), and the
+re-encryption of their identifiers when the secret rotates."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from service.context import Context
+from service.models.base import as_utc, new_id, utcnow
+from service.models.enums import AuditAction, AuditOutcome, Role
+from service.models.export import AccessEntry, ConsentEvent, IdentifiersHeld, SeekerExport
+from service.models.tables import ErasedSeeker, Seeker
+from service.repositories import api_keys as key_repo
+from service.repositories import audit as audit_repo
+from service.repositories import changes, consent, idempotency
+from service.repositories import seekers as repo
+from service.rules import today_in_china
+from service.services.audit import Audit
+from service.services.profile import age_on
+from service.services.seekers import (
+    CERT_CONTEXT,
+    ID_CONTEXT,
+    NAME_CONTEXT,
+    PHONE_CONTEXT,
+    groups_of,
+    to_public,
+)
+
+# Lower bounds of the age bands the statistical remainder keeps instead of a birth date.
+AGE_BANDS = (16, 25, 35, 45, 55)
+
+PURPOSES = [
+    "matching with vacancies the person can do with the accommodations on offer "
+    "(separate consent to process disability data, PIPL Art. 29)",
+    "employment services by the disability federation's counsellors",
+    "priority services for the groups policy names: graduates, rural residents, the hard "
+    "to employ, households under poverty monitoring",
+    "shown to employers' job sites as a pseudonymous candidate, only while "
+    "consent.share_with_employers is true",
+    "statistics: after erasure only an anonymised, unlinkable remainder is kept",
+]
+
+
+def _age_band(age: int) -> str:
+    lower = max((b for b in AGE_BANDS if b <= age), default=AGE_BANDS[0])
+    following = [b for b in AGE_BANDS if b > lower]
+    return f"{lower}-{following[0] - 1}" if following else f"{lower}+"
+
+
+def _remainder(session: Session, ctx: Context, seeker: Seeker) -> ErasedSeeker:
+    today = today_in_china()
+    owner = key_repo.get(session, seeker.owner_key_id)
+    return ErasedSeeker(
+        id=new_id("era"), erased_on=today,
+        registered_month=f"{as_utc(seeker.created_at):%Y-%m}",
+        registered_by_role=owner.role if owner else "unknown",
+        district_code=seeker.district_code, category=seeker.category, grade=seeker.grade,
+        sex=seeker.sex, age_band=_age_band(age_on(seeker.birth_date, today)),
+        hukou=seeker.hukou, education=seeker.education, status=seeker.status,
+        priority_groups=[g.value for g in groups_of(seeker, ctx)])
+
+
+def erase(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> None:
+    """Remove the person: the row with every personal field and ciphertext, the consent
+    history, kept copies of responses; keep only the anonymised remainder.  The audit
+    log keeps its entries (ids only), so that who saw the record stays answerable."""
+    repo.add_remainder(session, _remainder(session, ctx, seeker))
+    consent.delete_for(session, seeker.id)
+    idempotency.forget_resource(session, f"/v1/seekers/{seeker.id}")
+    changes.record(session, "seeker", [seeker.id])  # every index drops the person
+    repo.delete(session, seeker)
+    audit.record(AuditAction.seeker_erase, "seeker", seeker.id, seekers=[seeker.id])
+
+
+def export(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> SeekerExport:
+    """Everything held about the person, for an access request (PIPL Art. 45)."""
+    audit.record(AuditAction.seeker_export, "seeker", seeker.id, seekers=[seeker.id])
+    decrypt = ctx.cipher.decrypt
+    return SeekerExport(
+        exported_at=utcnow(), registered_by=seeker.owner_key_id, version=seeker.version,
+        record=to_public(seeker, ctx),
+        identifiers=IdentifiersHeld(
+            name=decrypt(seeker.name_enc, NAME_CONTEXT),
+            id_number=decrypt(seeker.id_number_enc, ID_CONTEXT),
+            certificate_number=decrypt(seeker.certificate_enc, CERT_CONTEXT),
+            phone=decrypt(seeker.phone_enc, PHONE_CONTEXT) if seeker.phone_enc else None),
+        abilities_assessed=dict(seeker.abilities_assessed),
+        consent_history=[ConsentEvent(sensitive_data=c.sensitive_data,
+                                      share_with_employers=c.share_with_employers,
+                                      recorded_at=as_utc(c.recorded_at),
+                                      recorded_by=c.recorded_by)
+                         for c in consent.history(session, seeker.id)],
+        access_log=[AccessEntry(at=as_utc(e.at), action=AuditAction(e.action),
+                                key_id=e.key_id, role=Role(e.role),
+                                outcome=AuditOutcome(e.outcome))
+                    for e in audit_repo.concerning(session, seeker.id)],
+        purposes=PURPOSES)
+
+
+_ENCRYPTED = (("name_enc", NAME_CONTEXT), ("id_number_enc", ID_CONTEXT),
+              ("certificate_enc", CERT_CONTEXT), ("phone_enc", PHONE_CONTEXT))
+
+
+def rotate_secrets(session: Session, ctx: Context) -> int:
+    """Re-encrypt every seeker's identifiers with the current secret; return how many."""
+    changed = 0
+    for seeker in repo.all_seekers(session):
+        stale = {column: context for column, context in _ENCRYPTED
+                 if getattr(seeker, column) and not ctx.cipher.is_current(
+                     getattr(seeker, column))}
+        if not stale:
+            continue
+        for column, context in stale.items():
+            plain = ctx.cipher.decrypt(getattr(seeker, column), context)
+            setattr(seeker, column, ctx.cipher.encrypt(plain, context))
+            if column == "id_number_enc":
+                seeker.id_number_hash = ctx.cipher.lookup_hash(plain, ID_CONTEXT)
+        repo.save(session, seeker)
+        changed += 1
+    return changed
