@@ -211,3 +211,9 @@ def test_ids_sort_by_creation_time(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(base.time, "time", lambda ms=ms: ms / 1000)
         made.append((ms, new_id("aud")))
     assert [i for _, i in sorted(made)] == sorted(i for _, i in made)
+
+
+@pytest.mark.parametrize("value", ["0", "1764547200.5", "soon", "2026-12-01"])
+def test_times_must_be_iso_8601_with_a_zone(client: TestClient, value: str) -> None:
+    problem = assert_problem(client.get("/v1/audit", params={"since": value}), 422)
+    assert [e["field"] for e in problem["errors"]] == ["since"]

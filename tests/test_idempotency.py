@@ -100,7 +100,7 @@ def test_a_revoked_key_gets_no_replay(client: TestClient, raw_db: sa.Engine) -> 
     assert row_counts(raw_db)["idempotency_record"] == 1
 
 
-def test_replays_count_against_the_rate_limit(db_url: str) -> None:
+def test_replays_count_against_the_rate_limit(db_url: str, raw_db: sa.Engine) -> None:
     from service.main import create_app
     from tests.conftest import make_settings
 
@@ -115,6 +115,13 @@ def test_replays_count_against_the_rate_limit(db_url: str) -> None:
         limited = client.post("/v1/employers", json=employer_body(), headers=headers)
         assert_problem(limited, 429)
         assert int(limited.headers["retry-after"]) > 0
+        # A request first refused by the limit is not remembered as refused.
+        fresh = {"Idempotency-Key": "emp-late"}
+        body = employer_body(name="后来的公司")
+        assert_problem(client.post("/v1/employers", json=body, headers=fresh), 429)
+        with raw_db.connect() as conn:
+            kept = conn.execute(sa.text("SELECT key FROM idempotency_record")).scalars()
+            assert "emp-late" not in set(kept)
     app.state.engine.dispose()
 
 

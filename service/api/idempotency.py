@@ -4,8 +4,8 @@ the first is still in flight is 409.  Keys expire after ``ACCESSMATCH_IDEMPOTENC
 
 Records are scoped by a hash of the caller's API key, so keys of different callers never
 meet; only a live key (not unknown, revoked or expired) gets a replay, and replays count
-against its rate limit.  Server errors (5xx) are not remembered: the client may simply
-retry.  Expired records are purged (they may hold a name), at most once a minute (or
+against its rate limit.  Server errors (5xx) and 429 are not remembered: the client may
+simply retry.  Expired records are purged (they may hold a name), at most once a minute (or
 once per TTL, if shorter) per process.
 """
 
@@ -107,7 +107,7 @@ class IdempotencyMiddleware:
 
     def _settle(self, owner: str, key: str, captured: dict[str, Any]) -> None:
         with transaction(self.engine) as session:
-            if captured["status"] is None or captured["status"] >= 500:
+            if _transient(captured["status"]):
                 repo.release(session, owner, key)
             else:
                 repo.finish(session, owner, key, captured["status"],
@@ -166,6 +166,12 @@ async def _read_body(receive: Receive) -> tuple[list[Message], bool]:
             return messages, False
         if not message.get("more_body", False):
             return messages, True
+
+
+def _transient(status: int | None) -> bool:
+    """An answer about the moment, not the request (server error, rate limit): a retry
+    must run the request again rather than meet the same answer."""
+    return status is None or status >= 500 or status == 429
 
 
 def _replay(messages: list[Message]) -> Receive:

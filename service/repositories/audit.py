@@ -13,12 +13,18 @@ from sqlmodel import Session, col, select
 from service.models.tables import AuditEvent, AuditSubject
 from service.repositories.pagination import PageParams, fetch_page
 
+_EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
+_SUBJECTS = AuditSubject.__table__  # type: ignore[attr-defined]
+
 
 def append(session: Session, event: dict[str, Any], seeker_ids: Sequence[str]) -> None:
-    session.execute(insert(AuditEvent), [event])
+    # Core on the session's connection: an entry is written on every read of personal
+    # data, so it skips the ORM's bulk-insert machinery.
+    conn = session.connection()
+    conn.execute(insert(_EVENTS), [event])
     if seeker_ids:
-        session.execute(insert(AuditSubject),
-                        [{"event_id": event["id"], "seeker_id": s} for s in seeker_ids])
+        conn.execute(insert(_SUBJECTS),
+                     [{"event_id": event["id"], "seeker_id": s} for s in seeker_ids])
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,14 @@ def get(session: Session, seeker_id: str) -> Seeker | None:
     return session.get(Seeker, seeker_id)
 
 
+_TABLE = Seeker.__table__  # type: ignore[attr-defined]
+
+
 def owner_of(session: Session, seeker_id: str) -> str | None:
-    return session.exec(select(Seeker.owner_key_id).where(Seeker.id == seeker_id)).first()
+    """The key that registered the seeker (Core: this runs on every match query)."""
+    stmt = sa.select(_TABLE.c.owner_key_id).where(_TABLE.c.id == seeker_id)
+    owner: str | None = session.connection().execute(stmt).scalar()
+    return owner
 
 
 def id_hash_holder(session: Session, id_hashes: list[str], *,

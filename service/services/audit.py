@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -21,6 +22,21 @@ from service.models.enums import AuditAction, AuditOutcome
 from service.models.tables import AuditEvent
 from service.repositories import audit as repo
 from service.repositories.pagination import PageParams
+
+_PENDING = "audit_pending"
+
+
+@event.listens_for(Session, "before_commit")
+def write_pending(session: Session) -> None:
+    """Entries recorded in this transaction go in just before it commits."""
+    for entry, seekers in session.info.pop(_PENDING, ()):
+        repo.append(session, entry, seekers)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous: Any) -> None:
+    if previous.parent is None:  # the whole transaction, not a savepoint, was undone
+        session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)
@@ -34,9 +50,16 @@ class Audit:
 
     def record(self, action: AuditAction, resource_type: str, resource_id: str | None,
                seekers: Sequence[str] = (), fields: Sequence[str] = ()) -> None:
-        """In the request's transaction: the entry stands or falls with the work."""
-        repo.append(self.session, self._event(action, resource_type, resource_id,
-                                              AuditOutcome.ok, seekers, fields), seekers)
+        """In the request's transaction: the entry stands or falls with the work.  It is
+        written at the commit, so that a read holds SQLite's write lock only for the
+        moment of the commit, not while its answer is being built."""
+        event = self._event(action, resource_type, resource_id, AuditOutcome.ok, seekers,
+                            fields)
+        self.session.info.setdefault(_PENDING, []).append((event, list(seekers)))
+
+    def flush(self) -> None:
+        """Write the entries recorded so far now (to read them back in this work)."""
+        write_pending(self.session)
 
     def refused(self, action: AuditAction, resource_type: str, resource_id: str | None,
                 seekers: Sequence[str] = (),

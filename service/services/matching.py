@@ -95,6 +95,8 @@ def explained(ranked: Ranked, matcher: Matcher, s: SeekerArrays, v: VacancyArray
 
 def _seeker_allowed(session: Session, audit: Audit, seeker_id: str,
                     attempted: AuditAction) -> None:
+    if audit.principal.owner_filter(Action.match_seeker) is None:
+        return  # any seeker: no owner to look up (the index answers 404 for a missing one)
     owner = seeker_repo.owner_of(session, seeker_id)
     if owner is None:
         raise NotFound(f"no seeker {seeker_id}")

@@ -75,6 +75,7 @@ def erase(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> None:
 def export(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> SeekerExport:
     """Everything held about the person, for an access request (PIPL Art. 45)."""
     audit.record(AuditAction.seeker_export, "seeker", seeker.id, seekers=[seeker.id])
+    audit.flush()  # the access log below lists this export too
     decrypt = ctx.cipher.decrypt
     return SeekerExport(
         exported_at=utcnow(), registered_by=seeker.owner_key_id, version=seeker.version,

@@ -217,7 +217,8 @@ def read(session: Session, audit: Audit, seeker_id: str) -> Seeker:
 def update(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
            body: SeekerUpdate) -> Seeker:
     values = body.model_dump(exclude_unset=True)
-    if not values:
+    if not values:  # nothing changes, but the answer shows the record
+        audit.record(AuditAction.seeker_update, "seeker", seeker.id, seekers=[seeker.id])
         return seeker
     id_number = body.id_number or ctx.cipher.decrypt(seeker.id_number_enc, ID_CONTEXT)
     certificate = (body.disability.certificate_number if body.disability

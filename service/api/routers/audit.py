@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from service.access import Action
 from service.api.deps import Authorize, PageDep, Principal, SessionDep
@@ -19,26 +22,37 @@ from service.services import audit as service
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 AUTH = (401, 403, 429)
 Id = Annotated[str | None, Query(min_length=1, max_length=40)]
-Instant = Annotated[dt.datetime | None, Query(description="ISO 8601 with a time zone")]
+_NUMBER = re.compile(r"\s*[+-]?\d+(\.\d*)?\s*")
 
 
-def _aware(name: str, value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValidationFailed(f"{name}: give the time zone, e.g. Z", errors=[field_error(
-            name, "timezone_required", "give the time zone, e.g. 2026-12-01T00:00:00Z")])
+def _iso_text(value: Any) -> Any:
+    # pydantic would read a bare number as Unix time; the contract says ISO 8601.
+    if not isinstance(value, str) or _NUMBER.fullmatch(value):
+        raise PydanticCustomError("datetime_format", "an ISO 8601 date-time with a time "
+                                  "zone, e.g. 2026-12-01T08:00:00Z")
     return value
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise PydanticCustomError("timezone_required", "give the time zone, e.g. "
+                                  "2026-12-01T08:00:00Z")
+    return value
+
+
+Instant = Annotated[dt.datetime, BeforeValidator(_iso_text), AfterValidator(_aware)]
+InstantQuery = Annotated[Instant | None, Query(description="ISO 8601 with a time zone")]
 
 
 @router.get("", response_model=Page[AuditEventPublic], responses=problem_responses(*AUTH, 422))
 def list_(session: SessionDep, page: PageDep,
           principal: Annotated[Principal, Authorize(Action.read_audit)],
           seeker_id: Id = None, key_id: Id = None, action: AuditAction | None = None,
-          outcome: AuditOutcome | None = None, since: Instant = None,
-          until: Instant = None) -> Page[AuditEventPublic]:
+          outcome: AuditOutcome | None = None, since: InstantQuery = None,
+          until: InstantQuery = None) -> Page[AuditEventPublic]:
     """Audit entries, oldest first: every create, read, list, update, erasure and export
     of a seeker record, every match list (with each seeker shown), key issue and
     revocation.  ``since`` is inclusive, ``until`` exclusive."""
-    since, until = _aware("since", since), _aware("until", until)
     if since and until and since > until:
         raise ValidationFailed("until: lies before since", errors=[field_error(
             "until", "range_reversed", "until must not lie before since")])
