@@ -90,20 +90,23 @@ def allowed(role: Role, action: Action) -> bool:
 
 @dataclass(frozen=True)
 class Principal:
-    """The calling API key."""
+    """The calling API key.  ``owner_id`` is the identity its records are owned by: the
+    key's own id, or for a key issued to replace another, that key's owner (so a partner
+    rotating its key keeps its records)."""
 
     key_id: str
     role: Role
     name: str
+    owner_id: str
 
-    def may(self, action: Action, owner_key_id: str) -> bool:
-        """May this key perform ``action`` on a record created by ``owner_key_id``?"""
+    def may(self, action: Action, owner_id: str) -> bool:
+        """May this key perform ``action`` on a record owned by ``owner_id``?"""
         scope = scope_of(self.role, action)
-        return scope is ANY or (scope is OWN and owner_key_id == self.key_id)
+        return scope is ANY or (scope is OWN and owner_id == self.owner_id)
 
     def owner_filter(self, action: Action) -> str | None:
         """The owner a list must be narrowed to, or None for every record."""
-        return self.key_id if scope_of(self.role, action) is OWN else None
+        return self.owner_id if scope_of(self.role, action) is OWN else None
 
     @property
     def candidate_view(self) -> CandidateView:

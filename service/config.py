@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     demo: bool = False
     rate_limit: str = "1200/minute"
     rate_limit_storage: str = "memory://"
+    registration_conflict_limit: str = "20/hour"
     rules_file: Path | None = None
     matching_policy_file: Path | None = None
     scorer_dir: Path | None = None
@@ -44,7 +45,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "registration_conflict_limit")
     @classmethod
     def _rate_limit_parses(cls, value: str) -> str:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.api.ratelimit import Budget
 from service.models.crypto import Cipher
 from service.rules import DomainRules
 
@@ -12,3 +13,6 @@ from service.rules import DomainRules
 class Context:
     cipher: Cipher
     rules: DomainRules
+    # How often a partner or kiosk key may learn that an ID number is already registered
+    # (a 409 on registration); None outside the HTTP service (demo data, commands).
+    registration_probes: Budget | None = None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 
@@ -42,6 +43,23 @@ def transaction(engine: Engine) -> AbstractContextManager[Session]:
     return contextmanager(session_scope)(engine)
 
 
+_AFTER_COMMIT = "after_commit"
+_AFTER_ROLLBACK = "after_rollback"
+
+log = logging.getLogger("accessmatch.db")
+
+
+def on_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` once this session's work has committed (never if it rolls back)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def on_rollback(session: Session, work: Callable[[Session], None]) -> None:
+    """If this session's work rolls back, do ``work`` on the same session afterwards and
+    commit it (e.g. record the refused attempt that caused the rollback)."""
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(work)
+
+
 def session_scope(engine: Engine,
                   after_commit: Callable[[Session], None] | None = None) -> Iterator[Session]:
     """Commit when the work succeeds, roll back when it raises."""
@@ -51,6 +69,32 @@ def session_scope(engine: Engine,
             session.commit()
         except BaseException:
             session.rollback()
+            _after_rollback(session)
             raise
+        for action in session.info.pop(_AFTER_COMMIT, ()):
+            action()
         if after_commit is not None:
             after_commit(session)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+    work = session.info.pop(_AFTER_ROLLBACK, ())
+    if not work:
+        return
+    try:
+        for item in work:
+            item(session)
+        session.commit()
+    except Exception:  # never hide the error that caused the rollback
+        session.rollback()
+        log.exception("work after a rollback failed")
+
+
+def checkpoint_wal(engine: Engine | Connection) -> None:
+    """SQLite: copy the write-ahead log into the database and empty it, so that rows just
+    deleted (secure_delete zeroes them in the database) leave no copy in the log either.
+    Best effort: a reader still holding an old snapshot can keep some frames for now."""
+    if engine.dialect.name == "sqlite":
+        with engine.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

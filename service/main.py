@@ -20,6 +20,7 @@ from service.api.deps import check_parameters
 from service.api.errors import install_error_handlers
 from service.api.idempotency import IdempotencyMiddleware
 from service.api.middleware import Metrics, RequestContextMiddleware
+from service.api.ratelimit import Budget
 from service.api.routers import (
     api_keys,
     audit,
@@ -93,15 +94,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     rules = load_rules(settings.rules_file)
+    app.state.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+    app.state.rate_limit = parse_rate_limit(settings.rate_limit)
+    probes = Budget(app.state.limiter, parse_rate_limit(settings.registration_conflict_limit),
+                    "registration-conflict")
     app.state.context = Context(cipher=Cipher(settings.secret, settings.old_secrets),
-                                rules=rules)
+                                rules=rules, registration_probes=probes)
     # A missing or corrupt scorer stops start-up here (ScorerError), never a silent fallback.
     scorer = load_bundle(settings.scorer_dir)
     app.state.matcher = Matcher(
         index=MatchIndex(engine, scorer.encode_text, rules, settings.index_poll_seconds),
         scorer=scorer, policy=load_policy(settings.matching_policy_file), rules=rules)
-    app.state.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
-    app.state.rate_limit = parse_rate_limit(settings.rate_limit)
     app.state.metrics = Metrics()
     app.state.key_cache = key_service.KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)

@@ -59,6 +59,9 @@ def postgres_schema_url() -> Iterator[str]:
 def _truncate(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
+        # The audit log refuses TRUNCATE by trigger; the superuser's replica role (an
+        # operator's deliberate act) is the only way past it.
+        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
         conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
     engine.dispose()
 

@@ -217,3 +217,54 @@ def test_ids_sort_by_creation_time(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_times_must_be_iso_8601_with_a_zone(client: TestClient, value: str) -> None:
     problem = assert_problem(client.get("/v1/audit", params={"since": value}), 422)
     assert [e["field"] for e in problem["errors"]] == ["since"]
+
+
+def test_refusals_by_role_are_recorded(client: TestClient) -> None:
+    """A role without the action at all (403) is recorded too, when it aimed at a seeker."""
+    created = client.post("/v1/seekers", headers=issue_key(client, "kiosk"),
+                          json=seeker_payload()).json()["id"]
+    kiosk, analyst = issue_key(client, "kiosk"), issue_key(client, "analyst")
+    assert_problem(patch_current(client, f"/v1/seekers/{created}", json={"hukou": "urban"},
+                                 headers=kiosk), 403)
+    assert_problem(client.get("/v1/seekers", headers=analyst), 403)
+    assert_problem(client.get(f"/v1/seekers/{created}/matches", headers=analyst), 403)
+    denied = [(e["role"], e["action"], e["seeker_ids"])
+              for e in _audit(client, outcome="denied")]
+    assert ("kiosk", "seeker.update", [created]) in denied
+    assert ("analyst", "seeker.list", []) in denied
+    assert ("analyst", "matches.for_seeker", [created]) in denied
+
+
+def test_a_replayed_registration_is_recorded(client: TestClient) -> None:
+    headers = {"Idempotency-Key": "again-1"}
+    body = seeker_payload()
+    first = client.post("/v1/seekers", json=body, headers=headers)
+    again = client.post("/v1/seekers", json=body, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true"
+    entries = _audit(client, seeker_id=first.json()["id"])
+    assert [(e["action"], e["outcome"]) for e in entries] == [
+        ("seeker.create", "ok"), ("seeker.create", "replayed")]
+    assert entries[1]["request_id"] == again.headers["x-request-id"]
+
+
+def test_time_filters_honour_the_offset(client: TestClient) -> None:
+    """since/until in +08:00 (China time) mean the same instants as in UTC."""
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    assert client.post("/v1/seekers", json=seeker_payload()).status_code == 201
+    china = dt.timezone(dt.timedelta(hours=8))
+    after_in_china = (before + dt.timedelta(minutes=5)).astimezone(china).isoformat()
+    before_in_china = before.astimezone(china).isoformat()
+    assert len(_audit(client, since=before_in_china, action="seeker.create")) == 1
+    assert _audit(client, since=after_in_china, action="seeker.create") == []
+    assert len(_audit(client, until=after_in_china, action="seeker.create")) == 1
+
+
+def test_the_log_cannot_be_emptied(client: TestClient, raw_db: sa.Engine) -> None:
+    client.post("/v1/seekers", json=seeker_payload())
+    before = audit_rows(raw_db)
+    # PostgreSQL's TRUNCATE skips row triggers: a statement trigger refuses it too.
+    statement = ("TRUNCATE audit_event CASCADE" if raw_db.dialect.name == "postgresql"
+                 else "DELETE FROM audit_event")
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), raw_db.begin() as conn:
+        conn.execute(sa.text(statement))
+    assert audit_rows(raw_db) == before

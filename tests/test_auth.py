@@ -21,6 +21,7 @@ from service.models.enums import Role
 from service.models.tables import ApiKey
 from tests.conftest import ADMIN_KEY, assert_problem, issue_key, make_settings, patch_current
 from tests.factories import credit_code, employer_body, seeker_body, vacancy_body
+from tests.match_helpers import seeker_payload, vacancy_payload
 
 ROLES = [r.value for r in Role]
 REDIS_URL = os.environ.get("ACCESSMATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379")
@@ -312,3 +313,60 @@ def test_rate_limit_is_shared_by_workers_through_redis(db_url: str) -> None:
         assert two.get("/v1/vacancies", headers=partner).status_code == 200
     for app in (first, second):
         app.state.engine.dispose()
+
+
+# -- key rotation -----------------------------------------------------------------------
+
+def test_a_replacement_key_keeps_the_partners_records(client: TestClient) -> None:
+    """A partner rotates its key: the new key owns what the old one registered, the old
+    one can be revoked, and candidates keep their pseudonyms."""
+    old = client.post("/v1/api-keys", json={"role": "partner", "name": "网站 2026"}).json()
+    old_headers = {"X-API-Key": old["key"]}
+    own = client.post("/v1/seekers", json=seeker_payload(), headers=old_headers).json()["id"]
+    employer = client.post("/v1/employers", json=employer_body(), headers=old_headers)
+    vacancy = client.post("/v1/vacancies", json=vacancy_payload(employer.json()["id"]),
+                          headers=old_headers).json()["id"]
+    before = client.get(f"/v1/vacancies/{vacancy}/matches", headers=old_headers).json()
+
+    new = client.post("/v1/api-keys", json={"role": "partner", "name": "网站 2027",
+                                            "replaces": old["id"]})
+    assert new.status_code == 201, new.text
+    assert new.json()["owner_id"] == old["owner_id"] == old["id"]
+    assert client.delete(f"/v1/api-keys/{old['id']}").status_code == 204
+    headers = {"X-API-Key": new.json()["key"]}
+    assert client.get(f"/v1/seekers/{own}", headers=headers).status_code == 200
+    assert patch_current(client, f"/v1/vacancies/{vacancy}", json={"openings": 5},
+                         headers=headers).status_code == 200
+    after = client.get(f"/v1/vacancies/{vacancy}/matches", headers=headers).json()
+    assert [i["seeker_id"] for i in after["items"]] == [i["seeker_id"]
+                                                        for i in before["items"]]
+    assert after["items"]  # the comparison above is not between two empty lists
+    stranger = issue_key(client, "partner")  # an unrelated key sees none of it
+    assert_problem(client.get(f"/v1/seekers/{own}", headers=stranger), 404)
+
+
+@pytest.mark.parametrize("replaces", ["key_nobody", "admin"], ids=["unknown", "other-role"])
+def test_a_replacement_must_name_a_key_of_its_role(client: TestClient, raw_db: sa.Engine,
+                                                  replaces: str) -> None:
+    if replaces == "admin":
+        replaces = client.get("/v1/api-keys").json()["items"][0]["id"]  # the bootstrap admin
+    with raw_db.connect() as conn:
+        before = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
+    problem = assert_problem(client.post("/v1/api-keys", json={
+        "role": "partner", "name": "x", "replaces": replaces}), 422)
+    assert [e["field"] for e in problem["errors"]] == ["replaces"]
+    with raw_db.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one() == before
+
+
+def test_an_expiry_with_an_offset_means_that_instant(client: TestClient,
+                                                    raw_db: sa.Engine) -> None:
+    """2 hours from now written in China time is stored and enforced as that instant."""
+    china = dt.timezone(dt.timedelta(hours=8))
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).astimezone(china)
+    created = client.post("/v1/api-keys", json={"role": "kiosk", "name": "k",
+                                                "expires_at": soon.isoformat()})
+    assert created.status_code == 201, created.text
+    assert when(created.json()["expires_at"]) == soon
+    listed = {k["id"]: k for k in client.get("/v1/api-keys").json()["items"]}
+    assert when(listed[created.json()["id"]]["expires_at"]) == soon

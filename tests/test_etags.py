@@ -81,3 +81,62 @@ def test_every_single_resource_get_route_is_covered(client: TestClient) -> None:
                        "/v1/seekers/{seeker_id}", "/v1/employers/{employer_id}/quota",
                        "/v1/seekers/{seeker_id}/export",
                        "/v1/seekers/{seeker_id}/matches/{vacancy_id}"}
+
+
+@pytest.fixture
+def rival(settings: Any) -> Any:
+    """A second app on the same database: another worker whose request lands first."""
+    from service.main import create_app
+    from tests.conftest import ADMIN_KEY
+
+    app = create_app(settings)
+    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as other:
+        yield other
+    app.state.engine.dispose()
+
+
+def test_a_write_that_loses_a_race_is_412_not_a_lost_update(
+        client: TestClient, rival: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both requests send the current ETag; the other one commits between this one's read
+    and its write.  This one's UPDATE names the version it read and finds it gone."""
+    from service.api.routers import seekers as router
+
+    url = client.post("/v1/seekers", json=seeker_body()).headers["location"]
+    real, raced = router.service.update, []
+
+    def after_a_rival(*args: Any, **kwargs: Any) -> Any:
+        if not raced:  # both apps share the module: only the first call races
+            raced.append(True)
+            assert rival.patch(url, json={"hukou": "urban"},
+                               headers={"If-Match": '"v1"'}).status_code == 200
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(router.service, "update", after_a_rival)
+    lost = client.patch(url, json={"phone": "13600001111"}, headers={"If-Match": '"v1"'})
+    assert_problem(lost, 412)
+    record = client.get(url).json()
+    assert record["hukou"] == "urban" and record["phone_masked"] == "139****5678"
+    assert client.get(url).headers["etag"] == '"v2"'
+
+
+def test_an_erasure_that_loses_a_race_erases_once(
+        client: TestClient, rival: TestClient, raw_db: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlalchemy as sa
+
+    from service.api.routers import seekers as router
+
+    url = client.post("/v1/seekers", json=seeker_body()).headers["location"]
+    real, raced = router.privacy.erase, []
+
+    def after_a_rival(*args: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            assert rival.delete(url).status_code == 204
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(router.privacy, "erase", after_a_rival)
+    assert_problem(client.delete(url), 412)
+    with raw_db.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM erased_seeker")).scalar_one() == 1
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM seeker")).scalar_one() == 0

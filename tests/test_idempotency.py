@@ -146,3 +146,20 @@ def test_expired_records_are_purged(db_url: str, raw_db: sa.Engine) -> None:
         else:
             raise AssertionError("the expired record was never purged")
     app.state.engine.dispose()
+
+
+def test_a_key_secret_is_not_replayed(client: TestClient, raw_db: sa.Engine) -> None:
+    """POST /v1/api-keys shows the secret once: a retry is told so, and the secret is not
+    kept for replays."""
+    headers = {"Idempotency-Key": "issue-1"}
+    body = {"role": "kiosk", "name": "展位"}
+    first = client.post("/v1/api-keys", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    again = client.post("/v1/api-keys", json=body, headers=headers)
+    assert_problem(again, 409)
+    assert first.json()["key"] not in again.text
+    with raw_db.connect() as conn:
+        kept = conn.execute(sa.text(
+            "SELECT body FROM idempotency_record WHERE key = 'issue-1'")).scalar_one()
+        keys = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
+    assert kept is None and keys == 2  # the bootstrap admin and the one issued

@@ -416,3 +416,22 @@ def test_query_parameters_are_checked(client: TestClient, query: str, field: str
     """A misspelt or doubled filter is refused, never silently ignored."""
     problem = assert_problem(client.get(f"/v1/vacancies?{query}"), 422)
     assert {(e["field"], e["code"]) for e in problem["errors"]} == {(field, code)}
+
+
+def test_a_request_id_outside_ascii_is_replaced(client: TestClient,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    """A name sent as X-Request-ID would reach the logs and the audit log: refused.  Over
+    the wire, header bytes are read as latin-1, where "é" is a letter to str.isalnum."""
+    from service.api.middleware import _incoming_request_id
+
+    raw = "JoséMaría".encode("latin-1")
+    assert _incoming_request_id({"headers": [(b"x-request-id", raw)]}) is None
+    assert _incoming_request_id({"headers": [(b"x-request-id", b"abc-123.X_")]}) == \
+        "abc-123.X_"
+    caplog.set_level(logging.INFO)
+    response = client.get("/v1/seekers", headers={"X-Request-ID": "张三丰".encode()})
+    assert response.status_code == 200
+    assert caplog.records
+    sent = "张三丰".encode().decode("latin-1")
+    assert response.headers["x-request-id"] != sent
+    assert all(sent not in r.getMessage() + repr(vars(r)) for r in caplog.records)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,24 @@ def test_partners_see_pseudonymous_candidates_who_agreed_to_share(client: TestCl
 
     again = _candidates(client, vacancy, partner)
     assert again["items"][0]["seeker_id"] == item["seeker_id"]  # stable for this key
+
+
+def test_partners_get_no_numbers_to_work_back_from(client: TestClient) -> None:
+    """A reason's effect moves with the person's data (a commute's effect is linear in the
+    distance): partners get the words, not the numbers, and no commute reason at all."""
+    partner = issue_key(client, "partner")
+    vacancy = _partner_vacancy(client, partner)
+    for km in (1, 9, 14):  # near and far: commute reasons both ways
+        _register(client, location={"lat": round(37.86 + km / 111.2, 6), "lon": 113.58})
+    full = [r for i in _candidates(client, vacancy)["items"] for r in i["reasons"]]
+    assert any(r["code"].startswith("distance_") for r in full)
+    assert any(r["effect"] is not None and r["code"].endswith(("_raised", "_lowered"))
+               for r in full)
+    shown = [r for i in _candidates(client, vacancy, partner)["items"] for r in i["reasons"]]
+    assert shown
+    assert not any(r["code"].startswith("distance_") for r in shown)
+    assert all(r["effect"] is None for r in shown if r["code"].endswith(("_raised",
+                                                                          "_lowered")))
 
 
 def test_pseudonyms_differ_between_partners(client: TestClient) -> None:
@@ -182,6 +201,9 @@ def test_export_holds_everything_about_the_person(client: TestClient) -> None:
     actions = [(e["role"], e["action"]) for e in export["access_log"]]
     assert actions == [("kiosk", "seeker.create"), ("admin", "seeker.read"),
                        ("kiosk", "seeker.export")]
+    # The kiosk sees which roles saw the person, and its own key, not other keys' ids.
+    assert [e["key_id"] is None for e in export["access_log"]] == [False, True, False]
+    assert client.get(f"{url}/export").json()["access_log"][1]["key_id"] is not None
     assert export["purposes"]
 
 
@@ -217,8 +239,9 @@ def test_erasure_removes_the_person_from_the_raw_database(client: TestClient,
     assert client.delete(url, headers=partner).status_code == 204
 
     secrets = _secrets_of(seeker) + ciphertexts
-    # The seeker's opaque id stays only where accountability needs it.
-    allowed_id = {"audit_event", "audit_subject", "change_log"}
+    # The seeker's opaque id stays only where accountability needs it, and in the
+    # tombstone of the kept registration response (no body), until it expires.
+    allowed_id = {"audit_event", "audit_subject", "change_log", "idempotency_record"}
     for table, value in _every_value(raw_db):
         for secret in secrets:
             assert secret not in value, (table, secret)
@@ -226,34 +249,43 @@ def test_erasure_removes_the_person_from_the_raw_database(client: TestClient,
             assert seeker["id"] not in value, table
     with raw_db.connect() as conn:
         counts = {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-                  for t in ("seeker", "consent_record", "idempotency_record",
-                            "erased_seeker")}
+                  for t in ("seeker", "consent_record", "erased_seeker")}
         remainder = conn.execute(sa.text("SELECT * FROM erased_seeker")).mappings().one()
-    assert counts == {"seeker": 0, "consent_record": 0, "idempotency_record": 0,
-                      "erased_seeker": 1}
+        tombstone = conn.execute(sa.text(
+            "SELECT status, body FROM idempotency_record")).mappings().one()
+    assert counts == {"seeker": 0, "consent_record": 0, "erased_seeker": 1}
+    assert dict(tombstone) == {"status": 410, "body": None}
     assert remainder["district_code"] == seeker["district_code"]
     assert remainder["category"] == seeker["disability"]["category"]
     assert remainder["registered_by_role"] == "partner"
-    assert remainder["age_band"] == "25-34" and len(remainder["registered_month"]) == 7
+    assert remainder["age_band"] == "25-34"
+    assert len(remainder["registered_month"]) == len(remainder["erased_month"]) == 7
+    assert not remainder["id"].startswith("era_06")  # random, not a time-ordered id
     if db_url.startswith("sqlite"):
-        _assert_file_holds_none(raw_db, db_url, secrets)
+        location = seeker["sent"]["location"]
+        stored_reals = [struct.pack(">d", location["lat"]), struct.pack(">d", location["lon"])]
+        _assert_files_hold_none(db_url, [x.encode() for x in secrets] + stored_reals)
 
-    # Gone from the match index and from every read; a replay cannot bring it back.
+    # Gone from the match index and from every read; a retry of the registration is told
+    # the record was erased (it does not register the person again).
     assert _candidates(client, vacancy, partner)["items"] == []
     for path in (url, f"{url}/export", f"{url}/matches"):
         assert_problem(client.get(path), 404)
     replay = client.post("/v1/seekers", headers={**partner, "Idempotency-Key": "reg-1"},
                          json=seeker["sent"])
-    assert replay.status_code == 201 and "idempotent-replayed" not in replay.headers
+    assert_problem(replay, 410)
+    assert seeker["sent"]["name"] not in replay.text
 
 
-def _assert_file_holds_none(engine: sa.Engine, db_url: str, secrets: list[str]) -> None:
-    """Deleted rows must not linger in free pages (secure_delete) or the write-ahead log."""
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw = Path(db_url.removeprefix("sqlite:///")).read_bytes()
+def _assert_files_hold_none(db_url: str, secrets: list[bytes]) -> None:
+    """Deleted rows must not linger in free pages (secure_delete) nor in the write-ahead
+    log (the service checkpoints it after an erasure): both files are read as they are."""
+    base = Path(db_url.removeprefix("sqlite:///"))
+    files = [base, base.with_name(base.name + "-wal")]
+    contents = [f.read_bytes() for f in files if f.exists()]
+    assert contents and len(contents[0]) > 0
     for secret in secrets:
-        assert secret.encode() not in raw, secret
+        assert all(secret not in raw for raw in contents), secret
 
 
 @pytest.mark.parametrize("role", ["counselor", "admin"])
@@ -273,3 +305,31 @@ def test_secret_is_not_in_any_response(client: TestClient) -> None:
     seeker = _register(client)
     export = client.get(f"/v1/seekers/{seeker['id']}/export")
     assert SECRET not in export.text
+
+
+def test_registration_conflicts_are_rationed_for_partners(db_url: str) -> None:
+    """A 409 tells a partner that an ID number is registered: a key gets only so many."""
+    app = create_app(make_settings(db_url, registration_conflict_limit="2/hour"))
+    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
+        partner, counselor = issue_key(client, "partner"), issue_key(client, "counselor")
+        known = _register(client)["sent"]
+        for _ in range(2):
+            assert_problem(client.post("/v1/seekers", json=known, headers=partner), 409)
+        limited = client.post("/v1/seekers", json=seeker_payload(), headers=partner)
+        assert_problem(limited, 429)  # even a new person, until the window has passed
+        assert int(limited.headers["retry-after"]) > 0
+        for _ in range(3):  # counsellors are not rationed
+            assert_problem(client.post("/v1/seekers", json=known, headers=counselor), 409)
+    app.state.engine.dispose()
+
+
+def test_match_answers_are_not_cached(client: TestClient) -> None:
+    seeker = _register(client)["id"]
+    vacancy = client.post("/v1/vacancies", json=vacancy_payload(make_employer(client)))
+    for path in (f"/v1/seekers/{seeker}/matches",
+                 f"/v1/seekers/{seeker}/matches/{vacancy.json()['id']}",
+                 f"/v1/vacancies/{vacancy.json()['id']}/matches", f"/v1/seekers/{seeker}",
+                 "/v1/seekers", f"/v1/audit?seeker_id={seeker}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == "no-store", path

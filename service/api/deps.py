@@ -28,7 +28,7 @@ from service.api.ratelimit import retry_after
 from service.context import Context
 from service.db import session_scope
 from service.logging import request_id_var
-from service.models.enums import Role
+from service.models.enums import AuditAction, Role
 from service.repositories import changes
 from service.repositories.pagination import PageParams, decode_cursor
 from service.services import api_keys
@@ -62,7 +62,7 @@ def current_key(request: Request, session: SessionDep,
         raise Unauthorized("the API key is unknown, revoked or expired",
                            headers={"WWW-Authenticate": "ApiKey"})
     _enforce_rate_limit(request, key.id)
-    return Principal(key_id=key.id, role=Role(key.role), name=key.name)
+    return Principal(key_id=key.id, role=Role(key.role), name=key.name, owner_id=key.owner_id)
 
 
 def _enforce_rate_limit(request: Request, key_id: str) -> None:
@@ -76,15 +76,36 @@ def _enforce_rate_limit(request: Request, key_id: str) -> None:
 CurrentKey = Annotated[Principal, Depends(current_key)]
 
 
-def requires(action: Action) -> Callable[[Principal], Principal]:
+# Refusals of these actions concern a person's data: the attempt goes to the audit log.
+_ATTEMPTS = {Action.create_seeker: AuditAction.seeker_create,
+             Action.read_seeker: AuditAction.seeker_read,
+             Action.update_seeker: AuditAction.seeker_update,
+             Action.delete_seeker: AuditAction.seeker_erase,
+             Action.export_seeker: AuditAction.seeker_export,
+             Action.match_seeker: AuditAction.matches_for_seeker}
+
+
+def requires(action: Action) -> Callable[..., Principal]:
     """A dependency that admits only roles allowed to perform ``action``."""
 
-    def check(principal: CurrentKey) -> Principal:
+    def check(request: Request, principal: CurrentKey, audit: AuditDep) -> Principal:
         if not allowed(principal.role, action):
+            if action in _ATTEMPTS:
+                _audit_refusal(request, audit, action)
             raise Forbidden(f"role '{principal.role}' may not {action.replace('_', ' ')}")
         return principal
 
     return check
+
+
+def _audit_refusal(request: Request, audit: Audit, action: Action) -> None:
+    seeker_id = request.path_params.get("seeker_id")
+    attempted = _ATTEMPTS[action]
+    if action is Action.read_seeker and seeker_id is None:
+        attempted = AuditAction.seeker_list
+    elif action is Action.match_seeker and "vacancy_id" in request.path_params:
+        attempted = AuditAction.matches_pair
+    audit.refused(attempted, "seeker", seeker_id, seekers=[seeker_id] if seeker_id else [])
 
 
 def Authorize(action: Action) -> Any:
@@ -117,9 +138,8 @@ def get_context(request: Request) -> Context:
 ContextDep = Annotated[Context, Depends(get_context)]
 
 
-def get_audit(request: Request, session: SessionDep, principal: CurrentKey) -> Audit:
-    return Audit(session=session, engine=request.app.state.engine, principal=principal,
-                 request_id=request_id_var.get())
+def get_audit(session: SessionDep, principal: CurrentKey) -> Audit:
+    return Audit(session=session, principal=principal, request_id=request_id_var.get())
 
 
 # What the calling key does to personal data goes to the audit log, in the request's

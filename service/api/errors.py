@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.middleware import PROBLEM_JSON, TYPE_BASE
@@ -110,6 +111,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return problem_response(request, exc.status, slug=exc.slug, title=exc.title,
                                 detail=exc.detail, errors=exc.errors, headers=exc.headers)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        # Another request changed or removed the record between this one's read and
+        # write (the UPDATE/DELETE named a version that is gone).
+        return problem_response(request, 412, slug=PreconditionFailed.slug,
+                                title=PreconditionFailed.title,
+                                detail="the record was changed or removed by another "
+                                       "request meanwhile; read it again")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

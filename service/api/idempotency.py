@@ -24,13 +24,17 @@ from sqlalchemy.engine import Engine
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.access import Principal
 from service.api.ratelimit import retry_after
 from service.db import transaction
+from service.logging import request_id_var
 from service.models.base import utcnow
 from service.models.common import Problem
 from service.models.crypto import Cipher
+from service.models.enums import AuditAction, AuditOutcome, Role
 from service.repositories import idempotency as repo
-from service.services.api_keys import KeyCache, authenticate, hash_key
+from service.services.api_keys import KeyCache, KnownKey, authenticate, hash_key
+from service.services.audit import Audit, write
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 200
@@ -39,6 +43,22 @@ PROBLEM_JSON = "application/problem+json"
 _CONTEXT = "idempotent-response"
 _PURGE_EVERY_SECONDS = 60.0  # or the TTL itself, if shorter
 _UNKNOWN_KEY: dict[str, Any] = {"status": "unknown-key"}
+_SEEKERS = "/v1/seekers/"
+_SECRET_PATHS = frozenset({"/v1/api-keys"})
+_WITHOUT_BODY = {
+    409: "the first request with this Idempotency-Key issued the key; its secret is shown "
+         "only once (revoke that key and issue another if it was lost)",
+    410: "the record the first request created has since been erased",
+}
+
+
+def _audit_replay(session: Any, caller: KnownKey, resource: str) -> None:
+    """A replayed registration shows the person's record again: that is an access."""
+    principal = Principal(caller.id, Role(caller.role), caller.name, caller.owner_id)
+    seeker_id = resource.removeprefix(_SEEKERS)
+    audit = Audit(session=session, principal=principal, request_id=request_id_var.get())
+    write(session, [audit.entry(AuditAction.seeker_create, "seeker", seeker_id,
+                                AuditOutcome.replayed, [seeker_id], ())])
 
 
 class IdempotencyMiddleware:
@@ -79,12 +99,13 @@ class IdempotencyMiddleware:
             await self.app(scope, _replay(messages), send)
             return
         if existing is not None:
-            await self._answer_repeat(scope, send, existing, fingerprint)
+            await self._answer_repeat(scope, send, existing)
             return
         captured = await self._run(scope, _replay(messages), send)
-        await to_thread.run_sync(self._settle, hash_key(api_key), key, captured)
+        await to_thread.run_sync(self._settle, hash_key(api_key), key, scope["path"], captured)
 
     def _claim(self, api_key: str, key: str, fingerprint: str) -> dict[str, Any] | None:
+        """None: a new request, run it.  Else what to answer instead."""
         with transaction(self.engine) as session:
             caller = authenticate(session, api_key, self.key_cache) if api_key else None
             if caller is None:
@@ -94,10 +115,23 @@ class IdempotencyMiddleware:
                                 utcnow() + self.ttl)
             if record is None:
                 return None
-            body = (self.cipher.decrypt(record.body, _CONTEXT)
-                    if record.body is not None else None)
-            return {"request_hash": record.request_hash, "status": record.status,
-                    "body": body, "headers": dict(record.headers), "key_id": caller.id}
+            retry = retry_after(self.limiter, self.rate_limit, caller.id)
+            if retry is not None:
+                return {"problem": 429, "detail": f"rate limit {self.rate_limit} exceeded "
+                        f"for this key; retry in {retry} s",
+                        "headers": {"retry-after": str(retry)}}
+            if record.status is None:
+                return {"problem": 409, "detail": "a request with this Idempotency-Key is "
+                        "still in progress; retry later"}
+            if record.request_hash != fingerprint:
+                return {"problem": 422, "detail": "this Idempotency-Key was used with a "
+                        "different request; use a new key for a new request"}
+            if record.body is None:  # kept without its answer: see _settle and erasure
+                return {"problem": record.status, "detail": _WITHOUT_BODY[record.status]}
+            if (record.resource or "").startswith(_SEEKERS):
+                _audit_replay(session, caller, record.resource or "")
+            return {"status": record.status, "headers": dict(record.headers),
+                    "body": self.cipher.decrypt(record.body, _CONTEXT)}
 
     def _purge_now_and_then(self, session: Any) -> None:
         now = time.monotonic()
@@ -105,32 +139,25 @@ class IdempotencyMiddleware:
             self._purged_at = now
             repo.purge_expired(session, utcnow())
 
-    def _settle(self, owner: str, key: str, captured: dict[str, Any]) -> None:
+    def _settle(self, owner: str, key: str, path: str, captured: dict[str, Any]) -> None:
         with transaction(self.engine) as session:
             if _transient(captured["status"]):
                 repo.release(session, owner, key)
+            elif path in _SECRET_PATHS:  # remembered, but a secret is shown only once
+                repo.finish(session, owner, key, 409, None, {})
             else:
                 repo.finish(session, owner, key, captured["status"],
                             self.cipher.encrypt(captured["body"].decode("utf-8"), _CONTEXT),
                             captured["headers"])
 
-    async def _answer_repeat(self, scope: Scope, send: Send, existing: dict[str, Any],
-                             fingerprint: str) -> None:
-        retry = retry_after(self.limiter, self.rate_limit, existing["key_id"])
-        if retry is not None:
-            await _problem(scope, send, 429, f"rate limit {self.rate_limit} exceeded for "
-                           f"this key; retry in {retry} s", {"retry-after": str(retry)})
-        elif existing["status"] is None:
-            await _problem(scope, send, 409, "a request with this Idempotency-Key is still "
-                           "in progress; retry later")
-        elif existing["request_hash"] != fingerprint:
-            await _problem(scope, send, 422, "this Idempotency-Key was used with a different "
-                           "request; use a new key for a new request")
-        else:
-            response = Response(existing["body"], status_code=existing["status"],
-                                headers={**existing["headers"],
-                                         "idempotent-replayed": "true"})
-            await response(scope, _replay([]), send)
+    async def _answer_repeat(self, scope: Scope, send: Send, answer: dict[str, Any]) -> None:
+        if "problem" in answer:
+            await _problem(scope, send, answer["problem"], answer["detail"],
+                           answer.get("headers"))
+            return
+        response = Response(answer["body"], status_code=answer["status"],
+                            headers={**answer["headers"], "idempotent-replayed": "true"})
+        await response(scope, _replay([]), send)
 
     async def _run(self, scope: Scope, receive: Receive, send: Send) -> dict[str, Any]:
         captured: dict[str, Any] = {"status": None, "headers": {}, "body": b""}
@@ -185,7 +212,8 @@ def _replay(messages: list[Message]) -> Receive:
     return receive
 
 
-_TITLES = {409: ("idempotency", "Request in progress"),
+_TITLES = {409: ("idempotency", "Request already answered"),
+           410: ("gone", "Gone"),
            422: ("idempotency", "Invalid Idempotency-Key use"),
            429: ("rate-limited", "Too many requests")}
 

@@ -142,7 +142,9 @@ def _incoming_request_id(scope: Scope) -> str | None:
         if name == b"x-request-id":
             text = value.decode("latin-1")
             # Accept only a sane token from outside; anything else gets a fresh id.
-            if 0 < len(text) <= 64 and all(c.isalnum() or c in "-_." for c in text):
+            # ASCII only: a name sent as the id would otherwise reach the logs.
+            if 0 < len(text) <= 64 and all(c.isascii() and (c.isalnum() or c in "-_.")
+                                           for c in text):
                 return text
     return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 from limits import RateLimitItem
 from limits.strategies import RateLimiter
@@ -17,3 +18,23 @@ def retry_after(limiter: RateLimiter, limit: RateLimitItem, key_id: str) -> int 
         return None
     reset_at, _ = limiter.get_window_stats(limit, key_id)
     return max(1, math.ceil(reset_at - time.time()))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A per-key allowance of an outcome that tells the caller something (e.g. that an ID
+    number is registered): spent when the outcome happens, checked before trying."""
+
+    limiter: RateLimiter
+    item: RateLimitItem
+    namespace: str
+
+    def exhausted(self, key_id: str) -> int | None:
+        """None while the key has allowance left, else the seconds until it has."""
+        if self.limiter.test(self.item, self.namespace, key_id):
+            return None
+        reset_at, _ = self.limiter.get_window_stats(self.item, self.namespace, key_id)
+        return max(1, math.ceil(reset_at - time.time()))
+
+    def spend(self, key_id: str) -> None:
+        self.limiter.hit(self.item, self.namespace, key_id)

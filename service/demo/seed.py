@@ -13,7 +13,6 @@ import random
 from collections import Counter
 from typing import Any
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from service.access import Principal
@@ -84,11 +83,12 @@ def _create_employers(session: Session, rng: random.Random, keys: dict[str, str]
     return created
 
 
-def _create_seekers(session: Session, ctx: Context, engine: Engine, keys: dict[str, str],
+def _create_seekers(session: Session, ctx: Context, keys: dict[str, str],
                     plans: list[SeekerPlan]) -> list[Seeker]:
     # Registered as the demo key that would register them: the audit log says so.
-    audits = {role: Audit(session=session, engine=engine,
-                          principal=Principal(key_id, Role(role), DEMO_KEY_NAMES[role]))
+    audits = {role: Audit(session=session,
+                          principal=Principal(key_id, Role(role), DEMO_KEY_NAMES[role],
+                                              owner_id=key_id))
               for role, key_id in keys.items()}
     rows = []
     for plan in plans:
@@ -164,8 +164,7 @@ def seed_demo(settings: Settings, *, only_if_empty: bool) -> dict[str, Any]:
                 vacancy_rows = [
                     vacancies.create(session, keys[p.owner], VacancyCreate.model_validate(p.body))
                     for p in postings(rng, emp, today)]
-                seeker_rows = _create_seekers(session, ctx, engine, keys,
-                                              seeker_plans(rng, today))
+                seeker_rows = _create_seekers(session, ctx, keys, seeker_plans(rng, today))
                 employer_rows = [employers.get(session, eid) for _, eid, _ in emp]
                 summary = _summary(ctx, created_keys, employer_rows, vacancy_rows,
                                    seeker_rows, today)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from service.models.common import Strict, Text
+from service.models.common import Strict, Text, no_nul
 from service.models.enums import Role
 
 
@@ -16,6 +17,10 @@ class ApiKeyCreate(Strict):
     name: Text
     expires_at: dt.datetime | None = Field(default=None, description="optional expiry; "
                                            "must lie in the future and carry a time zone")
+    replaces: Annotated[str, StringConstraints(min_length=1, max_length=40),
+                        AfterValidator(no_nul)] | None = Field(
+        default=None, description="id of a key of the same role this one replaces: the new "
+                                  "key owns what the old one registered (key rotation)")
 
     @field_validator("expires_at")
     @classmethod
@@ -26,7 +31,7 @@ class ApiKeyCreate(Strict):
             raise PydanticCustomError("timezone_required", "give the time zone, e.g. Z")
         if value <= dt.datetime.now(dt.UTC):
             raise PydanticCustomError("date_in_past", "the expiry lies in the past")
-        return value
+        return value.astimezone(dt.UTC)
 
 
 class ApiKeyPublic(BaseModel):
@@ -34,6 +39,8 @@ class ApiKeyPublic(BaseModel):
     role: Role
     name: str
     prefix: str = Field(description="first characters of the key, to recognise it")
+    owner_id: str = Field(description="the identity its records are owned by: its own id, "
+                                      "or that of the key it replaced")
     created_at: dt.datetime
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None

@@ -37,8 +37,9 @@ def utcnow() -> dt.datetime:
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    """In UTC: SQLite hands back naive datetimes (everything stored is UTC), and it stores
+    an aware one as its wall time, so an offset must be converted before it is bound."""
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def json_column(**kwargs: Any) -> sa.Column[Any]:

@@ -144,3 +144,4 @@ class AuditOutcome(StrEnum):
     ok = "ok"
     denied = "denied"  # the record exists but the key may not touch it
     conflict = "conflict"  # e.g. registering an ID number that is already registered
+    replayed = "replayed"  # a retried POST answered with the kept response

@@ -29,7 +29,8 @@ class ConsentEvent(BaseModel):
 class AccessEntry(BaseModel):
     at: dt.datetime
     action: AuditAction
-    key_id: str
+    key_id: str | None = Field(description="shown to counsellors; a partner or kiosk sees "
+                                           "only its own key's id, and the role of others")
     role: Role
     outcome: AuditOutcome
 

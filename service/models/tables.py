@@ -21,13 +21,31 @@ class ApiKey(SQLModel, table=True):
     key_hash: str = Field(max_length=64, unique=True)
     prefix: str = Field(max_length=16)
     created_by: str | None = Field(default=None, max_length=40)
+    # Records are owned by this identity: the key's own id, or the owner of the key it
+    # replaced (a rotated partner key keeps the partner's records).
+    owner_id: str = Field(max_length=40, index=True)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
     expires_at: dt.datetime | None = Field(default=None, sa_column=time_column(nullable=True))
     revoked_at: dt.datetime | None = Field(default=None, sa_column=time_column(nullable=True))
 
 
+def _version() -> sa.Column[Any]:
+    return sa.Column("version", sa.Integer, nullable=False, default=1)
+
+
+def _optimistic(column: sa.Column[Any]) -> dict[str, Any]:
+    """UPDATE and DELETE name the version they read (``WHERE version = …``): a write
+    racing another fails (StaleDataError, answered 412) instead of overwriting it.  The
+    services set the new version themselves."""
+    return {"version_id_col": column, "version_id_generator": False}
+
+
+_EMPLOYER_VERSION, _VACANCY_VERSION, _SEEKER_VERSION = _version(), _version(), _version()
+
+
 class Employer(SQLModel, table=True):
     __tablename__ = "employer"
+    __mapper_args__ = _optimistic(_EMPLOYER_VERSION)
 
     id: str = Field(primary_key=True, max_length=40)
     owner_key_id: str = Field(max_length=40, index=True)
@@ -42,13 +60,14 @@ class Employer(SQLModel, table=True):
     average_annual_wage: float | None = None
     established_posts: int | None = None
     accessibility: list[str] = Field(default_factory=list, sa_column=json_column())
-    version: int = 1
+    version: int = Field(default=1, sa_column=_EMPLOYER_VERSION)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
 
 
 class Vacancy(SQLModel, table=True):
     __tablename__ = "vacancy"
+    __mapper_args__ = _optimistic(_VACANCY_VERSION)
     __table_args__ = (sa.UniqueConstraint("owner_key_id", "external_id"),)
 
     id: str = Field(primary_key=True, max_length=40)
@@ -76,13 +95,14 @@ class Vacancy(SQLModel, table=True):
     restricted: bool = False
     closes_on: dt.date | None = None
     status: str = Field(default="open", max_length=20, index=True)
-    version: int = 1
+    version: int = Field(default=1, sa_column=_VACANCY_VERSION)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
 
 
 class Seeker(SQLModel, table=True):
     __tablename__ = "seeker"
+    __mapper_args__ = _optimistic(_SEEKER_VERSION)
     __table_args__ = (sa.UniqueConstraint("owner_key_id", "external_id"),)
 
     id: str = Field(primary_key=True, max_length=40)
@@ -117,7 +137,7 @@ class Seeker(SQLModel, table=True):
     consent_recorded_at: dt.datetime = Field(sa_column=time_column())
     consent_recorded_by: str = Field(max_length=40)
     status: str = Field(default="seeking", max_length=20, index=True)
-    version: int = 1
+    version: int = Field(default=1, sa_column=_SEEKER_VERSION)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
 
@@ -192,14 +212,14 @@ class AuditSubject(SQLModel, table=True):
 
 
 class ErasedSeeker(SQLModel, table=True):
-    """What statistics keep of an erased seeker: coarse, unlinkable (a fresh id, no
-    identifier, no name, no exact date or place)."""
+    """What statistics keep of an erased seeker: coarse and unlinkable (a random id, no
+    identifier, no name, months instead of dates, the county not the place)."""
 
     __tablename__ = "erased_seeker"
 
     id: str = Field(primary_key=True, max_length=40)
-    erased_on: dt.date
-    registered_month: str = Field(max_length=7)  # YYYY-MM
+    erased_month: str = Field(max_length=7)  # YYYY-MM
+    registered_month: str = Field(max_length=7)
     registered_by_role: str = Field(max_length=20)
     district_code: str = Field(max_length=6, index=True)
     category: str = Field(max_length=20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -32,7 +32,7 @@ def claim(session: Session, owner: str, key: str, request_hash: str,
     raise RuntimeError("could not claim an idempotency key")
 
 
-def finish(session: Session, owner: str, key: str, status: int, body: str,
+def finish(session: Session, owner: str, key: str, status: int, body: str | None,
            headers: dict[str, str]) -> None:
     record = session.get(IdempotencyRecord, (owner, key))
     if record is not None:
@@ -42,9 +42,11 @@ def finish(session: Session, owner: str, key: str, status: int, body: str,
 
 
 def forget_resource(session: Session, resource: str) -> None:
-    """Drop the kept responses that created this resource (erasure)."""
-    session.execute(delete(IdempotencyRecord).where(
-        col(IdempotencyRecord.resource) == resource))
+    """Erasure: the kept responses that created this resource lose their body and answer
+    410 from now on (a retry must not register the person again)."""
+    session.execute(update(IdempotencyRecord).where(
+        col(IdempotencyRecord.resource) == resource).values(status=410, body=None,
+                                                            headers={}))
 
 
 def purge_expired(session: Session, now: dt.datetime) -> int:

@@ -69,6 +69,9 @@ def delete(session: Session, vacancy: Vacancy) -> None:
     session.flush()
 
 
+_TABLE = Vacancy.__table__  # type: ignore[attr-defined]
+
+
 def bulk_write(session: Session, inserts: list[dict[str, Any]],
                updates: list[dict[str, Any]]) -> set[str]:
     """Insert and update many rows; returns the ids of rows that failed.
@@ -107,7 +110,13 @@ def _write(session: Session, inserts: list[dict[str, Any]],
         # no closing date...) is a statement of its own.
         session.execute(insert(Vacancy).execution_options(render_nulls=True), inserts)
     if updates:
-        session.execute(update(Vacancy), updates)
+        # Core, not the ORM's bulk update by primary key: that one would read "version" as
+        # the version to match (optimistic locking); an import is last-writer-wins.
+        names = [c for c in updates[0] if c != "id"]
+        stmt = (update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
+                .values({c: bindparam(f"b_{c}") for c in names}))
+        session.connection().execute(stmt, [{f"b_{k}": v for k, v in row.items()}
+                                            for row in updates])
 
 
 def page(session: Session, flt: VacancyFilter,

@@ -2,6 +2,8 @@
 
 Entries hold ids (key, resource, the seekers concerned, the request), the role, the
 action and its outcome, and for updates the names of the fields changed: never a value.
+An entry gets its id and time when it is written, at the commit, so that the log reads in
+the order its entries became visible (cursor pagination never skips one).
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from service.access import Principal
-from service.db import transaction
+from service.db import on_rollback
 from service.models.audit import AuditEventPublic
 from service.models.base import as_utc, new_id, utcnow
 from service.models.enums import AuditAction, AuditOutcome
@@ -24,13 +25,20 @@ from service.repositories import audit as repo
 from service.repositories.pagination import PageParams
 
 _PENDING = "audit_pending"
+Entry = tuple[dict[str, Any], list[str]]  # the event's fields, the seekers concerned
+
+
+def write(session: Session, entries: Sequence[Entry]) -> None:
+    for fields, seekers in entries:
+        repo.append(session, {**fields, "id": new_id("aud"), "at": utcnow()}, seekers)
 
 
 @event.listens_for(Session, "before_commit")
 def write_pending(session: Session) -> None:
-    """Entries recorded in this transaction go in just before it commits."""
-    for entry, seekers in session.info.pop(_PENDING, ()):
-        repo.append(session, entry, seekers)
+    """Entries recorded in this transaction go in just before it commits (not when a
+    savepoint is released: the outer transaction may still roll back)."""
+    if not session.in_nested_transaction():
+        write(session, session.info.pop(_PENDING, ()))
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -44,7 +52,6 @@ class Audit:
     """Records what the calling key does; services receive it with the request."""
 
     session: Session
-    engine: Engine
     principal: Principal
     request_id: str | None = None
 
@@ -53,31 +60,29 @@ class Audit:
         """In the request's transaction: the entry stands or falls with the work.  It is
         written at the commit, so that a read holds SQLite's write lock only for the
         moment of the commit, not while its answer is being built."""
-        event = self._event(action, resource_type, resource_id, AuditOutcome.ok, seekers,
-                            fields)
-        self.session.info.setdefault(_PENDING, []).append((event, list(seekers)))
+        entry = self.entry(action, resource_type, resource_id, AuditOutcome.ok, seekers,
+                           fields)
+        self.session.info.setdefault(_PENDING, []).append(entry)
 
     def flush(self) -> None:
         """Write the entries recorded so far now (to read them back in this work)."""
-        write_pending(self.session)
+        write(self.session, self.session.info.pop(_PENDING, ()))
 
     def refused(self, action: AuditAction, resource_type: str, resource_id: str | None,
                 seekers: Sequence[str] = (),
                 outcome: AuditOutcome = AuditOutcome.denied) -> None:
-        """A refused attempt, in a transaction of its own: it outlives the request's
-        rollback."""
-        event = self._event(action, resource_type, resource_id, outcome, seekers, ())
-        with transaction(self.engine) as session:
-            repo.append(session, event, seekers)
+        """A refused attempt: written after the request's work has rolled back, on the
+        same session, so that it outlives the rollback."""
+        entry = self.entry(action, resource_type, resource_id, outcome, seekers, ())
+        on_rollback(self.session, lambda session: write(session, [entry]))
 
-    def _event(self, action: AuditAction, resource_type: str, resource_id: str | None,
-               outcome: AuditOutcome, seekers: Sequence[str],
-               fields: Sequence[str]) -> dict[str, Any]:
-        return {"id": new_id("aud"), "at": utcnow(), "key_id": self.principal.key_id,
-                "role": self.principal.role.value, "action": action.value,
-                "resource_type": resource_type, "resource_id": resource_id,
-                "outcome": outcome.value, "request_id": self.request_id,
-                "fields": sorted(fields), "subject_count": len(seekers)}
+    def entry(self, action: AuditAction, resource_type: str, resource_id: str | None,
+              outcome: AuditOutcome, seekers: Sequence[str], fields: Sequence[str]) -> Entry:
+        return ({"key_id": self.principal.key_id, "role": self.principal.role.value,
+                 "action": action.value, "resource_type": resource_type,
+                 "resource_id": resource_id, "outcome": outcome.value,
+                 "request_id": self.request_id, "fields": sorted(fields),
+                 "subject_count": len(seekers)}, list(seekers))
 
 
 def page(session: Session, flt: repo.AuditFilter,

@@ -16,7 +16,13 @@ from service.matching.dimensions import estimate_abilities
 from service.matching.ranking import seekers_for_vacancy
 from service.models.abilities import FullProfile
 from service.models.enums import Accommodation, AuditAction, Education
-from service.models.match import CandidateMatch, CandidateProfile, FairnessOut, VacancyCandidates
+from service.models.match import (
+    CandidateMatch,
+    CandidateProfile,
+    FairnessOut,
+    ReasonOut,
+    VacancyCandidates,
+)
 from service.repositories import seekers as seeker_repo
 from service.repositories import vacancies as vacancy_repo
 from service.services import guard
@@ -30,6 +36,7 @@ from service.services.matching import (
     sync_index,
 )
 
+_MODEL_SUFFIXES = ("_raised", "_lowered")  # reasons from the model's factors
 # Seeker ids of the ranked rows -> for those still to be shown: (id shown, profile).
 Presenter = Callable[[list[str]], dict[str, tuple[str, CandidateProfile]]]
 
@@ -48,19 +55,20 @@ def candidates_for_vacancy(session: Session, matcher: Matcher, ctx: Context, aud
         # The database has the last word on consent: a row the index still holds but
         # whose consent was withdrawn a moment ago is not shown.
         profiles = _profiles(session, seeker_ids, shared_only=pseudonymous)
-        return {sid: (pseudonym(ctx, principal.key_id, sid) if pseudonymous else sid, p)
+        return {sid: (pseudonym(ctx, principal.owner_id, sid) if pseudonymous else sid, p)
                 for sid, p in profiles.items()}
 
     sync_index(session, matcher)
     result, shown = rank_candidates(matcher, vacancy_id, limit, present,
-                                    shared_only=pseudonymous)
+                                    pseudonymous=pseudonymous)
     audit.record(AuditAction.matches_candidates, "vacancy", vacancy_id, seekers=shown)
     return result.model_copy(update={"pseudonymous": pseudonymous})
 
 
-def pseudonym(ctx: Context, key_id: str, seeker_id: str) -> str:
-    """Stable for one key, unlinkable across keys, not reversible without the secret."""
-    return "psn_" + ctx.cipher.lookup_hash(seeker_id, f"candidate-pseudonym:{key_id}")[:26]
+def pseudonym(ctx: Context, owner_id: str, seeker_id: str) -> str:
+    """Stable for one partner (across its key rotations), unlinkable across partners, not
+    reversible without the secret."""
+    return "psn_" + ctx.cipher.lookup_hash(seeker_id, f"candidate-pseudonym:{owner_id}")[:26]
 
 
 def _profiles(session: Session, seeker_ids: list[str], *,
@@ -77,16 +85,26 @@ def _profiles(session: Session, seeker_ids: list[str], *,
     return out
 
 
+def redacted(reasons: list[ReasonOut]) -> list[ReasonOut]:
+    """Reasons for a pseudonymous list: no commute reason (it is about where the person
+    lives) and no model effect (a number that moves with the person's data, from which
+    distance or pay expectations could be worked back); the boosts' fixed values stay."""
+    return [ReasonOut.model_construct(**{**dict(r), "effect": None})
+            if r.code.endswith(_MODEL_SUFFIXES) else r
+            for r in reasons if not r.code.startswith("distance_")]
+
+
 def rank_candidates(matcher: Matcher, vacancy_id: str, limit: int, present: Presenter, *,
-                    shared_only: bool = False) -> tuple[VacancyCandidates, list[str]]:
-    """The ranked candidates as ``present`` shows them, and the ids of those shown."""
+                    pseudonymous: bool = False) -> tuple[VacancyCandidates, list[str]]:
+    """The ranked candidates as ``present`` shows them, and the ids of those shown;
+    pseudonymous: only seekers who share with employers, and redacted reasons."""
     snap, row = locate(matcher, "vacancies", vacancy_id)
     day = matcher.day()
     v_one = snap.vacancies.arrays.take(np.array([row]), sparse=False)
     fairness = FairnessOut(protected_groups=matcher.policy.fair_groups,
                            min_share=matcher.policy.fair_min_share,
                            alpha=matcher.policy.fair_alpha)
-    only = snap.seekers.arrays.shared if shared_only else None
+    only = snap.seekers.arrays.shared if pseudonymous else None
     base = {"vacancy_id": vacancy_id, "model_version": matcher.scorer.version,
             "fairness": fairness}
     blocks = closed_blocks(v_one, day)
@@ -107,6 +125,8 @@ def rank_candidates(matcher: Matcher, vacancy_id: str, limit: int, present: Pres
         if seeker_id not in shown:
             continue
         (reasons, used), (shown_id, profile) = why[i], shown[seeker_id]
+        if pseudonymous:
+            reasons = redacted(reasons)
         items.append(CandidateMatch.model_construct(
             rank=len(items) + 1, seeker_id=shown_id, score=float(ranked.score[i]),
             probability=float(ranked.probability[i]),

@@ -38,11 +38,11 @@ def _check_unique(session: Session, employer: Employer) -> None:
                                            "this credit code is already registered")])
 
 
-def create(session: Session, key_id: str, body: EmployerCreate) -> Employer:
+def create(session: Session, owner_id: str, body: EmployerCreate) -> Employer:
     values = body.model_dump()
     credit = validate_credit_code(body.credit_code)
     now = utcnow()
-    employer = Employer(id=new_id("emp"), owner_key_id=key_id, created_at=now,
+    employer = Employer(id=new_id("emp"), owner_key_id=owner_id, created_at=now,
                         updated_at=now, **{**values, "credit_code": credit.code},
                         credit_code_warning=credit.warning)
     _check(employer)

@@ -3,10 +3,14 @@ re-encryption of their identifiers when the secret rotates."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlmodel import Session
 
+from service.access import Action
 from service.context import Context
-from service.models.base import as_utc, new_id, utcnow
+from service.db import checkpoint_wal, on_commit
+from service.models.base import as_utc, utcnow
 from service.models.enums import AuditAction, AuditOutcome, Role
 from service.models.export import AccessEntry, ConsentEvent, IdentifiersHeld, SeekerExport
 from service.models.tables import ErasedSeeker, Seeker
@@ -50,8 +54,10 @@ def _age_band(age: int) -> str:
 def _remainder(session: Session, ctx: Context, seeker: Seeker) -> ErasedSeeker:
     today = today_in_china()
     owner = key_repo.get(session, seeker.owner_key_id)
+    # A random id, not a time-ordered one: it must not line up with the erasure's audit
+    # entry (which holds the old id).
     return ErasedSeeker(
-        id=new_id("era"), erased_on=today,
+        id=f"era_{uuid.uuid4().hex}", erased_month=f"{today:%Y-%m}",
         registered_month=f"{as_utc(seeker.created_at):%Y-%m}",
         registered_by_role=owner.role if owner else "unknown",
         district_code=seeker.district_code, category=seeker.category, grade=seeker.grade,
@@ -62,7 +68,7 @@ def _remainder(session: Session, ctx: Context, seeker: Seeker) -> ErasedSeeker:
 
 def erase(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> None:
     """Remove the person: the row with every personal field and ciphertext, the consent
-    history, kept copies of responses; keep only the anonymised remainder.  The audit
+    history, the body of kept responses; keep only the anonymised remainder.  The audit
     log keeps its entries (ids only), so that who saw the record stays answerable."""
     repo.add_remainder(session, _remainder(session, ctx, seeker))
     consent.delete_for(session, seeker.id)
@@ -70,6 +76,8 @@ def erase(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> None:
     changes.record(session, "seeker", [seeker.id])  # every index drops the person
     repo.delete(session, seeker)
     audit.record(AuditAction.seeker_erase, "seeker", seeker.id, seekers=[seeker.id])
+    engine = session.get_bind()
+    on_commit(session, lambda: checkpoint_wal(engine))
 
 
 def export(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> SeekerExport:
@@ -77,6 +85,9 @@ def export(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> Seek
     audit.record(AuditAction.seeker_export, "seeker", seeker.id, seekers=[seeker.id])
     audit.flush()  # the access log below lists this export too
     decrypt = ctx.cipher.decrypt
+    # A partner or kiosk learns which roles saw the person, not other keys' ids.
+    everyone = audit.principal.owner_filter(Action.export_seeker) is None
+    me = audit.principal.key_id
     return SeekerExport(
         exported_at=utcnow(), registered_by=seeker.owner_key_id, version=seeker.version,
         record=to_public(seeker, ctx),
@@ -92,8 +103,8 @@ def export(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> Seek
                                       recorded_by=c.recorded_by)
                          for c in consent.history(session, seeker.id)],
         access_log=[AccessEntry(at=as_utc(e.at), action=AuditAction(e.action),
-                                key_id=e.key_id, role=Role(e.role),
-                                outcome=AuditOutcome(e.outcome))
+                                key_id=e.key_id if everyone or e.key_id == me else None,
+                                role=Role(e.role), outcome=AuditOutcome(e.outcome))
                     for e in audit_repo.concerning(session, seeker.id)],
         purposes=PURPOSES)
 

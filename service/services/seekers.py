@@ -9,7 +9,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from service.access import Action
-from service.api.errors import ApiError, Conflict, NotFound, field_error, raise_if_errors
+from service.api.errors import (
+    ApiError,
+    Conflict,
+    NotFound,
+    RateLimited,
+    field_error,
+    raise_if_errors,
+)
+from service.api.ratelimit import Budget
 from service.context import Context
 from service.matching.dimensions import estimate_abilities
 from service.models.abilities import FullProfile
@@ -73,8 +81,25 @@ def _check_consistency(seeker: Seeker, id_number: str, certificate: str) -> None
     raise_if_errors(problems)
 
 
+def _probe_budget(ctx: Context, audit: Audit) -> Budget | None:
+    """Keys that may read only their own seekers must not learn at will whether a person
+    is registered by someone else: their 409s on ID numbers are rationed."""
+    if audit.principal.owner_filter(Action.read_seeker) is None:
+        return None
+    return ctx.registration_probes
+
+
+def _check_probe_budget(ctx: Context, audit: Audit) -> None:
+    budget = _probe_budget(ctx, audit)
+    retry = budget.exhausted(audit.principal.key_id) if budget else None
+    if retry is not None:
+        raise RateLimited(f"this key has met too many ID numbers that are already registered; "
+                          f"retry in {retry} s", headers={"Retry-After": str(retry)})
+
+
 def _check_unique(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
                   id_number: str, action: AuditAction) -> None:
+    _check_probe_budget(ctx, audit)
     with session.no_autoflush:
         _check_unique_now(session, ctx, audit, seeker, id_number, action)
 
@@ -85,9 +110,12 @@ def _check_unique_now(session: Session, ctx: Context, audit: Audit, seeker: Seek
     holder = repo.id_hash_holder(session, hashes, except_id=seeker.id)
     if holder is not None:
         # The answer tells the caller that this ID number is registered: the attempt is
-        # kept, so that probing shows in the holder's access log.
+        # kept, so that probing shows in the holder's access log, and it is rationed.
         audit.refused(action, "seeker", holder, seekers=[holder],
                       outcome=AuditOutcome.conflict)
+        budget = _probe_budget(ctx, audit)
+        if budget is not None:
+            budget.spend(audit.principal.key_id)
         raise Conflict("a seeker with this ID number is already registered",
                        errors=[field_error("id_number", "duplicate",
                                            "this ID number is already registered")])
@@ -159,12 +187,11 @@ def create(session: Session, ctx: Context, audit: Audit, body: SeekerCreate) -> 
                                      "disability data (PIPL Art. 29)")])
     values = body.model_dump()
     now = utcnow()
-    key_id = audit.principal.key_id
-    seeker = Seeker(id=new_id("skr"), owner_key_id=key_id, created_at=now, updated_at=now,
-                    status=SeekerStatus.seeking.value)  # type: ignore[call-arg]
+    seeker = Seeker(id=new_id("skr"), owner_key_id=audit.principal.owner_id, created_at=now,
+                    updated_at=now, status=SeekerStatus.seeking.value)  # type: ignore[call-arg]
     _apply_fields(seeker, ctx, values)
     _apply_identity(seeker, ctx, body.id_number, body.disability.certificate_number)
-    _set_consent(seeker, values["consent"], key_id)
+    _set_consent(seeker, values["consent"], audit.principal.key_id)
     _check_consistency(seeker, body.id_number, body.disability.certificate_number)
     _check_unique(session, ctx, audit, seeker, body.id_number, AuditAction.seeker_create)
     seeker = _save(session, seeker)

@@ -55,16 +55,16 @@ def _problems(values: dict[str, Any], known_employers: set[str]) -> list[FieldPr
     return problems
 
 
-def create(session: Session, key_id: str, body: VacancyCreate) -> Vacancy:
+def create(session: Session, owner_id: str, body: VacancyCreate) -> Vacancy:
     values = _row_values(body, partial=False)
     known = employer_repo.existing_ids(session, {body.employer_id})
     raise_if_errors(_problems(values, known))
-    if body.external_id and repo.external_id_owner(session, key_id, body.external_id):
+    if body.external_id and repo.external_id_owner(session, owner_id, body.external_id):
         raise Conflict("this key already has a vacancy with this external_id",
                        errors=[field_error("external_id", "duplicate",
                                            "external_id is already used by this key")])
     now = utcnow()
-    vacancy = Vacancy(id=new_id("vac"), owner_key_id=key_id, created_at=now, updated_at=now,
+    vacancy = Vacancy(id=new_id("vac"), owner_key_id=owner_id, created_at=now, updated_at=now,
                       status="open", **values)
     changes.record(session, "vacancy", [vacancy.id])
     return repo.save(session, vacancy)
@@ -131,7 +131,7 @@ def _item_errors(exc: ValidationError) -> list[FieldProblem]:
             for e in exc.errors()]
 
 
-def import_batch(session: Session, key_id: str, items: list[Any]) -> ImportReport:
+def import_batch(session: Session, owner_id: str, items: list[Any]) -> ImportReport:
     """Upsert by (key, external_id); each item stands or falls alone."""
     results: list[ImportItemResult | None] = [None] * len(items)
     parsed: dict[int, dict[str, Any]] = {}
@@ -143,7 +143,7 @@ def import_batch(session: Session, key_id: str, items: list[Any]) -> ImportRepor
                                               errors=_item_errors(exc))
     known = employer_repo.existing_ids(session, {v["employer_id"] for v in parsed.values()})
     existing = repo.versions_by_external_id(
-        session, key_id, (v["external_id"] for v in parsed.values() if v["external_id"]))
+        session, owner_id, (v["external_id"] for v in parsed.values() if v["external_id"]))
     now = utcnow()
     seen: set[str] = set()
     inserts: list[dict[str, Any]] = []
@@ -167,7 +167,7 @@ def import_batch(session: Session, key_id: str, items: list[Any]) -> ImportRepor
             pending[vid] = (index, "updated")
         else:
             vid = new_id("vac")
-            inserts.append({**values, "id": vid, "owner_key_id": key_id, "status": "open",
+            inserts.append({**values, "id": vid, "owner_key_id": owner_id, "status": "open",
                             "version": 1, "created_at": now, "updated_at": now})
             pending[vid] = (index, "created")
     failed = repo.bulk_write(session, inserts, updates)

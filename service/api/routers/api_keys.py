@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from service.access import Action
 from service.api.deps import AuditDep, Authorize, PageDep, Principal, SessionDep
 from service.api.errors import NotFound, problem_responses
+from service.db import on_commit
 from service.models.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from service.models.base import as_utc
 from service.models.common import Page
@@ -23,6 +24,7 @@ AUTH = (401, 403, 429)
 
 def _public(key: ApiKey) -> dict[str, object]:
     return {"id": key.id, "role": key.role, "name": key.name, "prefix": key.prefix,
+            "owner_id": key.owner_id,
             "created_at": as_utc(key.created_at),
             "expires_at": as_utc(key.expires_at) if key.expires_at else None,
             "revoked_at": as_utc(key.revoked_at) if key.revoked_at else None}
@@ -34,7 +36,7 @@ def create(body: ApiKeyCreate, response: Response, session: SessionDep, audit: A
            principal: Annotated[Principal, Authorize(Action.manage_keys)]) -> ApiKeyCreated:
     """Issue a key; the secret is in this response only and never shown again."""
     key, secret = service.issue_by(session, audit, role=Role(body.role), name=body.name,
-                                   expires_at=body.expires_at)
+                                   expires_at=body.expires_at, replaces=body.replaces)
     response.headers["Location"] = f"{router.prefix}/{key.id}"
     return ApiKeyCreated.model_validate({**_public(key), "key": secret})
 
@@ -56,5 +58,6 @@ def revoke(key_id: str, request: Request, session: SessionDep, audit: AuditDep,
     if key is None:
         raise NotFound(f"no API key {key_id}")
     service.revoke(session, audit, key)
-    request.app.state.key_cache.clear()
+    # After the commit: a request between the clear and the commit would cache it anew.
+    on_commit(session, request.app.state.key_cache.clear)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,12 +6,12 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from service.access import Action
-from service.api.deps import Authorize, PageDep, Principal, SessionDep
+from service.api.deps import Authorize, PageDep, Principal, SessionDep, no_store
 from service.api.errors import ValidationFailed, field_error, problem_responses
 from service.models.audit import AuditEventPublic
 from service.models.common import Page
@@ -19,7 +19,7 @@ from service.models.enums import AuditAction, AuditOutcome
 from service.repositories.audit import AuditFilter
 from service.services import audit as service
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[Depends(no_store)])
 AUTH = (401, 403, 429)
 Id = Annotated[str | None, Query(min_length=1, max_length=40)]
 _NUMBER = re.compile(r"\s*[+-]?\d+(\.\d*)?\s*")
@@ -37,7 +37,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         raise PydanticCustomError("timezone_required", "give the time zone, e.g. "
                                   "2026-12-01T08:00:00Z")
-    return value
+    return value.astimezone(dt.UTC)  # SQLite compares stored UTC as text
 
 
 Instant = Annotated[dt.datetime, BeforeValidator(_iso_text), AfterValidator(_aware)]

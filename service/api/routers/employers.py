@@ -35,7 +35,7 @@ AUTH = (401, 403, 429)
              responses=problem_responses(*AUTH, 400, 409, 413, 422))
 def create(body: EmployerCreate, response: Response, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.create_employer)]) -> EmployerPublic:
-    employer = service.create(session, principal.key_id, body)
+    employer = service.create(session, principal.owner_id, body)
     response.headers["Location"] = f"{router.prefix}/{employer.id}"
     response.headers["ETag"] = etag_of(employer.version)
     return service.to_public(employer)
@@ -78,7 +78,7 @@ def update(employer_id: str, body: EmployerUpdate, response: Response, session: 
 
 
 @router.delete("/{employer_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses=problem_responses(*AUTH, 404, 409))
+               responses=problem_responses(*AUTH, 404, 409, 412))
 def delete(employer_id: str, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.delete_employer)]) -> Response:
     employer = service.get_for(session, principal, employer_id, Action.delete_employer)

@@ -16,6 +16,7 @@ from service.services import matching as service
 router = APIRouter(tags=["matches"])
 AUTH = (401, 403, 429)
 Limit = Annotated[int, Query(ge=1, le=200, description="how many to return")]
+NO_STORE = {"Cache-Control": "no-store"}  # every answer here is about a person
 
 
 def _matcher(request: Request) -> service.Matcher:
@@ -30,7 +31,7 @@ def for_seeker(seeker_id: str, request: Request, session: SessionDep, audit: Aud
                limit: Limit = 20) -> Response:
     """Open vacancies the seeker can do with the accommodations on offer, best first."""
     return json_response(service.matches_for_seeker(session, _matcher(request), audit,
-                                                    seeker_id, limit))
+                                                    seeker_id, limit), headers=NO_STORE)
 
 
 @router.get("/v1/vacancies/{vacancy_id}/matches", response_model=VacancyCandidates,
@@ -43,7 +44,7 @@ def for_vacancy(vacancy_id: str, request: Request, session: SessionDep, ctx: Con
     Partner keys see pseudonyms, and only seekers who agreed to share with employers."""
     return json_response(candidates.candidates_for_vacancy(session, _matcher(request), ctx,
                                                         audit, vacancy_id, limit),
-                         headers={"Cache-Control": "no-store"})
+                         headers=NO_STORE)
 
 
 @router.get("/v1/seekers/{seeker_id}/matches/{vacancy_id}", response_model=PairVerdict,
@@ -53,4 +54,4 @@ def pair(seeker_id: str, vacancy_id: str, request: Request, session: SessionDep,
          principal: Annotated[Principal, Authorize(Action.match_seeker)]) -> Response:
     """Why a pair is, or is not, a match: every blocking constraint, or score and reasons."""
     return json_response(service.pair_verdict(session, _matcher(request), audit, seeker_id,
-                                              vacancy_id), etag=True)
+                                              vacancy_id), etag=True, headers=NO_STORE)

@@ -87,7 +87,7 @@ def update(seeker_id: str, body: SeekerUpdate, response: Response, session: Sess
 
 
 @router.delete("/{seeker_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses=problem_responses(*AUTH, 404))
+               responses=problem_responses(*AUTH, 404, 412))
 def delete(seeker_id: str, session: SessionDep, ctx: ContextDep, audit: AuditDep,
            principal: Annotated[Principal, Authorize(Action.delete_seeker)]) -> Response:
     """Erase the person: personal fields, identifiers and consent history are deleted;

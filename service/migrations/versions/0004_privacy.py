@@ -27,6 +27,8 @@ PG_FUNCTION = """CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE pl
 BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"""
 PG_TRIGGER = """CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
 FOR EACH ROW EXECUTE FUNCTION audit_append_only()"""
+PG_NO_TRUNCATE = """CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()"""
 
 
 def _append_only() -> None:
@@ -34,6 +36,7 @@ def _append_only() -> None:
         op.execute(PG_FUNCTION)
         for table in AUDIT_TABLES:
             op.execute(PG_TRIGGER.format(table=table))
+            op.execute(PG_NO_TRUNCATE.format(table=table))
     else:
         for table in AUDIT_TABLES:
             for operation in ("UPDATE", "DELETE"):
@@ -61,7 +64,7 @@ def upgrade() -> None:
 
     op.create_table('erased_seeker',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('erased_on', sa.Date(), nullable=False),
+    sa.Column('erased_month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
     sa.Column('registered_month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
     sa.Column('registered_by_role', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('district_code', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
@@ -104,6 +107,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('resource', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
         batch_op.create_index(batch_op.f('ix_idempotency_record_resource'), ['resource'], unique=False)
 
+    # Keys act for an owner: their own id, or the owner of the key they replace.
+    with op.batch_alter_table('api_key', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('owner_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True))
+    op.execute("UPDATE api_key SET owner_id = id")
+    with op.batch_alter_table('api_key', schema=None) as batch_op:
+        batch_op.alter_column('owner_id', existing_type=sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False)
+        batch_op.create_index(batch_op.f('ix_api_key_owner_id'), ['owner_id'], unique=False)
+
     _append_only()
     # Seekers registered before this revision: their current consent opens the history.
     op.execute("INSERT INTO consent_record (seeker_id, sensitive_data, share_with_employers, "
@@ -114,6 +125,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('api_key', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_key_owner_id'))
+        batch_op.drop_column('owner_id')
+
     with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idempotency_record_resource'))
         batch_op.drop_column('resource')
