@@ -50,7 +50,7 @@ def main() -> None:
     fair_bits = sum(GROUP_BIT[g.value] for g in policy.fair_groups)
     protected = (groups & fair_bits) != 0
 
-    rows = {"probability only": [], "with boosts": [], "boosts + FA*IR": []}
+    rows: dict[str, list[float]] = {"probability only": [], "with boosts": [], "boosts + FA*IR": []}
     shares: dict[str, list[float]] = {name: [] for name in rows}
     lifted_total = 0
     lists = 0

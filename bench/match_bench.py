@@ -11,8 +11,9 @@ at 10k vacancies over HTTP.  One run measures, in this order:
 3. a full ``MatchIndex`` build from SQLite and from PostgreSQL (vacancies bulk-inserted
    through SQLAlchemy Core; the import API has its own benchmark), and an incremental
    refresh after one vacancy update;
-4. HTTP: ``accessmatch serve`` on loopback over SQLite with 10k open vacancies and 1k
-   seekers, driven by wrk (or an asyncio client) for a bounded time.
+4. HTTP: ``accessmatch serve`` on loopback over SQLite (2 and 1 workers) and PostgreSQL
+   (2 workers) with 10k open vacancies and 1k seekers, driven by wrk (or an asyncio
+   client) three times for a bounded time each; the median run is reported.
 
     .venv/bin/python bench/match_bench.py [--quick] [--sqlite-only] [--load-client wrk]
 """
@@ -265,6 +266,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.db_vacancies = 10_000 if quick else 100_000
     args.db_seekers = 1_000
     args.http_seconds = 5.0 if quick else 15.0
+    args.http_repeats = 3
     args.workers = [2] if quick else [2, 1]
     return args
 

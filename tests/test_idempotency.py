@@ -163,3 +163,9 @@ def test_a_key_secret_is_not_replayed(client: TestClient, raw_db: sa.Engine) -> 
             "SELECT body FROM idempotency_record WHERE key = 'issue-1'")).scalar_one()
         keys = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
     assert kept is None and keys == 2  # the bootstrap admin and the one issued
+    # A refused issue is an ordinary answer: replayed as it was.
+    bad = {"role": "root", "name": "x"}
+    refused = client.post("/v1/api-keys", json=bad, headers={"Idempotency-Key": "issue-2"})
+    replay = client.post("/v1/api-keys", json=bad, headers={"Idempotency-Key": "issue-2"})
+    assert_problem(refused, 422)
+    assert replay.json() == refused.json() and replay.headers["idempotent-replayed"] == "true"

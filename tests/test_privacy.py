@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from service.main import create_app
-from tests.conftest import ADMIN_KEY, SECRET, TABLES, assert_problem, issue_key, make_settings
+from tests.conftest import ADMIN_KEY, TABLES, assert_problem, issue_key, make_settings
 from tests.conftest import patch_current as patch
 from tests.match_helpers import make_employer, seeker_payload, vacancy_payload
 
@@ -299,12 +299,6 @@ def test_counsellors_may_erase_anyones_record(client: TestClient, raw_db: sa.Eng
         role_kept = conn.execute(sa.text(
             "SELECT registered_by_role FROM erased_seeker")).scalar_one()
     assert role_kept == "kiosk"
-
-
-def test_secret_is_not_in_any_response(client: TestClient) -> None:
-    seeker = _register(client)
-    export = client.get(f"/v1/seekers/{seeker['id']}/export")
-    assert SECRET not in export.text
 
 
 def test_registration_conflicts_are_rationed_for_partners(db_url: str) -> None:

@@ -143,7 +143,8 @@ class IdempotencyMiddleware:
         with transaction(self.engine) as session:
             if _transient(captured["status"]):
                 repo.release(session, owner, key)
-            elif path in _SECRET_PATHS:  # remembered, but a secret is shown only once
+            elif path in _SECRET_PATHS and captured["status"] < 300:
+                # Issued: remembered, but a secret is shown only once.
                 repo.finish(session, owner, key, 409, None, {})
             else:
                 repo.finish(session, owner, key, captured["status"],
