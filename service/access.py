@@ -1,10 +1,10 @@
 """Who may do what, and to whose records: the one access table.
 
-Each cell is a :class:`Scope`: ``any`` record, or only the records the calling key itself
-created (``own``).  A missing cell is a refusal (403).  Routes name their action; services
-check the record's owner against the cell (see :mod:`service.services.guard`): a record the
-key may not even read answers 404, so its existence does not leak; one it may read but not
-change answers 403.
+Each cell is a :class:`Scope`: ``any`` record, or only the records of the calling key's
+owner (``own``: the key itself, or the key it replaced).  A missing cell is a refusal
+(403).  Routes name their action; services check the record's owner against the cell (see
+:mod:`service.services.guard`): a record the key may not even read answers 404, so its
+existence does not leak; one it may read but not change answers 403.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class CandidateView(StrEnum):
     """How candidates for a vacancy are shown to a role."""
 
     full = "full"  # seeker ids; every consenting seeker
-    pseudonymous = "pseudonymous"  # per-key pseudonyms; only seekers who share with employers
+    pseudonymous = "pseudonymous"  # per-owner pseudonyms; only seekers who share
 
 
 ANY, OWN = Scope.any, Scope.own

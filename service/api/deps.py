@@ -213,9 +213,13 @@ def json_response(result: BaseModel, *, etag: bool = False,
     return Response(body, media_type="application/json", headers=out)
 
 
+# Answers that carry personal data must not be kept by shared caches.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
 def no_store(response: Response) -> None:
-    """Answers that carry personal data must not be kept by shared caches."""
-    response.headers["Cache-Control"] = "no-store"
+    """For routes returning models; a route returning its own Response sends NO_STORE."""
+    response.headers.update(NO_STORE)
 
 
 IfMatch = Annotated[str | None, Header(alias="If-Match",

@@ -14,9 +14,11 @@ from limits.strategies import RateLimiter
 def retry_after(limiter: RateLimiter, limit: RateLimitItem, key_id: str) -> int | None:
     """Count one request of this key: None if it is within the limit, else the seconds
     to wait."""
-    if limiter.hit(limit, key_id):
-        return None
-    reset_at, _ = limiter.get_window_stats(limit, key_id)
+    return None if limiter.hit(limit, key_id) else _seconds_to_reset(limiter, limit, key_id)
+
+
+def _seconds_to_reset(limiter: RateLimiter, limit: RateLimitItem, *identifiers: str) -> int:
+    reset_at, _ = limiter.get_window_stats(limit, *identifiers)
     return max(1, math.ceil(reset_at - time.time()))
 
 
@@ -33,8 +35,7 @@ class Budget:
         """None while the key has allowance left, else the seconds until it has."""
         if self.limiter.test(self.item, self.namespace, key_id):
             return None
-        reset_at, _ = self.limiter.get_window_stats(self.item, self.namespace, key_id)
-        return max(1, math.ceil(reset_at - time.time()))
+        return _seconds_to_reset(self.limiter, self.item, self.namespace, key_id)
 
     def spend(self, key_id: str) -> None:
         self.limiter.hit(self.item, self.namespace, key_id)

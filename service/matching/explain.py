@@ -63,6 +63,13 @@ BOOST_WORDS: dict[str, tuple[str, str]] = {
                                "assessment is recommended"),
 }
 _THRESHOLD = 0.05
+_MODEL_SUFFIXES = ("_raised", "_lowered")
+
+
+def is_model_reason(code: str) -> bool:
+    """A reason from the model's factors (its effect moves with the pair's data), as
+    opposed to a boost or a fixed remark."""
+    return code.endswith(_MODEL_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -81,12 +88,12 @@ def model_reasons(contributions: np.ndarray, factors: tuple[str, ...],
     for j in order[:most]:
         if contributions[j] > _THRESHOLD and factors[j] in FACTOR_WORDS:
             zh, en, _, _ = FACTOR_WORDS[factors[j]]
-            reasons.append(Reason(f"{factors[j]}_raised", zh, en,
+            reasons.append(Reason(f"{factors[j]}{_MODEL_SUFFIXES[0]}", zh, en,
                                   round(float(contributions[j]), 3)))
     for j in order[::-1][:least]:
         if contributions[j] < -_THRESHOLD and factors[j] in FACTOR_WORDS:
             _, _, zh, en = FACTOR_WORDS[factors[j]]
-            reasons.append(Reason(f"{factors[j]}_lowered", zh, en,
+            reasons.append(Reason(f"{factors[j]}{_MODEL_SUFFIXES[1]}", zh, en,
                                   round(float(contributions[j]), 3)))
     return reasons
 

@@ -49,10 +49,8 @@ def forget_resource(session: Session, resource: str) -> None:
                                                             headers={}))
 
 
-def purge_expired(session: Session, now: dt.datetime) -> int:
-    result = session.execute(delete(IdempotencyRecord).where(
-        col(IdempotencyRecord.expires_at) <= now))
-    return int(getattr(result, "rowcount", 0) or 0)
+def purge_expired(session: Session, now: dt.datetime) -> None:
+    session.execute(delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) <= now))
 
 
 def release(session: Session, owner: str, key: str) -> None:

@@ -32,7 +32,7 @@ _TABLE = Seeker.__table__  # type: ignore[attr-defined]
 
 
 def owner_of(session: Session, seeker_id: str) -> str | None:
-    """The key that registered the seeker (Core: this runs on every match query)."""
+    """The owner the seeker was registered by (Core: this runs on every match query)."""
     stmt = sa.select(_TABLE.c.owner_key_id).where(_TABLE.c.id == seeker_id)
     owner: str | None = session.connection().execute(stmt).scalar()
     return owner

@@ -13,6 +13,7 @@ from service.api.errors import NotFound
 from service.context import Context
 from service.matching.constraints import closed_blocks, seeker_groups
 from service.matching.dimensions import estimate_abilities
+from service.matching.explain import is_model_reason
 from service.matching.ranking import seekers_for_vacancy
 from service.models.abilities import FullProfile
 from service.models.enums import Accommodation, AuditAction, Education
@@ -36,7 +37,6 @@ from service.services.matching import (
     sync_index,
 )
 
-_MODEL_SUFFIXES = ("_raised", "_lowered")  # reasons from the model's factors
 # Seeker ids of the ranked rows -> for those still to be shown: (id shown, profile).
 Presenter = Callable[[list[str]], dict[str, tuple[str, CandidateProfile]]]
 
@@ -62,7 +62,7 @@ def candidates_for_vacancy(session: Session, matcher: Matcher, ctx: Context, aud
     result, shown = rank_candidates(matcher, vacancy_id, limit, present,
                                     pseudonymous=pseudonymous)
     audit.record(AuditAction.matches_candidates, "vacancy", vacancy_id, seekers=shown)
-    return result.model_copy(update={"pseudonymous": pseudonymous})
+    return result
 
 
 def pseudonym(ctx: Context, owner_id: str, seeker_id: str) -> str:
@@ -90,7 +90,7 @@ def redacted(reasons: list[ReasonOut]) -> list[ReasonOut]:
     lives) and no model effect (a number that moves with the person's data, from which
     distance or pay expectations could be worked back); the boosts' fixed values stay."""
     return [ReasonOut.model_construct(**{**dict(r), "effect": None})
-            if r.code.endswith(_MODEL_SUFFIXES) else r
+            if is_model_reason(r.code) else r
             for r in reasons if not r.code.startswith("distance_")]
 
 
@@ -106,7 +106,7 @@ def rank_candidates(matcher: Matcher, vacancy_id: str, limit: int, present: Pres
                            alpha=matcher.policy.fair_alpha)
     only = snap.seekers.arrays.shared if pseudonymous else None
     base = {"vacancy_id": vacancy_id, "model_version": matcher.scorer.version,
-            "fairness": fairness}
+            "fairness": fairness, "pseudonymous": pseudonymous}
     blocks = closed_blocks(v_one, day)
     if blocks:
         considered = len(snap.seekers) if only is None else int(np.count_nonzero(only))

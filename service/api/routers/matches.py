@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from service.access import Action
-from service.api.deps import AuditDep, Authorize, ContextDep, Principal, SessionDep, json_response
+from service.api.deps import (
+    NO_STORE,
+    AuditDep,
+    Authorize,
+    ContextDep,
+    Principal,
+    SessionDep,
+    json_response,
+)
 from service.api.errors import problem_responses
 from service.models.match import PairVerdict, SeekerMatches, VacancyCandidates
 from service.services import candidates
@@ -16,7 +24,6 @@ from service.services import matching as service
 router = APIRouter(tags=["matches"])
 AUTH = (401, 403, 429)
 Limit = Annotated[int, Query(ge=1, le=200, description="how many to return")]
-NO_STORE = {"Cache-Control": "no-store"}  # every answer here is about a person
 
 
 def _matcher(request: Request) -> service.Matcher:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from service.access import Action
 from service.api.deps import (
+    NO_STORE,
     AuditDep,
     Authorize,
     ContextDep,
@@ -107,4 +108,4 @@ def export(seeker_id: str, session: SessionDep, ctx: ContextDep, audit: AuditDep
     seeker = service.get_for(session, audit, seeker_id, Action.export_seeker,
                              AuditAction.seeker_export)
     return json_response(privacy.export(session, ctx, audit, seeker), etag=True,
-                         headers={"Cache-Control": "no-store"})
+                         headers=NO_STORE)
