@@ -18,10 +18,15 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 RUN python -m venv /opt/venv
 COPY pyproject.toml README* ./
+# Dependencies in a layer of their own, before the code: a code change reuses it.
+RUN --mount=type=cache,target=/root/.cache/pip \
+    python -c "import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb')) \
+['project']['dependencies']))" > /tmp/requirements.txt \
+    && /opt/venv/bin/pip install -r /tmp/requirements.txt
 COPY service ./service
 RUN --mount=type=cache,target=/root/.cache/pip \
     python -m pip wheel --no-deps --wheel-dir /wheels . \
-    && /opt/venv/bin/pip install /wheels/accessmatch-*.whl
+    && /opt/venv/bin/pip install --no-deps /wheels/accessmatch-*.whl
 # The installed package (not /src) must carry its migrations: check from another directory.
 WORKDIR /
 RUN /opt/venv/bin/python -c "import service.migrate as m; \
@@ -50,7 +55,7 @@ USER accessmatch:accessmatch
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import os, urllib.request; \
-urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('ACCESSMATCH_PORT', '8000'), timeout=4)" \
+urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('ACCESSMATCH_PORT', '8000'), timeout=4)" \
     || exit 1
 ENTRYPOINT ["accessmatch-entrypoint"]
 CMD ["serve"]

@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PORT := $(or $(ACCESSMATCH_PORT),8000)
 DEMO_ENV := ACCESSMATCH_DEMO=true ACCESSMATCH_DATABASE_URL=sqlite:///./var/accessmatch.db
 
 .PHONY: run test lint typecheck openapi bench clean
@@ -20,13 +21,13 @@ run: $(STAMP)
 	$(DEMO_ENV) $(BIN)/accessmatch seed-demo --if-empty > var/seed-summary.json
 	@echo ""
 	@echo "AccessMatch demo (embedded SQLite: var/accessmatch.db)"
-	@echo "  API docs:  http://127.0.0.1:8000/docs"
-	@echo "  OpenAPI:   http://127.0.0.1:8000/openapi.json"
-	@echo "  Health:    http://127.0.0.1:8000/readyz    Metrics: http://127.0.0.1:8000/metrics"
+	@echo "  API docs:  http://127.0.0.1:$(PORT)/docs"
+	@echo "  OpenAPI:   http://127.0.0.1:$(PORT)/openapi.json"
+	@echo "  Health:    http://127.0.0.1:$(PORT)/readyz    Metrics: http://127.0.0.1:$(PORT)/metrics"
 	@echo "  Demo API keys (header X-API-Key):"
 	@$(BIN)/python -c "from service.demo.seed import DEMO_KEYS; [print(f'    {r:<10} {k}') for r, k in DEMO_KEYS.items()]"
 	@echo ""
-	$(DEMO_ENV) ACCESSMATCH_LOG_JSON=false $(BIN)/accessmatch serve --host 127.0.0.1 --port 8000
+	$(DEMO_ENV) ACCESSMATCH_LOG_JSON=false $(BIN)/accessmatch serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

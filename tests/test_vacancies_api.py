@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from service.rules import today_in_china
 from tests.conftest import issue_key, patch_current, row_counts
-from tests.factories import employer_body, vacancy_body
+from tests.factories import credit_code, employer_body, vacancy_body
 
 YESTERDAY = (today_in_china() - dt.timedelta(days=1)).isoformat()
 
@@ -138,6 +138,10 @@ def test_import_external_ids_are_per_key_and_unique_within_a_batch(
     assert [i["status"] for i in report["items"]] == ["created", "error"]
     assert report["items"][1]["errors"][0]["code"] == "duplicate_in_batch"
     partner = issue_key(client, "partner")
+    own = client.post("/v1/employers", json=employer_body(credit_code=credit_code(7)),
+                      headers=partner)
+    assert own.status_code == 201, own.text
+    body = vacancy_body(own.json()["id"], external_id="same")
     other = client.post("/v1/vacancies/import", json=[body], headers=partner).json()
     assert other["items"][0]["status"] == "created"  # another key's "same" is its own
     assert row_counts(raw_db)["vacancy"] == 2

@@ -61,6 +61,7 @@ def current_key(request: Request, session: SessionDep,
     if key is None:
         raise Unauthorized("the API key is unknown, revoked or expired",
                            headers={"WWW-Authenticate": "ApiKey"})
+    request.state.key_id = key.id  # for the access line (the id, never the key)
     _enforce_rate_limit(request, key.id)
     return Principal(key_id=key.id, role=Role(key.role), name=key.name, owner_id=key.owner_id)
 

@@ -105,7 +105,8 @@ class RequestContextMiddleware:
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             log.info("request", extra={"method": method, "route": route, "status": status,
-                                       "duration_ms": round(elapsed * 1000, 2)})
+                                       "duration_ms": round(elapsed * 1000, 2),
+                                       "key_id": scope.get("state", {}).get("key_id")})
             request_id_var.reset(token)
 
 

@@ -135,6 +135,11 @@ def _skipped(reason: str, created_keys: int) -> dict[str, Any]:
             "demo_keys": dict(DEMO_KEYS)}
 
 
+def _seeding_as(owner_id: str) -> Principal:
+    """The seed acts for a demo key with the admin's reach (it links its own records)."""
+    return Principal(key_id=owner_id, role=Role.admin, name="demo-seed", owner_id=owner_id)
+
+
 def seed_demo(settings: Settings, *, only_if_empty: bool) -> dict[str, Any]:
     """Load the demo data set; return a summary (counts, demo keys).
 
@@ -162,7 +167,8 @@ def seed_demo(settings: Settings, *, only_if_empty: bool) -> dict[str, Any]:
             else:
                 emp = _create_employers(session, rng, keys, codes)
                 vacancy_rows = [
-                    vacancies.create(session, keys[p.owner], VacancyCreate.model_validate(p.body))
+                    vacancies.create(session, _seeding_as(keys[p.owner]),
+                                     VacancyCreate.model_validate(p.body))
                     for p in postings(rng, emp, today)]
                 seeker_rows = _create_seekers(session, ctx, keys, seeker_plans(rng, today))
                 employer_rows = [employers.get(session, eid) for _, eid, _ in emp]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
-from service.models.tables import Vacancy
+from service.models.tables import Employer, Vacancy
 from service.repositories.pagination import PageParams, fetch_page
 
 
@@ -38,24 +38,12 @@ def external_id_owner(session: Session, owner: str, external_id: str) -> str | N
     return session.exec(stmt).first()
 
 
-def versions_by_external_id(session: Session, owner: str,
-                            external_ids: Iterable[str]) -> dict[str, tuple[str, int]]:
-    """For this owner's vacancies with these external ids: external id -> (id, version)."""
-    wanted = list(set(external_ids))
-    found: dict[str, tuple[str, int]] = {}
-    for start in range(0, len(wanted), 500):  # keep under every driver's parameter limit
-        chunk = wanted[start:start + 500]
-        # The ids are rendered into the SQL (escaped by SQLAlchemy), so the text differs
-        # per call and PostgreSQL plans it afresh each time with the real values.  As a
-        # bound list, psycopg prepared it after 5 runs and the server kept a generic plan
-        # made while the table was small: a filter over all the owner's rows, O(rows x
-        # batch), which made imports slower as the table grew.
-        ids: BindParameter[list[str]] = bindparam("external_ids", chunk, expanding=True,
-                                                  literal_execute=True)
-        stmt = select(Vacancy.external_id, Vacancy.id, Vacancy.version).where(
-            Vacancy.owner_key_id == owner, col(Vacancy.external_id).in_(ids))
-        found.update({ext: (vid, ver) for ext, vid, ver in session.exec(stmt).all() if ext})
-    return found
+def employer_owners(session: Session, ids: set[str]) -> dict[str, str]:
+    """Employer id -> the key that owns it, for those of ``ids`` that exist."""
+    if not ids:
+        return {}
+    stmt = select(Employer.id, Employer.owner_key_id).where(col(Employer.id).in_(ids))
+    return dict(session.exec(stmt).all())
 
 
 def save(session: Session, vacancy: Vacancy) -> Vacancy:
@@ -72,51 +60,56 @@ def delete(session: Session, vacancy: Vacancy) -> None:
 _TABLE = Vacancy.__table__  # type: ignore[attr-defined]
 
 
-def bulk_write(session: Session, inserts: list[dict[str, Any]],
-               updates: list[dict[str, Any]]) -> set[str]:
-    """Insert and update many rows; returns the ids of rows that failed.
+def bulk_write(session: Session, inserts: list[dict[str, Any]]) -> dict[str, str | None]:
+    """Upsert many rows by (owner, external_id); proposed id -> stored id (None: refused).
 
-    One statement each when all rows are good; if the database refuses the batch, each
-    row is retried in its own savepoint, so one bad row costs only itself.
+    A row whose (owner, external_id) exists, or comes into existence in a concurrent import,
+    updates that row instead (its version goes up by one in SQL).  One statement when all
+    rows are good; if the database refuses the batch, each row is retried in its own
+    savepoint, so one bad row costs only itself.
     """
+    # Same lock order in every import: two imports touching the same rows cannot deadlock.
+    rows = sorted(inserts, key=lambda r: (r["external_id"] is None, r["external_id"] or ""))
     try:
         with session.begin_nested():
-            _write(session, inserts, updates)
-        return set()
-    except IntegrityError:
-        failed: set[str] = set()
-        for row in inserts:
-            failed |= _write_one(session, [row], [])
-        for row in updates:
-            failed |= _write_one(session, [], [row])
-        return failed
+            return _write(session, rows)
+    except (IntegrityError, DataError):
+        stored: dict[str, str | None] = {}
+        for row in rows:
+            stored.update(_write_one(session, row))
+        return stored
 
 
-def _write_one(session: Session, inserts: list[dict[str, Any]],
-               updates: list[dict[str, Any]]) -> set[str]:
+def _write_one(session: Session, row: dict[str, Any]) -> dict[str, str | None]:
     try:
         with session.begin_nested():
-            _write(session, inserts, updates)
-        return set()
-    except IntegrityError:
-        return {row["id"] for row in inserts + updates}
+            return _write(session, [row])
+    except (IntegrityError, DataError):
+        return {row["id"]: None}
 
 
-def _write(session: Session, inserts: list[dict[str, Any]],
-           updates: list[dict[str, Any]]) -> None:
-    if inserts:
-        # render_nulls: every row has the same columns, so all rows go out as one
-        # executemany; otherwise each run of rows with the same None columns (no location,
-        # no closing date...) is a statement of its own.
-        session.execute(insert(Vacancy).execution_options(render_nulls=True), inserts)
-    if updates:
-        # Core, not the ORM's bulk update by primary key: that one would read "version" as
-        # the version to match (optimistic locking); an import is last-writer-wins.
-        names = [c for c in updates[0] if c != "id"]
-        stmt = (update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
-                .values({c: bindparam(f"b_{c}") for c in names}))
-        session.connection().execute(stmt, [{f"b_{k}": v for k, v in row.items()}
-                                            for row in updates])
+_KEEP = {"id", "owner_key_id", "status", "version", "created_at"}
+
+
+def _write(session: Session, rows: list[dict[str, Any]]) -> dict[str, str | None]:
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = make_insert(_TABLE)
+    updated = {c: stmt.excluded[c] for c in rows[0] if c not in _KEEP}
+    updated["version"] = _TABLE.c.version + 1
+    stmt = stmt.on_conflict_do_update(index_elements=["owner_key_id", "external_id"],
+                                      set_=updated)
+    # RETURNING the id by external id: a proposed id that comes back was inserted, any
+    # other is the row that existed and was updated.  (Pairing by external id, not by
+    # position, spares PostgreSQL the sorted form of the multi-row insert.)
+    returning = stmt.returning(_TABLE.c.external_id, _TABLE.c.id)
+    # render_nulls: every row has the same columns, so all rows go out as one executemany.
+    result = session.connection().execute(returning.execution_options(render_nulls=True), rows)
+    by_ext = {ext: vid for ext, vid in result.all() if ext is not None}
+    return {row["id"]: by_ext.get(row["external_id"], row["id"]) if row["external_id"]
+            else row["id"] for row in rows}
 
 
 def page(session: Session, flt: VacancyFilter,

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from service.access import Action, Principal
-from service.api.errors import Conflict, NotFound, field_error, raise_if_errors
+from service.api.errors import Conflict, Forbidden, NotFound, field_error, raise_if_errors
 from service.matching.dimensions import DIMENSIONS
 from service.models.base import as_utc, new_id, utcnow
 from service.models.common import FieldProblem
@@ -21,7 +21,6 @@ from service.models.vacancy import (
     VacancyUpdate,
 )
 from service.repositories import changes
-from service.repositories import employers as employer_repo
 from service.repositories import vacancies as repo
 from service.repositories.pagination import PageParams
 from service.services import guard
@@ -40,6 +39,29 @@ def _row_values(body: VacancyCreate | VacancyUpdate, *, partial: bool) -> dict[s
     return values
 
 
+_NOT_OWNED = "employer_not_owned"
+
+
+def _usable_employers(session: Session, principal: Principal, ids: set[str]) -> dict[str, bool]:
+    """Known employer id -> whether this key may attach vacancies to it."""
+    owners = repo.employer_owners(session, ids)
+    return {eid: principal.may(Action.update_employer, owner) for eid, owner in owners.items()}
+
+
+def _not_owned() -> FieldProblem:
+    return field_error("employer_id", _NOT_OWNED,
+                       "this employer was registered by another key; only its owner may "
+                       "post vacancies under it")
+
+
+def _check_employer(session: Session, principal: Principal, employer_id: str) -> set[str]:
+    """Known ids among {employer_id}; 403 when it exists but belongs to another key."""
+    usable = _usable_employers(session, principal, {employer_id})
+    if usable.get(employer_id) is False:
+        raise Forbidden("this employer belongs to another key", errors=[_not_owned()])
+    return set(usable)
+
+
 def _problems(values: dict[str, Any], known_employers: set[str]) -> list[FieldProblem]:
     problems = []
     if values["salary_min"] > values["salary_max"]:
@@ -55,9 +77,10 @@ def _problems(values: dict[str, Any], known_employers: set[str]) -> list[FieldPr
     return problems
 
 
-def create(session: Session, owner_id: str, body: VacancyCreate) -> Vacancy:
+def create(session: Session, principal: Principal, body: VacancyCreate) -> Vacancy:
+    owner_id = principal.owner_id
     values = _row_values(body, partial=False)
-    known = employer_repo.existing_ids(session, {body.employer_id})
+    known = _check_employer(session, principal, body.employer_id)
     raise_if_errors(_problems(values, known))
     if body.external_id and repo.external_id_owner(session, owner_id, body.external_id):
         raise Conflict("this key already has a vacancy with this external_id",
@@ -85,12 +108,16 @@ def get_for(session: Session, principal: Principal, vacancy_id: str, action: Act
     return vacancy
 
 
-def update(session: Session, vacancy: Vacancy, body: VacancyUpdate) -> Vacancy:
+def update(session: Session, principal: Principal, vacancy: Vacancy,
+           body: VacancyUpdate) -> Vacancy:
     values = _row_values(body, partial=True)
     if not values:
         return vacancy
     merged = {**vacancy.model_dump(), **values}
-    known = employer_repo.existing_ids(session, {merged["employer_id"]})
+    if "employer_id" in values and values["employer_id"] != vacancy.employer_id:
+        known = _check_employer(session, principal, merged["employer_id"])
+    else:
+        known = {vacancy.employer_id}
     raise_if_errors(_problems(merged, known))
     external_id = values.get("external_id")
     if external_id and repo.external_id_owner(session, vacancy.owner_key_id,
@@ -131,7 +158,19 @@ def _item_errors(exc: ValidationError) -> list[FieldProblem]:
             for e in exc.errors()]
 
 
-def import_batch(session: Session, owner_id: str, items: list[Any]) -> ImportReport:
+def _set_result(results: list[ImportItemResult | None], index: int, ext: str | None,
+                proposed: str, stored: str | None) -> None:
+    if stored is None:
+        results[index] = ImportItemResult(
+            index=index, status="error", external_id=ext,
+            errors=[field_error("", "conflict", "the database refused this item")])
+    else:
+        results[index] = ImportItemResult(
+            index=index, status="created" if stored == proposed else "updated", id=stored,
+            external_id=ext)
+
+
+def import_batch(session: Session, principal: Principal, items: list[Any]) -> ImportReport:
     """Upsert by (key, external_id); each item stands or falls alone."""
     results: list[ImportItemResult | None] = [None] * len(items)
     parsed: dict[int, dict[str, Any]] = {}
@@ -141,16 +180,17 @@ def import_batch(session: Session, owner_id: str, items: list[Any]) -> ImportRep
         except ValidationError as exc:
             results[index] = ImportItemResult(index=index, status="error",
                                               errors=_item_errors(exc))
-    known = employer_repo.existing_ids(session, {v["employer_id"] for v in parsed.values()})
-    existing = repo.versions_by_external_id(
-        session, owner_id, (v["external_id"] for v in parsed.values() if v["external_id"]))
+    owner_id = principal.owner_id
+    usable = _usable_employers(session, principal, {v["employer_id"] for v in parsed.values()})
+    known = set(usable)
     now = utcnow()
     seen: set[str] = set()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    pending: dict[str, tuple[int, str]] = {}
+    rows: list[dict[str, Any]] = []
+    pending: dict[str, int] = {}
     for index, values in parsed.items():
         problems = _problems(values, known)
+        if usable.get(values["employer_id"]) is False:
+            problems.append(_not_owned())
         ext = values["external_id"]
         if ext and ext in seen:
             problems.append(field_error("external_id", "duplicate_in_batch",
@@ -161,26 +201,14 @@ def import_batch(session: Session, owner_id: str, items: list[Any]) -> ImportRep
             continue
         if ext:
             seen.add(ext)
-        if ext in existing:
-            vid, version = existing[ext]
-            updates.append({**values, "id": vid, "version": version + 1, "updated_at": now})
-            pending[vid] = (index, "updated")
-        else:
-            vid = new_id("vac")
-            inserts.append({**values, "id": vid, "owner_key_id": owner_id, "status": "open",
-                            "version": 1, "created_at": now, "updated_at": now})
-            pending[vid] = (index, "created")
-    failed = repo.bulk_write(session, inserts, updates)
-    changes.record(session, "vacancy", [vid for vid in pending if vid not in failed])
-    for vid, (index, status) in pending.items():
-        ext = parsed[index]["external_id"]
-        if vid in failed:
-            results[index] = ImportItemResult(
-                index=index, status="error", external_id=ext,
-                errors=[field_error("", "conflict", "the database refused this item")])
-        else:
-            results[index] = ImportItemResult(index=index, status=status,  # type: ignore[arg-type]
-                                              id=vid, external_id=ext)
+        vid = new_id("vac")
+        rows.append({**values, "id": vid, "owner_key_id": owner_id, "status": "open",
+                     "version": 1, "created_at": now, "updated_at": now})
+        pending[vid] = index
+    stored = repo.bulk_write(session, rows)
+    changes.record(session, "vacancy", [v for v in stored.values() if v is not None])
+    for proposed, index in pending.items():
+        _set_result(results, index, parsed[index]["external_id"], proposed, stored[proposed])
     final = [r for r in results if r is not None]
     return ImportReport(created=sum(r.status == "created" for r in final),
                         updated=sum(r.status == "updated" for r in final),

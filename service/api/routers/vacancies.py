@@ -33,7 +33,7 @@ _IMPORT_SCHEMA = {"type": "array", "maxItems": service.MAX_IMPORT,
              responses=problem_responses(*AUTH, 400, 409, 413, 422))
 def create(body: VacancyCreate, response: Response, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.create_vacancy)]) -> VacancyPublic:
-    vacancy = service.create(session, principal.owner_id, body)
+    vacancy = service.create(session, principal, body)
     response.headers["Location"] = f"{router.prefix}/{vacancy.id}"
     response.headers["ETag"] = etag_of(vacancy.version)
     return service.to_public(vacancy)
@@ -48,7 +48,7 @@ def import_(session: SessionDep,
             items: Annotated[list[Any], Body(max_length=service.MAX_IMPORT)]) -> ImportReport:
     """Upsert up to 1,000 vacancies by (key, external_id); each item succeeds or fails
     alone, and the report says which."""
-    return service.import_batch(session, principal.owner_id, items)
+    return service.import_batch(session, principal, items)
 
 
 @router.get("", response_model=Page[VacancyPublic], responses=problem_responses(*AUTH, 422))
@@ -89,7 +89,7 @@ def update(vacancy_id: str, body: VacancyUpdate, response: Response, session: Se
     """Change fields; send If-Match with the ETag of the version you read."""
     vacancy = service.get_for(session, principal, vacancy_id, Action.update_vacancy)
     require_match(if_match, vacancy.version)
-    vacancy = service.update(session, vacancy, body)
+    vacancy = service.update(session, principal, vacancy, body)
     response.headers["ETag"] = etag_of(vacancy.version)
     return service.to_public(vacancy)
 
