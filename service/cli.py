@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from service.config import ConfigurationError, get_settings
+from service.config import ConfigurationError, Settings, get_settings
 from service.matching.scorer import ScorerError
 
 
@@ -18,7 +18,8 @@ def _serve(args: argparse.Namespace) -> int:
     from service.matching.scorer import load_bundle
 
     settings = get_settings()
-    load_bundle(settings.scorer_dir)  # fail here, clearly, before any worker starts
+    check_startup(settings)  # fail here, clearly, before any worker starts
+    load_bundle(settings.scorer_dir)
     configure_logging(settings.log_level, settings.log_json)
     uvicorn.run("service.main:app", host=args.host or settings.host,
                 port=args.port or settings.port, workers=args.workers or settings.workers,
@@ -148,12 +149,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_startup(settings: Settings) -> None:
+    """Every file and string the service reads at start-up, checked once: a bad one is a
+    ConfigurationError naming the setting, never a traceback inside a worker."""
+    from sqlalchemy.engine import make_url
+
+    from service.matching.policy import load_policy
+    from service.rules import load_rules
+
+    for setting, path, loader in (("ACCESSMATCH_RULES_FILE", settings.rules_file, load_rules),
+                                  ("ACCESSMATCH_MATCHING_POLICY_FILE",
+                                   settings.matching_policy_file, load_policy)):
+        try:
+            loader(path)
+        except (OSError, ValueError) as exc:
+            raise ConfigurationError(f"{setting}={path}: {_first_line(exc)}") from None
+    try:
+        url = make_url(settings.database_url)
+        url.get_dialect()
+    except Exception as exc:  # ArgumentError, NoSuchModuleError: both mean a bad URL
+        raise ConfigurationError("ACCESSMATCH_DATABASE_URL is not a usable database URL "
+                                 f"({type(exc).__name__})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] or type(exc).__name__
+
+
+def _settings_problem(exc: Exception) -> str:
+    """One line for a settings error (pydantic names the field; the value is not shown)."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        parts = [f"ACCESSMATCH_{'_'.join(str(p) for p in e['loc'][:1]).upper()}: {e['msg']}"
+                 for e in exc.errors()]
+        return "; ".join(parts)
+    return _first_line(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
     args = build_parser().parse_args(argv)
     try:
+        if args.command not in ("openapi", "train"):
+            check_startup(get_settings())
         return int(args.func(args))
     except ConfigurationError as exc:
         print(f"accessmatch: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (ValidationError, SettingsError) as exc:
+        print(f"accessmatch: configuration error: {_settings_problem(exc)}", file=sys.stderr)
         return 2
     except ScorerError as exc:
         print(f"accessmatch: cannot start: {exc}", file=sys.stderr)
