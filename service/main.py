@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from service.api.deps import check_parameters
-from service.api.errors import install_error_handlers
+from service.api.errors import install_error_handlers, problem_responses
 from service.api.idempotency import IdempotencyMiddleware
 from service.api.middleware import Metrics, RequestContextMiddleware
 from service.api.ratelimit import Budget
@@ -62,6 +63,37 @@ def _build_index(matcher: Matcher) -> None:
         matcher.index.snapshot()
     except Exception:  # the database may be down; /readyz says so, queries retry
         log.warning("match index not built at start-up", exc_info=True)
+
+
+def _errors_as_problem_json(app: FastAPI) -> None:
+    """Every error answers problem+json and is declared so (only so); FastAPI's default
+    ``HTTPValidationError`` (which a generated client would parse the real answer as, and
+    crash) is replaced in the document wherever FastAPI put it."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = build()
+        declared = problem_responses(422)[422]
+        content = declared["content"]
+        for operations in spec.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if int(status) < 400:
+                        continue
+                    # problem+json only: a second application/json entry (from the
+                    # declared model) would let a client expect another body.
+                    response["content"] = content
+                    if response.get("description") == "Validation Error":
+                        response["description"] = declared["description"]
+        schemas = spec.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -111,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, api_keys.router, audit.router, matches.router,
                    seekers.router, employers.router, vacancies.router):
         app.include_router(router)
+    _errors_as_problem_json(app)
     app.add_middleware(IdempotencyMiddleware, engine=engine,
                        ttl_seconds=settings.idempotency_ttl_seconds,
                        cipher=app.state.context.cipher, key_cache=app.state.key_cache,

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from service.main import create_app
 from tests.conftest import ADMIN_KEY, TABLES, assert_problem, issue_key, make_settings
 from tests.conftest import patch_current as patch
-from tests.match_helpers import make_employer, seeker_payload, vacancy_payload
+from tests.match_helpers import credit_code, make_employer, seeker_payload, vacancy_payload
 
 IDENTIFYING = ("name", "id_number", "phone")
 
@@ -114,8 +114,12 @@ def test_partners_get_no_numbers_to_work_back_from(client: TestClient) -> None:
 def test_pseudonyms_differ_between_partners(client: TestClient) -> None:
     first, second = issue_key(client, "partner"), issue_key(client, "partner")
     mine = _partner_vacancy(client, first)
-    employer = make_employer(client)
-    theirs = client.post("/v1/vacancies", headers=second, json=vacancy_payload(employer))
+    employer = client.post("/v1/employers", headers=second, json={
+        "name": "另一合作企业", "credit_code": credit_code(7), "kind": "private",
+        "district_code": "140302", "staff_count": 80, "accessibility": []})
+    assert employer.status_code == 201, employer.text
+    theirs = client.post("/v1/vacancies", headers=second,
+                         json=vacancy_payload(employer.json()["id"]))
     assert theirs.status_code == 201, theirs.text
     _register(client)
     one = _candidates(client, mine, first)["items"][0]["seeker_id"]

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from service.api.middleware import PROBLEM_JSON, TYPE_BASE
 from service.logging import request_id_var
@@ -133,8 +134,23 @@ def install_error_handlers(app: FastAPI) -> None:
         phrase = HTTPStatus(exc.status_code).phrase
         slug = phrase.lower().replace(" ", "-").replace("'", "")
         detail = exc.detail if isinstance(exc.detail, str) else phrase
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route on the path.
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return problem_response(request, exc.status_code, slug=slug, title=phrase,
-                                detail=detail, headers=dict(exc.headers or {}))
+                                detail=detail, headers=headers)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts on this request's path (for ``Allow``): each is
+    tried against the routes, which may be nested in included routers."""
+    return [method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+                   for route in request.app.routes)]
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
