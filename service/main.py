@@ -20,6 +20,7 @@ from sqlmodel import Session
 from service.api.deps import check_parameters
 from service.api.errors import install_error_handlers, problem_responses
 from service.api.idempotency import IdempotencyMiddleware
+from service.api.json_body import StrictJsonBody
 from service.api.middleware import Metrics, RequestContextMiddleware
 from service.api.ratelimit import Budget
 from service.api.routers import (
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        ttl_seconds=settings.idempotency_ttl_seconds,
                        cipher=app.state.context.cipher, key_cache=app.state.key_cache,
                        limiter=app.state.limiter, rate_limit=app.state.rate_limit)
+    app.add_middleware(StrictJsonBody)  # inside the size limit, before idempotency
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics,
                        max_body_bytes=settings.max_body_bytes)
     return app

@@ -243,9 +243,9 @@ def test_erasure_removes_the_person_from_the_raw_database(client: TestClient,
     assert client.delete(url, headers=partner).status_code == 204
 
     secrets = _secrets_of(seeker) + ciphertexts
-    # The seeker's opaque id stays only where accountability needs it, and in the
-    # tombstone of the kept registration response (no body), until it expires.
-    allowed_id = {"audit_event", "audit_subject", "change_log", "idempotency_record"}
+    # The seeker's opaque id stays only where accountability needs it; the kept
+    # registration (its client-chosen key, digest and response) is gone whole.
+    allowed_id = {"audit_event", "audit_subject", "change_log"}
     for table, value in _every_value(raw_db):
         for secret in secrets:
             assert secret not in value, (table, secret)
@@ -255,10 +255,9 @@ def test_erasure_removes_the_person_from_the_raw_database(client: TestClient,
         counts = {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
                   for t in ("seeker", "consent_record", "erased_seeker")}
         remainder = conn.execute(sa.text("SELECT * FROM erased_seeker")).mappings().one()
-        tombstone = conn.execute(sa.text(
-            "SELECT status, body FROM idempotency_record")).mappings().one()
+        kept = conn.execute(sa.text("SELECT COUNT(*) FROM idempotency_record")).scalar_one()
     assert counts == {"seeker": 0, "consent_record": 0, "erased_seeker": 1}
-    assert dict(tombstone) == {"status": 410, "body": None}
+    assert kept == 0
     assert remainder["district_code"] == seeker["district_code"]
     assert remainder["category"] == seeker["disability"]["category"]
     assert remainder["registered_by_role"] == "partner"
@@ -270,15 +269,16 @@ def test_erasure_removes_the_person_from_the_raw_database(client: TestClient,
         stored_reals = [struct.pack(">d", location["lat"]), struct.pack(">d", location["lon"])]
         _assert_files_hold_none(db_url, [x.encode() for x in secrets] + stored_reals)
 
-    # Gone from the match index and from every read; a retry of the registration is told
-    # the record was erased (it does not register the person again).
+    # Gone from the match index and from every read; the key is forgotten, so a retry
+    # with it is a new registration, not a replay of the erased one.
     assert _candidates(client, vacancy, partner)["items"] == []
     for path in (url, f"{url}/export", f"{url}/matches"):
         assert_problem(client.get(path), 404)
     replay = client.post("/v1/seekers", headers={**partner, "Idempotency-Key": "reg-1"},
                          json=seeker["sent"])
-    assert_problem(replay, 410)
-    assert seeker["sent"]["name"] not in replay.text
+    assert replay.status_code == 201, replay.text
+    assert "idempotent-replayed" not in replay.headers
+    assert replay.json()["id"] != seeker["id"]
 
 
 def _assert_files_hold_none(db_url: str, secrets: list[bytes]) -> None:

@@ -48,7 +48,6 @@ _SECRET_PATHS = frozenset({"/v1/api-keys"})
 _WITHOUT_BODY = {
     409: "the first request with this Idempotency-Key issued the key; its secret is shown "
          "only once (revoke that key and issue another if it was lost)",
-    410: "the record the first request created has since been erased",
 }
 
 
@@ -81,8 +80,8 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         key = raw_key.decode("latin-1").strip()
-        if not 0 < len(key) <= MAX_KEY_LENGTH:
-            await _problem(scope, send, 422, "Idempotency-Key must have 1 to "
+        if not 0 < len(key) <= MAX_KEY_LENGTH:  # a malformed header: 400, like any other
+            await _problem(scope, send, 400, "Idempotency-Key must have 1 to "
                            f"{MAX_KEY_LENGTH} characters")
             return
         messages, complete = await _read_body(receive)
@@ -213,8 +212,8 @@ def _replay(messages: list[Message]) -> Receive:
     return receive
 
 
-_TITLES = {409: ("idempotency", "Request already answered"),
-           410: ("gone", "Gone"),
+_TITLES = {400: ("bad-request", "Bad request"),
+           409: ("idempotency", "Request already answered"),
            422: ("idempotency", "Invalid Idempotency-Key use"),
            429: ("rate-limited", "Too many requests")}
 

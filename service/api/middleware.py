@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.logging import request_id_var
-from service.models.common import Problem
+from service.models.common import FieldProblem, Problem
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "urn:accessmatch:problem:"
@@ -121,6 +121,17 @@ async def _problem(scope: Scope, send: Send, request_id: str, status: int, slug:
                    instance=scope.get("path"), request_id=request_id)
     response = Response(body.model_dump_json(exclude_none=True), status_code=status,
                         media_type=PROBLEM_JSON, headers={"x-request-id": request_id})
+    await response(scope, _no_body, send)
+
+
+async def problem_reply(scope: Scope, send: Send, status: int, slug: str, title: str,
+                        detail: str, *, errors: list[FieldProblem] | None = None) -> None:
+    """A problem answered by a middleware, before any route runs."""
+    request_id = request_id_var.get() or ""
+    body = Problem(type=TYPE_BASE + slug, title=title, status=status, detail=detail,
+                   instance=scope.get("path"), request_id=request_id or None, errors=errors)
+    response = Response(body.model_dump_json(exclude_none=True), status_code=status,
+                        media_type=PROBLEM_JSON)
     await response(scope, _no_body, send)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from service.models.common import Strict, Text, no_nul
+from service.models.common import Strict, Text, no_nul, to_utc
 from service.models.enums import Role
 
 
@@ -27,11 +27,10 @@ class ApiKeyCreate(Strict):
     def _future(cls, value: dt.datetime | None) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise PydanticCustomError("timezone_required", "give the time zone, e.g. Z")
+        value = to_utc(value)
         if value <= dt.datetime.now(dt.UTC):
             raise PydanticCustomError("date_in_past", "the expiry lies in the past")
-        return value.astimezone(dt.UTC)
+        return value
 
 
 class ApiKeyPublic(BaseModel):

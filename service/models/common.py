@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 from service.matching.dimensions import MAX_LEVEL
@@ -28,23 +35,46 @@ def _not_in_past(value: dt.date) -> dt.date:
     return value
 
 
-_OCCUPATION = re.compile(r"^\d(-\d{2}){0,4}$")
+_OCCUPATION = re.compile(r"[0-9](-[0-9]{2}){0,4}")
 
 
 def _occupation(value: str) -> str:
-    if not _OCCUPATION.match(value):
+    if not _OCCUPATION.fullmatch(value):
         raise PydanticCustomError(
             "occupation_code_format",
             "an occupation code of the national classification, e.g. 4-07-05-01 or 4-07")
     return value
 
 
+def to_utc(value: dt.datetime) -> dt.datetime:
+    """An aware instant in UTC; one so near year 1 or 9999 that UTC lies outside the
+    calendar is a validation error, not an OverflowError."""
+    if value.tzinfo is None:
+        raise PydanticCustomError("timezone_required", "give the time zone, e.g. "
+                                  "2026-12-01T08:00:00Z")
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise PydanticCustomError("datetime_out_of_range", "this instant lies outside the "
+                                  "years 1 to 9999 in UTC") from None
+
+
 def _dedupe(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-PastDate = Annotated[dt.date, AfterValidator(_not_in_future)]
-FutureDate = Annotated[dt.date, AfterValidator(_not_in_past)]
+def _date_text(value: Any) -> Any:
+    # Lax pydantic reads a number as Unix time; the contract says ISO 8601 text.
+    if isinstance(value, dt.date) or (isinstance(value, str) and "\n" not in value):
+        return value
+    raise PydanticCustomError("date_format", "an ISO 8601 date as text, e.g. 2026-07-01")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
+PastDate = Annotated[IsoDate, AfterValidator(_not_in_future)]
+FutureDate = Annotated[IsoDate, AfterValidator(_not_in_past)]
+# Consent and flags: JSON true or false only ("yes", 1 or "true" are refused, not guessed).
+Flag = Annotated[bool, Field(strict=True)]
 DistrictCode = Annotated[str, AfterValidator(validate_district_code),
                          Field(examples=["140302"], description="GB/T 2260 division code")]
 OccupationCode = Annotated[str, AfterValidator(_occupation), Field(examples=["4-07-05-01"])]
@@ -84,8 +114,8 @@ class Strict(BaseModel):
 
 
 class Location(Strict):
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(strict=True, ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(strict=True, ge=-180, le=180, allow_inf_nan=False)
 
 
 class Page(BaseModel, Generic[T]):

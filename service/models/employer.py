@@ -34,7 +34,8 @@ class EmployerCreate(Strict):
     disabled_staff: Count = 0
     severe_disabled_staff: Count = Field(default=0, description="grade 1-2 holders; part "
                                                                 "of disabled_staff")
-    average_annual_wage: float | None = Field(default=None, ge=0, le=100_000_000,
+    average_annual_wage: float | None = Field(default=None, strict=True, ge=0,
+                                              le=100_000_000,
                                               allow_inf_nan=False)
     established_posts: Count | None = None
     accessibility: list[Accommodation] = Field(default_factory=list)
@@ -52,7 +53,8 @@ class EmployerUpdate(Strict):
     staff_count: Count | None = None
     disabled_staff: Count | None = None
     severe_disabled_staff: Count | None = None
-    average_annual_wage: float | None = Field(default=None, ge=0, le=100_000_000,
+    average_annual_wage: float | None = Field(default=None, strict=True, ge=0,
+                                              le=100_000_000,
                                               allow_inf_nan=False)
     established_posts: Count | None = None
     accessibility: list[Accommodation] | None = None

@@ -27,9 +27,10 @@ from stdnum.exceptions import (
 from service.models.enums import Category, Sex
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_SHAPE = re.compile(rf"^[{USCC_ALPHABET}]{{2}}\d{{6}}[{USCC_ALPHABET}]{{10}}$")
+_USCC_SHAPE = re.compile(rf"[{USCC_ALPHABET}]{{2}}[0-9]{{6}}[{USCC_ALPHABET}]{{10}}")
 _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_DISTRICT_SHAPE = re.compile(r"^\d{6}$")
+_DISTRICT_SHAPE = re.compile(r"[0-9]{6}")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def _error(code: str, message: str) -> PydanticCustomError:
@@ -39,6 +40,9 @@ def _error(code: str, message: str) -> PydanticCustomError:
 def validate_id_number(value: str) -> str:
     """A resident ID number: length, digits, checksum, real birth date, real division."""
     number = ric.compact(value)
+    if not _ID_SHAPE.fullmatch(number):  # before stdnum: its checks accept any digit
+        raise _error("id_number_format",
+                     "an ID number is 17 digits and a check digit or X") from None
     try:
         return ric.validate(number)
     except InvalidLength:
@@ -48,10 +52,11 @@ def validate_id_number(value: str) -> str:
                      "an ID number is 17 digits and a check digit or X") from None
     except InvalidChecksum:
         raise _error("id_number_checksum", "the ID number's check character is wrong") from None
-    except InvalidComponent:
+    except (InvalidComponent, LookupError):
+        # stdnum raises KeyError for a county code missing from its table.
         try:
             birth = ric.get_birth_date(number)
-        except ValidationError:
+        except (ValidationError, LookupError, ValueError):
             raise _error("id_number_birth_date",
                          "the ID number holds no real birth date") from None
         # stdnum wants the division in force in the birth year, but numbers were first
@@ -98,7 +103,7 @@ def certificate_problem(certificate: str, id_number: str, category: Category,
 
 def normalise_certificate(value: str) -> str:
     cert = value.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]\d{2}", cert):
+    if not re.fullmatch(r"[0-9]{17}[0-9X][0-9]{2}", cert):
         raise _error("certificate_format",
                      "a certificate number is the 18-character ID number and two digits")
     return cert
@@ -127,7 +132,7 @@ def validate_credit_code(value: str) -> CreditCode:
     code = uscc.compact(value)
     if len(code) != 18:
         raise _error("credit_code_length", "a unified social credit code has 18 characters")
-    if not _USCC_SHAPE.match(code):
+    if not _USCC_SHAPE.fullmatch(code):
         raise _error("credit_code_format",
                      "a credit code uses 0-9 and A-Y without I, O, S, V, Z; "
                      "characters 3-8 are a division code")
@@ -142,7 +147,7 @@ def validate_credit_code(value: str) -> CreditCode:
 @lru_cache(maxsize=8192)
 def _division_spans(code: str) -> tuple[tuple[int | None, int | None, str], ...]:
     """(first year, last year, name) of each GB/T 2260 assignment of a six-digit code."""
-    if not _DISTRICT_SHAPE.match(code):
+    if not _DISTRICT_SHAPE.fullmatch(code):
         return ()
     parts = numdb.get("cn/loc").info(code)
     info = {k: v for _, props in parts for k, v in props.items()}
@@ -170,7 +175,7 @@ def district_name(code: str) -> str | None:
 
 def validate_district_code(value: str) -> str:
     """A county-level division in force (a district, county or county-level city)."""
-    if not _DISTRICT_SHAPE.match(value):
+    if not _DISTRICT_SHAPE.fullmatch(value):
         raise _error("district_code_format", "a district code is six digits (GB/T 2260)")
     if district_name(value) is None:
         raise _error("district_code_unknown",

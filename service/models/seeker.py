@@ -13,6 +13,7 @@ from service.models.abilities import AbilityProfile, FullProfile
 from service.models.common import (
     DistrictCode,
     ExternalId,
+    Flag,
     Location,
     OccupationCode,
     PastDate,
@@ -34,7 +35,7 @@ from service.models.enums import (
 from service.models.identifiers import normalise_certificate, validate_id_number
 from service.rules import today_in_china
 
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_PHONE = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")
 
 
 def _birth_not_in_future(value: str) -> str:
@@ -48,7 +49,7 @@ def _birth_not_in_future(value: str) -> str:
 
 def _phone(value: str) -> str:
     compact = value.replace(" ", "")
-    if not _PHONE.match(compact):
+    if not _PHONE.fullmatch(compact):
         raise PydanticCustomError("phone_format",
                                   "a mainland mobile (11 digits, 1[3-9]…) or landline number")
     return compact
@@ -88,15 +89,16 @@ class Preferences(Strict):
     work_modes: list[WorkMode] = Field(default_factory=_default_modes, min_length=1)
     employment_types: list[EmploymentType] = Field(default_factory=_default_types,
                                                    min_length=1)
-    max_commute_km: float = Field(default=20, gt=0, le=500, allow_inf_nan=False)
-    min_monthly_salary: int | None = Field(default=None, ge=0, le=1_000_000)
+    max_commute_km: float = Field(default=20, strict=True, gt=0, le=500,
+                                  allow_inf_nan=False)
+    min_monthly_salary: int | None = Field(default=None, strict=True, ge=0, le=1_000_000)
 
 
 class Consent(Strict):
-    sensitive_data: bool = Field(description="separate consent to process disability and "
+    sensitive_data: Flag = Field(description="separate consent to process disability and "
                                              "health data (PIPL Art. 29); must be true to "
                                              "register")
-    share_with_employers: bool = False
+    share_with_employers: Flag = False
 
 
 class SeekerFields(Strict):
@@ -106,13 +108,14 @@ class SeekerFields(Strict):
     location: Location | None = None
     phone: Phone | None = None
     graduation_date: PastDate | None = None
-    experience_years: float | None = Field(default=None, ge=0, le=60, allow_inf_nan=False)
+    experience_years: float | None = Field(default=None, strict=True, ge=0, le=60,
+                                            allow_inf_nan=False)
     abilities: AbilityProfile | None = None
     assessment: Assessment | None = None
     required_accommodations: list[Accommodation] = Field(default_factory=list)
     preferences: Preferences = Field(default_factory=Preferences)
-    hard_to_employ: bool = False
-    poverty_monitoring: bool = False
+    hard_to_employ: Flag = False
+    poverty_monitoring: Flag = False
 
 
 class SeekerCreate(SeekerFields):
@@ -146,13 +149,14 @@ class SeekerUpdate(Strict):
     education: Education | None = None
     graduation_date: PastDate | None = None
     skills: Skills | None = None
-    experience_years: float | None = Field(default=None, ge=0, le=60, allow_inf_nan=False)
+    experience_years: float | None = Field(default=None, strict=True, ge=0, le=60,
+                                            allow_inf_nan=False)
     abilities: AbilityProfile | None = None
     assessment: Assessment | None = None
     required_accommodations: list[Accommodation] | None = None
     preferences: Preferences | None = None
-    hard_to_employ: bool | None = None
-    poverty_monitoring: bool | None = None
+    hard_to_employ: Flag | None = None
+    poverty_monitoring: Flag | None = None
     consent: Consent | None = None
     status: SeekerStatus | None = None
 

@@ -13,6 +13,7 @@ from service.models.common import (
     DistrictCode,
     ExternalId,
     FieldProblem,
+    Flag,
     FutureDate,
     Location,
     OccupationCode,
@@ -52,10 +53,10 @@ class VacancyCreate(Strict):
     salary_max: Salary
     education_min: Education = Education.none
     openings: Openings = 1
-    targeted: bool = False
+    targeted: Flag = False
     priority_groups: list[PriorityGroup] = Field(default_factory=list)
-    public_welfare: bool = False
-    restricted: bool = Field(default=False, description="admit only members of "
+    public_welfare: Flag = False
+    restricted: Flag = Field(default=False, description="admit only members of "
                                                         "priority_groups (MATCHING.md §3.7)")
     closes_on: FutureDate | None = None
 
@@ -83,10 +84,10 @@ class VacancyUpdate(Strict):
     salary_max: Salary | None = None
     education_min: Education | None = None
     openings: Openings | None = None
-    targeted: bool | None = None
+    targeted: Flag | None = None
     priority_groups: list[PriorityGroup] | None = None
-    public_welfare: bool | None = None
-    restricted: bool | None = None
+    public_welfare: Flag | None = None
+    restricted: Flag | None = None
     closes_on: FutureDate | None = None
     status: VacancyStatus | None = None
 

@@ -42,11 +42,10 @@ def finish(session: Session, owner: str, key: str, status: int, body: str | None
 
 
 def forget_resource(session: Session, resource: str) -> None:
-    """Erasure: the kept responses that created this resource lose their body and answer
-    410 from now on (a retry must not register the person again)."""
-    session.execute(update(IdempotencyRecord).where(
-        col(IdempotencyRecord.resource) == resource).values(status=410, body=None,
-                                                            headers={}))
+    """Erasure: the kept records that created this resource go whole (the client-chosen
+    key, the request's digest and the response), not only their bodies."""
+    session.execute(delete(IdempotencyRecord).where(
+        col(IdempotencyRecord.resource) == resource))
 
 
 def purge_expired(session: Session, now: dt.datetime) -> None:

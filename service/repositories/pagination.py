@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 T = TypeVar("T")
 _PREFIX = "c1:"
+_ISSUED_ID = re.compile(r"[a-z]{1,10}_[0-9a-z]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,8 @@ def decode_cursor(cursor: str) -> str | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    if not raw.startswith(_PREFIX) or len(raw) <= len(_PREFIX):
-        return None
+    if not raw.startswith(_PREFIX) or not _ISSUED_ID.fullmatch(raw[len(_PREFIX):]):
+        return None  # only an id this service issues: no NUL, no other text
     return raw[len(_PREFIX):]
 
 

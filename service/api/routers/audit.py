@@ -14,7 +14,7 @@ from service.access import Action
 from service.api.deps import Authorize, PageDep, Principal, SessionDep, no_store
 from service.api.errors import ValidationFailed, field_error, problem_responses
 from service.models.audit import AuditEventPublic
-from service.models.common import Page
+from service.models.common import Page, to_utc
 from service.models.enums import AuditAction, AuditOutcome
 from service.repositories.audit import AuditFilter
 from service.services import audit as service
@@ -22,7 +22,7 @@ from service.services import audit as service
 router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[Depends(no_store)])
 AUTH = (401, 403, 429)
 Id = Annotated[str | None, Query(min_length=1, max_length=40)]
-_NUMBER = re.compile(r"\s*[+-]?\d+(\.\d*)?\s*")
+_NUMBER = re.compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
 
 
 def _iso_text(value: Any) -> Any:
@@ -33,14 +33,7 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        raise PydanticCustomError("timezone_required", "give the time zone, e.g. "
-                                  "2026-12-01T08:00:00Z")
-    return value.astimezone(dt.UTC)  # SQLite compares stored UTC as text
-
-
-Instant = Annotated[dt.datetime, BeforeValidator(_iso_text), AfterValidator(_aware)]
+Instant = Annotated[dt.datetime, BeforeValidator(_iso_text), AfterValidator(to_utc)]
 InstantQuery = Annotated[Instant | None, Query(description="ISO 8601 with a time zone")]
 
 

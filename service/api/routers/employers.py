@@ -45,7 +45,7 @@ def create(body: EmployerCreate, response: Response, session: SessionDep,
 def list_(session: SessionDep, page: PageDep,
           principal: Annotated[Principal, Authorize(Action.read_employer)],
           kind: EmployerKind | None = None,
-          district_code: Annotated[str | None, Query(pattern=r"^\d{2,6}$",
+          district_code: Annotated[str | None, Query(pattern=r"^[0-9]{2,6}$",
                                                      description="prefix")] = None,
           credit_code: Annotated[str | None, Query(max_length=18)] = None,
           ) -> Page[EmployerPublic]:

@@ -50,7 +50,7 @@ def create(body: SeekerCreate, response: Response, session: SessionDep, ctx: Con
 @router.get("", response_model=Page[SeekerPublic], responses=problem_responses(*AUTH, 422))
 def list_(session: SessionDep, ctx: ContextDep, page: PageDep, audit: AuditDep,
           principal: Annotated[Principal, Authorize(Action.read_seeker)],
-          district_code: Annotated[str | None, Query(pattern=r"^\d{2,6}$",
+          district_code: Annotated[str | None, Query(pattern=r"^[0-9]{2,6}$",
                                                      description="prefix")] = None,
           category: Category | None = None, priority_group: PriorityGroup | None = None,
           status: SeekerStatus | None = None) -> Page[SeekerPublic]:
