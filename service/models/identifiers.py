@@ -30,7 +30,7 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_SHAPE = re.compile(rf"[{USCC_ALPHABET}]{{2}}[0-9]{{6}}[{USCC_ALPHABET}]{{10}}")
 _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _DISTRICT_SHAPE = re.compile(r"[0-9]{6}")
-_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9A-Z]")
 
 
 def _error(code: str, message: str) -> PydanticCustomError:
@@ -40,7 +40,7 @@ def _error(code: str, message: str) -> PydanticCustomError:
 def validate_id_number(value: str) -> str:
     """A resident ID number: length, digits, checksum, real birth date, real division."""
     number = ric.compact(value)
-    if not _ID_SHAPE.fullmatch(number):  # before stdnum: its checks accept any digit
+    if len(number) == 18 and not _ID_SHAPE.fullmatch(number):  # stdnum takes any digit
         raise _error("id_number_format",
                      "an ID number is 17 digits and a check digit or X") from None
     try:
