@@ -19,13 +19,16 @@ from bench.common import (
     migrate,
     postgres_base_url,
     postgres_database,
+    random_token,
     sqlite_database,
 )
 from bench.match_http import cpu_seconds, run_load, warm_up
 from bench.match_report import row, say
 from service.db import make_engine
 from service.matching.index import MatchIndex
+from service.matching.location import location_key
 from service.matching.scorer import ScorerBundle
+from service.models.crypto import Cipher
 from service.models.enums import Role
 from service.models.tables import Vacancy
 from service.repositories import changes
@@ -64,7 +67,8 @@ class ServiceSections:
             records, today_in_china()), seekers)
         engine = make_engine(url)
         try:
-            index = MatchIndex(engine, self.bundle.encode_text, DomainRules())
+            index = MatchIndex(engine, self.bundle.encode_text, DomainRules(),
+                               location_key=location_key(Cipher(random_token())))
             started = time.perf_counter()
             snap = index.snapshot()
             build = time.perf_counter() - started

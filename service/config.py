@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     idempotency_ttl_seconds: float = Field(default=24 * 3600, gt=0)
+    # A database that is down or does not answer costs a request at most about these
+    # (503 then), never a hang.
+    db_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    db_statement_timeout_seconds: float = Field(default=5.0, gt=0, le=3600)
+    db_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # A claim in flight is renewed every third of this; once it runs out (its process
+    # died), a retry with the same Idempotency-Key takes it over.
+    idempotency_lease_seconds: float = Field(default=10.0, ge=0.5, le=3600)
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from limits import parse as parse_rate_limit
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from service.api.deps import check_parameters
-from service.api.errors import install_error_handlers, problem_responses
+from service.api.errors import install_error_handlers
 from service.api.idempotency import IdempotencyMiddleware
 from service.api.json_body import StrictJsonBody
 from service.api.middleware import Metrics, RequestContextMiddleware
+from service.api.openapi_doc import customise_openapi
 from service.api.ratelimit import Budget
 from service.api.routers import (
     api_keys,
@@ -34,9 +35,10 @@ from service.api.routers import (
 )
 from service.config import Settings, get_settings
 from service.context import Context
-from service.db import make_engine
+from service.db import is_database_unavailable, make_engine
 from service.logging import configure_logging
 from service.matching.index import MatchIndex
+from service.matching.location import location_key
 from service.matching.policy import load_policy
 from service.matching.scorer import load_bundle
 from service.models.crypto import Cipher
@@ -59,65 +61,74 @@ def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{name}" if route.tags else name
 
 
-def _build_index(matcher: Matcher) -> None:
-    try:
-        matcher.index.snapshot()
-    except Exception:  # the database may be down; /readyz says so, queries retry
-        log.warning("match index not built at start-up", exc_info=True)
+_RETRY_FIRST_SECONDS = 0.5
+_RETRY_MAX_SECONDS = 2.0
 
 
-def _errors_as_problem_json(app: FastAPI) -> None:
-    """Every error answers problem+json and is declared so (only so); FastAPI's default
-    ``HTTPValidationError`` (which a generated client would parse the real answer as, and
-    crash) is replaced in the document wherever FastAPI put it."""
-    build = app.openapi
+def _build_index(matcher: Matcher, stop: threading.Event,
+                 bootstrap: Callable[[], None] | None = None) -> None:
+    """Store the bootstrap admin key (if start-up could not) and build the match index,
+    retrying with backoff until the database answers or the process stops."""
+    delay = _RETRY_FIRST_SECONDS
+    while not stop.is_set():
+        try:
+            if bootstrap is not None:
+                bootstrap()
+                bootstrap = None
+            matcher.index.snapshot()
+            return
+        except Exception as exc:  # the database may be down; /readyz says so meanwhile
+            log.warning("match index not built yet; retrying",
+                        exc_info=not is_database_unavailable(exc),
+                        extra={"error": type(exc).__name__, "retry_in_s": delay})
+        stop.wait(delay)
+        delay = min(delay * 2, _RETRY_MAX_SECONDS)
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        spec = build()
-        declared = problem_responses(422)[422]
-        content = declared["content"]
-        for operations in spec.get("paths", {}).values():
-            for operation in operations.values():
-                for status, response in operation.get("responses", {}).items():
-                    if int(status) < 400:
-                        continue
-                    # problem+json only: a second application/json entry (from the
-                    # declared model) would let a client expect another body.
-                    response["content"] = content
-                    if response.get("description") == "Validation Error":
-                        response["description"] = declared["description"]
-        schemas = spec.get("components", {}).get("schemas", {})
-        for name in ("HTTPValidationError", "ValidationError"):
-            schemas.pop(name, None)
-        app.openapi_schema = spec
-        return spec
 
-    app.openapi = openapi  # type: ignore[method-assign]
+def _bootstrap_admin(engine: Engine, settings: Settings) -> None:
+    """Store the admin key named by the environment, once."""
+    if settings.admin_key is None:
+        return
+    with Session(engine) as session:
+        try:
+            key_service.ensure(session, settings.admin_key.get_secret_value(),
+                               role=Role.admin, name="bootstrap admin")
+            session.commit()
+        except IntegrityError:  # another worker created it at the same moment
+            session.rollback()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url,
+                         connect_timeout=settings.db_connect_timeout_seconds,
+                         statement_timeout=settings.db_statement_timeout_seconds,
+                         pool_timeout=settings.db_pool_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.admin_key is not None:
-            with Session(engine) as session:
-                try:
-                    key_service.ensure(session, settings.admin_key.get_secret_value(),
-                                       role=Role.admin, name="bootstrap admin")
-                    session.commit()
-                except IntegrityError:  # another worker created it at the same moment
-                    session.rollback()
+        bootstrap: Callable[[], None] | None = None
+        try:
+            _bootstrap_admin(engine, settings)
+        except Exception as exc:
+            if not is_database_unavailable(exc):
+                raise
+            # Start anyway, unready; the builder stores the key once the database answers.
+            log.warning("database unavailable at start-up", extra={"error": type(exc).__name__})
+            app.state.admin_key_pending = True
+
+            def bootstrap() -> None:
+                _bootstrap_admin(engine, settings)
+                app.state.admin_key_pending = False
         # The index is built off the event loop; /readyz says 503 until it is there.
-        builder = threading.Thread(target=_build_index, args=(app.state.matcher,),
+        stop = threading.Event()
+        builder = threading.Thread(target=_build_index, args=(app.state.matcher, stop, bootstrap),
                                    name="index-build", daemon=True)
         builder.start()
         log.info("accessmatch started", extra={"demo": settings.demo,
                                                "model_version": scorer.version})
         yield
+        stop.set()
         builder.join(timeout=30)
         engine.dispose()
 
@@ -136,7 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # A missing or corrupt scorer stops start-up here (ScorerError), never a silent fallback.
     scorer = load_bundle(settings.scorer_dir)
     app.state.matcher = Matcher(
-        index=MatchIndex(engine, scorer.encode_text, rules, settings.index_poll_seconds),
+        index=MatchIndex(engine, scorer.encode_text, rules, settings.index_poll_seconds,
+                         location_key=location_key(app.state.context.cipher)),
         scorer=scorer, policy=load_policy(settings.matching_policy_file), rules=rules)
     app.state.metrics = Metrics()
     app.state.key_cache = key_service.KeyCache(settings.key_cache_seconds)
@@ -144,9 +156,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, api_keys.router, audit.router, matches.router,
                    seekers.router, employers.router, vacancies.router):
         app.include_router(router)
-    _errors_as_problem_json(app)
+    customise_openapi(app)
     app.add_middleware(IdempotencyMiddleware, engine=engine,
                        ttl_seconds=settings.idempotency_ttl_seconds,
+                       lease_seconds=settings.idempotency_lease_seconds,
                        cipher=app.state.context.cipher, key_cache=app.state.key_cache,
                        limiter=app.state.limiter, rate_limit=app.state.rate_limit)
     app.add_middleware(StrictJsonBody)  # inside the size limit, before idempotency

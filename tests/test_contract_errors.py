@@ -47,3 +47,46 @@ def test_405_lists_every_allowed_method(client: TestClient, method: str, path: s
     response = client.request(method, path)
     assert_problem(response, 405)
     assert response.headers["allow"] == allowed
+
+
+def test_patch_fields_refused_as_null_are_not_nullable(client: TestClient) -> None:
+    from service.models.employer import EmployerUpdate
+    from service.models.seeker import SeekerUpdate
+    from service.models.vacancy import VacancyUpdate
+
+    schemas = client.app.openapi()["components"]["schemas"]  # type: ignore[attr-defined]
+    for model in (SeekerUpdate, VacancyUpdate, EmployerUpdate):
+        properties = schemas[model.__name__]["properties"]
+        for name in model.NOT_NULL:
+            assert "null" not in json.dumps(properties[name]), (model.__name__, name)
+        # An explicit null is still refused, naming the field.
+    seeker_null = client.patch("/v1/seekers/skr_x", json={"name": None},
+                               headers={"If-Match": "*"})
+    assert assert_problem(seeker_null, 422)["errors"][0]["field"] == "name"
+
+
+def test_if_match_is_required_where_its_absence_is_428(client: TestClient) -> None:
+    spec = client.app.openapi()  # type: ignore[attr-defined]
+    patches = 0
+    for operations in spec["paths"].values():
+        for method, operation in operations.items():
+            headers = {p["name"]: p for p in operation.get("parameters", [])
+                       if p["in"] == "header"}
+            if "428" in operation["responses"]:
+                patches += 1
+                assert headers["If-Match"]["required"] is True
+                assert headers["If-Match"]["schema"]["type"] == "string"
+            else:
+                assert "If-Match" not in headers, method
+    assert patches == 3
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_a_patch_without_a_version_is_428(client: TestClient, value: str | None) -> None:
+    from tests.factories import employer_body
+
+    employer = client.post("/v1/employers", json=employer_body()).json()["id"]
+    headers = {} if value is None else {"If-Match": value}
+    response = client.patch(f"/v1/employers/{employer}", json={"name": "新名"},
+                            headers=headers)
+    assert_problem(response, 428)

@@ -229,7 +229,7 @@ IfMatch = Annotated[str | None, Header(alias="If-Match",
 
 def require_match(if_match: str | None, version: int) -> None:
     """Optimistic concurrency: a PATCH must name the version it read (RFC 9110 §13.1.1)."""
-    if if_match is None:
+    if if_match is None or not if_match.strip():  # an empty header names no version
         raise PreconditionRequired("send If-Match with the ETag from your last read, so "
                                    "that a concurrent change is not overwritten")
     offered = {tag.strip() for tag in if_match.split(",")}

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from service.api.middleware import PROBLEM_JSON, TYPE_BASE
+from service.api.middleware import (
+    DATABASE_UNAVAILABLE,
+    PROBLEM_JSON,
+    RETRY_AFTER_SECONDS,
+    TYPE_BASE,
+)
+from service.db import is_database_unavailable
 from service.logging import request_id_var
 from service.models.common import FieldProblem, Problem
 
@@ -122,6 +131,18 @@ def install_error_handlers(app: FastAPI) -> None:
                                 detail="the record was changed or removed by another "
                                        "request meanwhile; read it again")
 
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if not is_database_unavailable(exc):
+            raise exc  # a fault of the code: the catch-all logs it and answers 500
+        logging.getLogger("accessmatch.errors").warning(
+            "database unavailable", extra={"error": type(exc).__name__})
+        return problem_response(request, 503, slug=ServiceUnavailable.slug,
+                                title=ServiceUnavailable.title, detail=DATABASE_UNAVAILABLE,
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    for kind in _DATABASE_ERRORS:
+        app.add_exception_handler(kind, _database)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = _validation_problems(exc)
@@ -142,6 +163,9 @@ def install_error_handlers(app: FastAPI) -> None:
                                 detail=detail, headers=headers)
 
 
+# What the database raises when it is down, unreachable or too slow (and then more).
+_DATABASE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                    sa_exc.TimeoutError, psycopg.OperationalError, psycopg.InterfaceError)
 _METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 

@@ -11,11 +11,15 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.db import is_database_unavailable
 from service.logging import request_id_var
 from service.models.common import FieldProblem, Problem
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "urn:accessmatch:problem:"
+# While the database is unavailable, how soon a client may try again.
+RETRY_AFTER_SECONDS = 2
+DATABASE_UNAVAILABLE = "the database is unavailable or not answering; retry shortly"
 
 log = logging.getLogger("accessmatch.access")
 error_log = logging.getLogger("accessmatch.errors")
@@ -85,6 +89,16 @@ class RequestContextMiddleware:
             else:
                 await self.app(scope, receive_limited, send_with_id)
         except Exception as exc:
+            if is_database_unavailable(exc) and not status_sent:
+                # Raised outside the routes (idempotency claim, key lookup): a 503 too.
+                error_log.warning("database unavailable",
+                                  extra={"error": type(exc).__name__,
+                                         "route": _route_template(scope)})
+                status = 503
+                await _problem(scope, send, request_id, 503, "unavailable",
+                               "Service unavailable", DATABASE_UNAVAILABLE,
+                               headers={"retry-after": str(RETRY_AFTER_SECONDS)})
+                return
             # Handled here, not by Starlette's outermost handler, so the log line and the
             # problem both carry this request's id.
             error_log.error("unhandled error", exc_info=exc,
@@ -116,11 +130,12 @@ class RequestContextMiddleware:
 
 
 async def _problem(scope: Scope, send: Send, request_id: str, status: int, slug: str,
-                   title: str, detail: str) -> None:
+                   title: str, detail: str, *, headers: dict[str, str] | None = None) -> None:
     body = Problem(type=TYPE_BASE + slug, title=title, status=status, detail=detail,
                    instance=scope.get("path"), request_id=request_id)
     response = Response(body.model_dump_json(exclude_none=True), status_code=status,
-                        media_type=PROBLEM_JSON, headers={"x-request-id": request_id})
+                        media_type=PROBLEM_JSON,
+                        headers={"x-request-id": request_id, **(headers or {})})
     await response(scope, _no_body, send)
 
 

@@ -32,6 +32,7 @@ from service.matching.encoding import (
     mask_of,
     occupation_segments,
 )
+from service.matching.location import LocationKey, displaced_location
 
 TextEncoder = Callable[[Sequence[str]], sp.csr_matrix]
 NO_DATE = np.iinfo(np.int32).max
@@ -152,6 +153,10 @@ class SeekerArrays(Columns):
     min_salary: np.ndarray
     lat: np.ndarray
     lon: np.ndarray
+    # Where partners' answers place the seeker (location.py); NaN when unlocated or when
+    # built without the key (records that never reach a partner).
+    displaced_lat: np.ndarray
+    displaced_lon: np.ndarray
     city: np.ndarray
     edu: np.ndarray
     groups: np.ndarray  # bitmask of priority groups except graduate (time-dependent)
@@ -219,15 +224,27 @@ def build_vacancies(records: Sequence[dict[str, Any]], encode_text: TextEncoder)
         text=encode_text([vacancy_text(r) for r in records]))
 
 
-def build_seekers(records: Sequence[dict[str, Any]], encode_text: TextEncoder) -> SeekerArrays:
+def build_seekers(records: Sequence[dict[str, Any]], encode_text: TextEncoder, *,
+                  location_key: LocationKey | None = None) -> SeekerArrays:
+    """``location_key`` (the index has it) fills the displaced coordinates partners'
+    answers are computed from."""
     m = len(records)
+    ids = np.array([r["id"] for r in records], dtype=object)
+    lat = np.array([r["lat"] if r["lat"] is not None else np.nan for r in records],
+                   dtype=np.float64)
+    lon = np.array([r["lon"] if r["lon"] is not None else np.nan for r in records],
+                   dtype=np.float64)
+    if location_key is None:
+        displaced = np.full(m, np.nan), np.full(m, np.nan)
+    else:
+        displaced = displaced_location(lat, lon, [str(i) for i in ids], location_key)
     occupations = np.full((m, MAX_OCCUPATION_PREFS, 4), -1, dtype=np.int16)
     for i, r in enumerate(records):
         for j, code in enumerate(r["occupations"][:MAX_OCCUPATION_PREFS]):
             occupations[i, j] = occupation_segments(code)
     skills = encode_skills([r["skills"] for r in records])
     return SeekerArrays(
-        ids=np.array([r["id"] for r in records], dtype=object),
+        ids=ids,
         abilities=np.array([[r["abilities"][d] for d in DIMENSIONS] for r in records],
                            dtype=np.int8).reshape(m, N_DIM),
         required=np.array([mask_of(r["required"], ACC_BIT) for r in records], dtype=np.int32),
@@ -238,10 +255,7 @@ def build_seekers(records: Sequence[dict[str, Any]], encode_text: TextEncoder) -
                          for r in records], dtype=np.int8),
         max_km=np.array([r["max_commute_km"] for r in records], dtype=np.float64),
         min_salary=np.array([r["min_salary"] or 0 for r in records], dtype=np.int32),
-        lat=np.array([r["lat"] if r["lat"] is not None else np.nan for r in records],
-                     dtype=np.float64),
-        lon=np.array([r["lon"] if r["lon"] is not None else np.nan for r in records],
-                     dtype=np.float64),
+        lat=lat, lon=lon, displaced_lat=displaced[0], displaced_lon=displaced[1],
         city=np.array([city_of(r["district_code"]) for r in records], dtype=np.int32),
         edu=np.array([EDU_LEVEL[r["education"]] for r in records], dtype=np.int8),
         groups=np.array([mask_of(r["groups"], GROUP_BIT) for r in records], dtype=np.int16),

@@ -22,9 +22,9 @@ from service.matching.dimensions import (
     PREMISES_ACCOMMODATIONS,
 )
 from service.matching.encoding import GROUP_BIT, PREMISES_MASK, REMOTE, city_of
+from service.matching.location import EARTH_RADIUS_KM
 from service.services.profile import years_before
 
-EARTH_RADIUS_KM = 6371.0088
 GRADUATE_BIT = GROUP_BIT["graduate"]
 
 

@@ -8,6 +8,7 @@ swaps it in, so readers never see half an update.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -28,6 +29,7 @@ from service.matching.arrays import (
     build_vacancies,
     concat,
 )
+from service.matching.location import LocationKey
 from service.matching.records import seeker_record, vacancy_record
 from service.repositories import changes
 from service.repositories import matching as repo
@@ -57,6 +59,13 @@ class Side:
     def __len__(self) -> int:
         return len(self.row)
 
+    def displaced(self) -> Side:
+        """The seekers as a partner's answer is computed from: each at its displaced
+        location (both the distance constraint and the distance feature read it)."""
+        a = self.arrays
+        return Side(arrays=dataclasses.replace(a, lat=a.displaced_lat, lon=a.displaced_lon),
+                    text_csc=self.text_csc, skills_csc=self.skills_csc, row=self.row)
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -66,9 +75,10 @@ class Snapshot:
 
 class MatchIndex:
     def __init__(self, engine: Engine, encode_text: TextEncoder, rules: DomainRules,
-                 poll_seconds: float = 1.0) -> None:
+                 poll_seconds: float = 1.0, *, location_key: LocationKey) -> None:
         self._engine = engine
         self._encode = encode_text
+        self._location_key = location_key
         self._rules = rules
         self._poll = poll_seconds
         self._lock = threading.Lock()
@@ -167,7 +177,7 @@ class MatchIndex:
 
     def _load_seekers(self, session: Session, ids: list[str] | None) -> SeekerArrays:
         records = [seeker_record(s, self._rules) for s in repo.seekers(session, ids)]
-        return build_seekers(records, self._encode)
+        return build_seekers(records, self._encode, location_key=self._location_key)
 
 
 def _replace(old: Any, gone: set[str], fresh: Any) -> Any:

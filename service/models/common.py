@@ -113,6 +113,23 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
 
+def not_nullable(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """JSON schema of a PATCH body: the fields it refuses as null (``NOT_NULL``) are
+    optional but not nullable, so a generated client never offers to send null."""
+    properties = schema.get("properties", {})
+    for name in getattr(model, "NOT_NULL", ()):
+        prop = properties.get(name)
+        if prop is None or "anyOf" not in prop:
+            continue
+        options = [o for o in prop["anyOf"] if o.get("type") != "null"]
+        prop.pop("default", None)
+        if len(options) == 1:
+            del prop["anyOf"]
+            prop.update(options[0])
+        else:
+            prop["anyOf"] = options
+
+
 class Location(Strict):
     lat: float = Field(strict=True, ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(strict=True, ge=-180, le=180, allow_inf_nan=False)

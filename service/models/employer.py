@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from service.models.common import DistrictCode, Strict, Text
+from service.models.common import DistrictCode, Strict, Text, not_nullable
 from service.models.enums import Accommodation, EmployerKind
 from service.models.identifiers import validate_credit_code
 
@@ -42,6 +49,7 @@ class EmployerCreate(Strict):
 
 
 class EmployerUpdate(Strict):
+    model_config = ConfigDict(json_schema_extra=not_nullable)
     NOT_NULL: ClassVar[tuple[str, ...]] = (
         "name", "credit_code", "kind", "district_code", "staff_count", "disabled_staff",
         "severe_disabled_staff", "accessibility")

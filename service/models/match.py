@@ -67,8 +67,10 @@ class CandidateMatch(BaseModel):
     rank: int
     seeker_id: str = Field(description="the seeker's id; for partner keys a pseudonym "
                                        "(psn_…), stable for that key only")
-    score: float
-    probability: float
+    score: float = Field(description="ranking key; for partner keys rounded to 0.05 and "
+                                     "computed from a home moved 2-4 km (docs/privacy.md)")
+    probability: float = Field(description="calibrated success probability; for partner "
+                                           "keys rounded to 0.05, from the moved home")
     priority_groups: list[PriorityGroup]
     reasons: list[ReasonOut]
     accommodations_used: list[Accommodation]

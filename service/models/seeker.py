@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from service.models.abilities import AbilityProfile, FullProfile
@@ -20,6 +20,7 @@ from service.models.common import (
     Skills,
     Strict,
     Text,
+    not_nullable,
 )
 from service.models.enums import (
     Accommodation,
@@ -133,6 +134,7 @@ class SeekerUpdate(Strict):
     """PATCH: fields present are replaced whole (nested objects too); null only where the
     field is optional."""
 
+    model_config = ConfigDict(json_schema_extra=not_nullable)
     NOT_NULL: ClassVar[tuple[str, ...]] = (
         "name", "id_number", "disability", "hukou", "district_code", "education", "skills",
         "consent", "required_accommodations", "preferences", "hard_to_employ",

@@ -162,6 +162,10 @@ class IdempotencyRecord(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     request_hash: str = Field(max_length=64)
     status: int | None = None  # None while the first request is in flight
+    # While in flight: who runs it (one token per attempt) and until when; the running
+    # process renews the lease, so a claim whose lease ran out was left by a dead process.
+    claimant: str | None = Field(default=None, max_length=32)
+    lease_expires_at: dt.datetime = Field(sa_column=time_column())
     body: str | None = None
     headers: dict[str, str] = Field(default_factory=dict, sa_column=json_column())
     # The created resource (the Location path), so erasing it also drops the kept copy.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from service.models.abilities import AbilityProfile, FullProfile
@@ -21,6 +21,7 @@ from service.models.common import (
     Skills,
     Strict,
     Text,
+    not_nullable,
 )
 from service.models.enums import (
     Accommodation,
@@ -62,6 +63,7 @@ class VacancyCreate(Strict):
 
 
 class VacancyUpdate(Strict):
+    model_config = ConfigDict(json_schema_extra=not_nullable)
     NOT_NULL: ClassVar[tuple[str, ...]] = (
         "employer_id", "title", "description", "skills", "demands", "accommodations",
         "work_mode", "employment_type", "district_code", "salary_min", "salary_max",

@@ -1,5 +1,7 @@
 """Candidates for a vacancy, as the calling key may see them: in full for counsellors; for
-partners (their own vacancies only) pseudonymous, and only seekers who agreed to share."""
+partners (their own vacancies only) pseudonymous, only seekers who agreed to share, matched
+from each seeker's displaced location (service.matching.location) and with score and
+probability rounded, so that no sequence of a partner's calls locates a home."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ from service.services.matching import (
 
 # Seeker ids of the ranked rows -> for those still to be shown: (id shown, profile).
 Presenter = Callable[[list[str]], dict[str, tuple[str, CandidateProfile]]]
+# A partner's score and probability come in steps of this size.
+PARTNER_STEP = 0.05
 
 
 def candidates_for_vacancy(session: Session, matcher: Matcher, ctx: Context, audit: Audit,
@@ -94,27 +98,34 @@ def redacted(reasons: list[ReasonOut]) -> list[ReasonOut]:
             for r in reasons if not r.code.startswith("distance_")]
 
 
+def coarse(value: float) -> float:
+    """A partner's score or probability: to the nearest ``PARTNER_STEP``."""
+    return round(round(value / PARTNER_STEP) * PARTNER_STEP, 2)
+
+
 def rank_candidates(matcher: Matcher, vacancy_id: str, limit: int, present: Presenter, *,
                     pseudonymous: bool = False) -> tuple[VacancyCandidates, list[str]]:
     """The ranked candidates as ``present`` shows them, and the ids of those shown;
-    pseudonymous: only seekers who share with employers, and redacted reasons."""
+    pseudonymous: only seekers who share with employers, each at its displaced location
+    (eligibility, score and order alike), coarse numbers and redacted reasons."""
     snap, row = locate(matcher, "vacancies", vacancy_id)
+    seekers = snap.seekers.displaced() if pseudonymous else snap.seekers
     day = matcher.day()
     v_one = snap.vacancies.arrays.take(np.array([row]), sparse=False)
     fairness = FairnessOut(protected_groups=matcher.policy.fair_groups,
                            min_share=matcher.policy.fair_min_share,
                            alpha=matcher.policy.fair_alpha)
-    only = snap.seekers.arrays.shared if pseudonymous else None
+    only = seekers.arrays.shared if pseudonymous else None
     base = {"vacancy_id": vacancy_id, "model_version": matcher.scorer.version,
             "fairness": fairness, "pseudonymous": pseudonymous}
     blocks = closed_blocks(v_one, day)
     if blocks:
-        considered = len(snap.seekers) if only is None else int(np.count_nonzero(only))
+        considered = len(seekers) if only is None else int(np.count_nonzero(only))
         return VacancyCandidates(**base, eligible_count=0, excluded_count=considered,
                                  blocking=blocking_out(blocks), items=[]), []
-    ranked = seekers_for_vacancy(snap.vacancies, snap.seekers, row, day, limit,
+    ranked = seekers_for_vacancy(snap.vacancies, seekers, row, day, limit,
                                  matcher.scorer, matcher.policy, only)
-    s_all = snap.seekers.arrays
+    s_all = seekers.arrays
     ids = [str(s_all.ids[r]) for r in ranked.rows]
     shown = present(ids)
     groups = seeker_groups(s_all.take(ranked.rows, sparse=False), day)
@@ -125,11 +136,11 @@ def rank_candidates(matcher: Matcher, vacancy_id: str, limit: int, present: Pres
         if seeker_id not in shown:
             continue
         (reasons, used), (shown_id, profile) = why[i], shown[seeker_id]
+        score, probability = float(ranked.score[i]), float(ranked.probability[i])
         if pseudonymous:
-            reasons = redacted(reasons)
+            reasons, score, probability = redacted(reasons), coarse(score), coarse(probability)
         items.append(CandidateMatch.model_construct(
-            rank=len(items) + 1, seeker_id=shown_id, score=float(ranked.score[i]),
-            probability=float(ranked.probability[i]),
+            rank=len(items) + 1, seeker_id=shown_id, score=score, probability=probability,
             priority_groups=group_names(int(groups[i])), reasons=reasons,
             accommodations_used=[Accommodation(a) for a in used], profile=profile))
     return VacancyCandidates(**base, eligible_count=ranked.eligible,

@@ -68,13 +68,16 @@ def _remainder(session: Session, ctx: Context, seeker: Seeker) -> ErasedSeeker:
 
 def erase(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> None:
     """Remove the person: the row with every personal field and ciphertext, the consent
-    history, the body of kept responses; keep only the anonymised remainder.  The audit
-    log keeps its entries (ids only), so that who saw the record stays answerable."""
+    history, the kept registration (key, request digest, response); keep only the
+    anonymised remainder.  The audit log keeps its entries (ids only), so that who saw the
+    record stays answerable."""
     repo.add_remainder(session, _remainder(session, ctx, seeker))
     consent.delete_for(session, seeker.id)
-    idempotency.forget_resource(session, f"/v1/seekers/{seeker.id}")
     changes.record(session, "seeker", [seeker.id])  # every index drops the person
     repo.delete(session, seeker)
+    # After the row: a registration settling its kept answer meanwhile either sees the row
+    # gone or has committed that answer before this delete finds it (IdempotencyMiddleware).
+    idempotency.forget_resource(session, f"/v1/seekers/{seeker.id}")
     audit.record(AuditAction.seeker_erase, "seeker", seeker.id, seekers=[seeker.id])
     engine = session.get_bind()
     on_commit(session, lambda: checkpoint_wal(engine))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from service.access import Action
 from service.api.deps import AuditDep, Authorize, PageDep, Principal, SessionDep
 from service.api.errors import NotFound, problem_responses
+from service.api.idempotency import IdempotencyKeyHeader
 from service.db import on_commit
 from service.models.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from service.models.base import as_utc
@@ -18,7 +19,8 @@ from service.models.tables import ApiKey
 from service.repositories import api_keys as repo
 from service.services import api_keys as service
 
-router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
+router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"],
+                   responses=problem_responses(503))  # database unavailable
 AUTH = (401, 403, 429)
 
 
@@ -31,7 +33,8 @@ def _public(key: ApiKey) -> dict[str, object]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
-             responses=problem_responses(*AUTH, 400, 413, 422))
+             responses=problem_responses(*AUTH, 400, 409, 413, 422),
+             dependencies=[IdempotencyKeyHeader])
 def create(body: ApiKeyCreate, response: Response, session: SessionDep, audit: AuditDep,
            principal: Annotated[Principal, Authorize(Action.manage_keys)]) -> ApiKeyCreated:
     """Issue a key; the secret is in this response only and never shown again."""

@@ -19,7 +19,8 @@ from service.models.enums import AuditAction, AuditOutcome
 from service.repositories.audit import AuditFilter
 from service.services import audit as service
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[Depends(no_store)])
+router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[Depends(no_store)],
+                   responses=problem_responses(503))  # database unavailable
 AUTH = (401, 403, 429)
 Id = Annotated[str | None, Query(min_length=1, max_length=40)]
 _NUMBER = re.compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")

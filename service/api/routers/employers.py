@@ -19,6 +19,7 @@ from service.api.deps import (
     require_match,
 )
 from service.api.errors import problem_responses
+from service.api.idempotency import IdempotencyKeyHeader
 from service.models.common import Page
 from service.models.employer import EmployerCreate, EmployerPublic, EmployerUpdate, QuotaReport
 from service.models.enums import EmployerKind
@@ -27,12 +28,14 @@ from service.rules import today_in_china
 from service.services import employers as service
 from service.services.quota import quota_report
 
-router = APIRouter(prefix="/v1/employers", tags=["employers"])
+router = APIRouter(prefix="/v1/employers", tags=["employers"],
+                   responses=problem_responses(503))  # database unavailable
 AUTH = (401, 403, 429)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EmployerPublic,
-             responses=problem_responses(*AUTH, 400, 409, 413, 422))
+             responses=problem_responses(*AUTH, 400, 409, 413, 422),
+             dependencies=[IdempotencyKeyHeader])
 def create(body: EmployerCreate, response: Response, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.create_employer)]) -> EmployerPublic:
     employer = service.create(session, principal.owner_id, body)

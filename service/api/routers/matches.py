@@ -21,7 +21,8 @@ from service.models.match import PairVerdict, SeekerMatches, VacancyCandidates
 from service.services import candidates
 from service.services import matching as service
 
-router = APIRouter(tags=["matches"])
+router = APIRouter(tags=["matches"],
+                   responses=problem_responses(503))  # database unavailable
 AUTH = (401, 403, 429)
 Limit = Annotated[int, Query(ge=1, le=200, description="how many to return")]
 

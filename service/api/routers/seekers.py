@@ -22,6 +22,7 @@ from service.api.deps import (
     require_match,
 )
 from service.api.errors import problem_responses
+from service.api.idempotency import IdempotencyKeyHeader
 from service.models.common import Page
 from service.models.enums import AuditAction, Category, PriorityGroup, SeekerStatus
 from service.models.export import SeekerExport
@@ -31,12 +32,14 @@ from service.services import seeker_privacy as privacy
 from service.services import seekers as service
 
 # Personal data: no shared cache may keep any of these answers.
-router = APIRouter(prefix="/v1/seekers", tags=["seekers"], dependencies=[Depends(no_store)])
+router = APIRouter(prefix="/v1/seekers", tags=["seekers"], dependencies=[Depends(no_store)],
+                   responses=problem_responses(503))  # database unavailable
 AUTH = (401, 403, 429)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SeekerPublic,
-             responses=problem_responses(*AUTH, 400, 409, 413, 422))
+             responses=problem_responses(*AUTH, 400, 409, 413, 422),
+             dependencies=[IdempotencyKeyHeader])
 def create(body: SeekerCreate, response: Response, session: SessionDep, ctx: ContextDep,
            audit: AuditDep,
            principal: Annotated[Principal, Authorize(Action.create_seeker)]) -> SeekerPublic:

@@ -17,20 +17,23 @@ from service.api.deps import (
     require_match,
 )
 from service.api.errors import problem_responses
+from service.api.idempotency import IdempotencyKeyHeader
 from service.models.common import Page
 from service.models.enums import EmploymentType, VacancyStatus, WorkMode
 from service.models.vacancy import ImportReport, VacancyCreate, VacancyPublic, VacancyUpdate
 from service.repositories.vacancies import VacancyFilter
 from service.services import vacancies as service
 
-router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"])
+router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"],
+                   responses=problem_responses(503))  # database unavailable
 AUTH = (401, 403, 429)
 _IMPORT_SCHEMA = {"type": "array", "maxItems": service.MAX_IMPORT,
                   "items": {"$ref": "#/components/schemas/VacancyCreate"}}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=VacancyPublic,
-             responses=problem_responses(*AUTH, 400, 409, 413, 422))
+             responses=problem_responses(*AUTH, 400, 409, 413, 422),
+             dependencies=[IdempotencyKeyHeader])
 def create(body: VacancyCreate, response: Response, session: SessionDep,
            principal: Annotated[Principal, Authorize(Action.create_vacancy)]) -> VacancyPublic:
     vacancy = service.create(session, principal, body)
@@ -40,7 +43,8 @@ def create(body: VacancyCreate, response: Response, session: SessionDep,
 
 
 @router.post("/import", response_model=ImportReport,
-             responses=problem_responses(*AUTH, 400, 413, 422),
+             responses=problem_responses(*AUTH, 400, 409, 413, 422),
+             dependencies=[IdempotencyKeyHeader],
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _IMPORT_SCHEMA}}}})
 def import_(session: SessionDep,
