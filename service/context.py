@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.api.ratelimit import Budget
 from service.models.crypto import Cipher
+from service.ratelimit import Budget
 from service.rules import DomainRules
 
 

@@ -23,7 +23,6 @@ from service.api.idempotency import IdempotencyMiddleware
 from service.api.json_body import StrictJsonBody
 from service.api.middleware import Metrics, RequestContextMiddleware
 from service.api.openapi_doc import customise_openapi
-from service.api.ratelimit import Budget
 from service.api.routers import (
     api_keys,
     audit,
@@ -43,6 +42,7 @@ from service.matching.policy import load_policy
 from service.matching.scorer import load_bundle
 from service.models.crypto import Cipher
 from service.models.enums import Role
+from service.ratelimit import Budget
 from service.rules import load_rules
 from service.services import api_keys as key_service
 from service.services.matching import Matcher

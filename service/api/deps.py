@@ -24,11 +24,11 @@ from service.api.errors import (
     ValidationFailed,
     field_error,
 )
-from service.api.ratelimit import retry_after
 from service.context import Context
 from service.db import session_scope
 from service.logging import request_id_var
 from service.models.enums import AuditAction, Role
+from service.ratelimit import retry_after
 from service.repositories import changes
 from service.repositories.pagination import PageParams, decode_cursor
 from service.services import api_keys

@@ -35,13 +35,13 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.access import Principal
-from service.api.ratelimit import retry_after
 from service.db import transaction
 from service.logging import request_id_var
 from service.models.base import utcnow
 from service.models.common import Problem
 from service.models.crypto import Cipher
 from service.models.enums import AuditAction, AuditOutcome, Role
+from service.ratelimit import retry_after
 from service.repositories import idempotency as repo
 from service.services.api_keys import KeyCache, KnownKey, authenticate, hash_key
 from service.services.audit import Audit, write

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from service.api.errors import field_error, raise_if_errors
+from service.errors import field_error, raise_if_errors
 from service.models.base import as_utc, new_id, utcnow
 from service.models.enums import AuditAction, Role
 from service.models.tables import ApiKey

@@ -11,8 +11,8 @@ import numpy as np
 from sqlmodel import Session
 
 from service.access import Action, CandidateView
-from service.api.errors import NotFound
 from service.context import Context
+from service.errors import NotFound
 from service.matching.constraints import closed_blocks, seeker_groups
 from service.matching.dimensions import estimate_abilities
 from service.matching.explain import is_model_reason

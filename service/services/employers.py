@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from service.access import Action, Principal
-from service.api.errors import Conflict, NotFound, field_error, raise_if_errors
+from service.errors import Conflict, NotFound, field_error, raise_if_errors
 from service.models.base import as_utc, new_id, utcnow
 from service.models.employer import EmployerCreate, EmployerPublic, EmployerUpdate
 from service.models.identifiers import validate_credit_code

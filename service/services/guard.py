@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.access import Action, Principal
-from service.api.errors import Forbidden, NotFound
+from service.errors import Forbidden, NotFound
 
 
 def check(principal: Principal, action: Action, owner_key_id: str, *, read: Action,

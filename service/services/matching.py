@@ -9,7 +9,7 @@ import numpy as np
 from sqlmodel import Session
 
 from service.access import Action
-from service.api.errors import NotFound
+from service.errors import NotFound
 from service.matching.arrays import SeekerArrays, VacancyArrays, build_seekers, build_vacancies
 from service.matching.constraints import (
     Blocking,

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from service.access import Action
-from service.api.errors import (
+from service.context import Context
+from service.errors import (
     ApiError,
     Conflict,
     NotFound,
@@ -17,8 +18,6 @@ from service.api.errors import (
     field_error,
     raise_if_errors,
 )
-from service.api.ratelimit import Budget
-from service.context import Context
 from service.matching.dimensions import estimate_abilities
 from service.models.abilities import FullProfile
 from service.models.base import as_utc, new_id, utcnow
@@ -48,6 +47,7 @@ from service.models.seeker import (
     SeekerUpdate,
 )
 from service.models.tables import Seeker
+from service.ratelimit import Budget
 from service.repositories import changes, consent
 from service.repositories import seekers as repo
 from service.repositories.pagination import PageParams

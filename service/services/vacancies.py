@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from service.access import Action, Principal
-from service.api.errors import Conflict, Forbidden, NotFound, field_error, raise_if_errors
+from service.errors import Conflict, Forbidden, NotFound, field_error, raise_if_errors
 from service.matching.dimensions import DIMENSIONS
 from service.models.base import as_utc, new_id, utcnow
 from service.models.common import FieldProblem
