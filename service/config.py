@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     db_statement_timeout_seconds: float = Field(default=5.0, gt=0, le=3600)
     db_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # The match index's full build (every open vacancy and seeker) in the background.
+    db_build_timeout_seconds: float = Field(default=300.0, gt=0, le=86400)
     # A claim in flight is renewed every third of this; once it runs out (its process
     # died), a retry with the same Idempotency-Key takes it over.
     idempotency_lease_seconds: float = Field(default=10.0, ge=0.5, le=3600)

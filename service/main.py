@@ -104,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                          connect_timeout=settings.db_connect_timeout_seconds,
                          statement_timeout=settings.db_statement_timeout_seconds,
                          pool_timeout=settings.db_pool_timeout_seconds)
+    build_engine = make_engine(settings.database_url,
+                               connect_timeout=settings.db_connect_timeout_seconds,
+                               statement_timeout=settings.db_build_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -131,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop.set()
         builder.join(timeout=30)
         engine.dispose()
+        build_engine.dispose()
 
     app = FastAPI(title="AccessMatch", version="1.0.0", description=DESCRIPTION,
                   lifespan=lifespan, generate_unique_id_function=operation_id,
@@ -148,7 +152,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     scorer = load_bundle(settings.scorer_dir)
     app.state.matcher = Matcher(
         index=MatchIndex(engine, scorer.encode_text, rules, settings.index_poll_seconds,
-                         location_key=location_key(app.state.context.cipher)),
+                         location_key=location_key(app.state.context.cipher),
+                         build_engine=build_engine),
         scorer=scorer, policy=load_policy(settings.matching_policy_file), rules=rules)
     app.state.metrics = Metrics()
     app.state.key_cache = key_service.KeyCache(settings.key_cache_seconds)

@@ -75,8 +75,12 @@ class Snapshot:
 
 class MatchIndex:
     def __init__(self, engine: Engine, encode_text: TextEncoder, rules: DomainRules,
-                 poll_seconds: float = 1.0, *, location_key: LocationKey) -> None:
+                 poll_seconds: float = 1.0, *, location_key: LocationKey,
+                 build_engine: Engine | None = None) -> None:
         self._engine = engine
+        # The full build reads every open vacancy and seeker: on a large database it may
+        # outlast the request path's statement timeout, so it may have an engine of its own.
+        self._build_engine = build_engine or engine
         self._encode = encode_text
         self._location_key = location_key
         self._rules = rules
@@ -111,10 +115,15 @@ class MatchIndex:
         return self._snapshot
 
     def refresh(self) -> None:
-        with self._lock, Session(self._engine) as session:
+        with self._lock:
             if self._snapshot is None:
-                self._build(session)
+                with Session(self._build_engine) as session:
+                    self._build(session)
                 return
+            self._refresh()
+
+    def _refresh(self) -> None:
+        with Session(self._engine) as session:
             self._dirty = False
             self._last_poll = time.monotonic()
             floor = max(0, self._seen - _RECHECK_WINDOW)
