@@ -1,9 +1,9 @@
-"""The matching tables of MATCHING.md: dimensions, accommodation bridges, estimates.
+"""The matching tables (docs/matching.md): dimensions, accommodation bridges, estimates.
 
 One scale on both sides.  A seeker's capacity: 4 no difficulty, 3 mild, 2 moderate,
 1 severe, 0 complete limitation.  A vacancy's demand: 0 not needed, 1 occasional,
-2 regular, 3 high, 4 very high.  The tables are defaults; ``load_tables`` replaces them
-from a JSON file (``ACCESSMATCH_MATCHING_TABLES``) of the same shape.
+2 regular, 3 high, 4 very high.  The tables are fixed here (the priority policy and the
+domain rules, not these, are replaceable by files).
 """
 
 from __future__ import annotations

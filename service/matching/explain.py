@@ -80,10 +80,24 @@ class Reason:
     effect: float | None = None
 
 
+def unstated_factors(s: SeekerArrays, si: int) -> frozenset[str]:
+    """Factors whose words speak of a preference this seeker never stated: the model
+    still weighs them (a missing preference has a value), but saying "an occupation the
+    seeker wants" or "above the seeker's expectation" would be untrue."""
+    unstated = set()
+    if s.occupations[si, 0, 0] < 0:
+        unstated.add("occupation")
+    if s.min_salary[si] <= 0:
+        unstated.add("salary")
+    return frozenset(unstated)
+
+
 def model_reasons(contributions: np.ndarray, factors: tuple[str, ...],
-                  most: int = 3, least: int = 2) -> list[Reason]:
-    """The factors that raised (strongest first) and lowered the logit of one score."""
-    order = np.argsort(-contributions)
+                  most: int = 3, least: int = 2, *,
+                  unstated: frozenset[str] = frozenset()) -> list[Reason]:
+    """The factors that raised (strongest first) and lowered the logit of one score,
+    leaving out those about preferences the seeker did not state."""
+    order = [j for j in np.argsort(-contributions) if factors[j] not in unstated]
     reasons = []
     for j in order[:most]:
         if contributions[j] > _THRESHOLD and factors[j] in FACTOR_WORDS:

@@ -24,6 +24,7 @@ from service.matching.explain import (
     boost_reasons,
     estimate_reason,
     model_reasons,
+    unstated_factors,
 )
 from service.matching.index import MatchIndex, Side, Snapshot
 from service.matching.policy import PriorityPolicy
@@ -86,7 +87,8 @@ def explained(ranked: Ranked, matcher: Matcher, s: SeekerArrays, v: VacancyArray
     contributions = matcher.scorer.contributions(ranked.features)
     out = []
     for i, (si, vi) in enumerate(zip(seeker_rows, vacancy_rows, strict=True)):
-        reasons = (model_reasons(contributions[i], matcher.scorer.factors)
+        reasons = (model_reasons(contributions[i], matcher.scorer.factors,
+                                 unstated=unstated_factors(s, int(si)))
                    + boost_reasons(ranked.boosts[i], bool(ranked.lifted[i]))
                    + estimate_reason(s, int(si), v, int(vi)))
         out.append((_reasons(reasons), accommodations_used(s, int(si), v, int(vi))))
