@@ -35,6 +35,15 @@ class Action(StrEnum):
     delete_vacancy = "delete_vacancy"
     match_seeker = "match_seeker"  # vacancies for a seeker, and one pair's verdict
     match_vacancy = "match_vacancy"  # candidates for a vacancy
+    # Casework: the counselor's record after the match.
+    record_service = "record_service"  # the "four ones", training, status changes
+    read_services = "read_services"
+    create_referral = "create_referral"
+    read_referral = "read_referral"
+    update_referral = "update_referral"
+    create_placement = "create_placement"
+    read_placement = "read_placement"
+    update_placement = "update_placement"  # includes recording follow-up visits
 
 
 class Scope(StrEnum):
@@ -63,6 +72,9 @@ ACCESS: dict[Role, dict[Action, Scope]] = {
         Action.create_vacancy: ANY, Action.import_vacancies: ANY, Action.read_vacancy: ANY,
         Action.update_vacancy: OWN, Action.delete_vacancy: OWN,
         Action.match_seeker: OWN, Action.match_vacancy: OWN,
+        # Referrals to the partner's own vacancies (own = the vacancy's owner), with a
+        # pseudonymous candidate: the partner never learns who the person is.
+        Action.create_referral: OWN, Action.read_referral: OWN, Action.update_referral: OWN,
     },
     # A fair kiosk registers visitors and shows them their matches; it reads vacancies so
     # that a visitor can see the whole job (pay, duties, accommodations) behind a match.

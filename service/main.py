@@ -29,7 +29,10 @@ from service.api.routers import (
     employers,
     health,
     matches,
+    placements,
+    referrals,
     seekers,
+    service_records,
     vacancies,
 )
 from service.config import Settings, get_settings
@@ -159,7 +162,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = key_service.KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
     for router in (health.router, api_keys.router, audit.router, matches.router,
-                   seekers.router, employers.router, vacancies.router):
+                   seekers.router, employers.router, vacancies.router,
+                   service_records.router, referrals.router, placements.router):
         app.include_router(router)
     customise_openapi(app)
     app.add_middleware(IdempotencyMiddleware, engine=engine,

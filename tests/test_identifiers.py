@@ -20,8 +20,8 @@ from service.models.identifiers import (
     validate_district_code,
     validate_id_number,
 )
+from service.profile import age_on, is_working_age, priority_groups
 from service.rules import DomainRules, RetirementTrack
-from service.services.profile import age_on, is_working_age, priority_groups
 from tests.factories import id_number
 
 

@@ -34,5 +34,6 @@ def test_lower_layers_do_not_import_the_api(layer: str) -> None:
 
 
 def test_the_domain_errors_need_no_web_framework() -> None:
-    for module in ("errors.py", "ratelimit.py", "context.py", "access.py", "rules.py"):
+    for module in ("errors.py", "ratelimit.py", "context.py", "access.py", "rules.py",
+                   "profile.py"):
         assert not {n for n in _imports(SERVICE / module) if n.startswith(FORBIDDEN)}, module

@@ -13,7 +13,7 @@ from service.demo.names import mobile, person_name
 from service.demo.places import DISTRICT_CODES, DISTRICT_WEIGHTS, DISTRICTS, id_division, point
 from service.matching.dimensions import DIMENSIONS
 from service.models.enums import Category
-from service.services.profile import years_before
+from service.profile import years_before
 
 SEEKER_COUNT = 200
 CATEGORY_WEIGHTS = {"visual": 15, "hearing": 15, "speech": 5, "physical": 34,

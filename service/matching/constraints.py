@@ -23,7 +23,7 @@ from service.matching.dimensions import (
 )
 from service.matching.encoding import GROUP_BIT, PREMISES_MASK, REMOTE, city_of
 from service.matching.location import EARTH_RADIUS_KM
-from service.services.profile import years_before
+from service.profile import years_before
 
 GRADUATE_BIT = GROUP_BIT["graduate"]
 

@@ -8,8 +8,8 @@ from typing import Any
 from service.matching.dimensions import estimate_abilities
 from service.models.enums import Category, Education, PriorityGroup, Sex
 from service.models.tables import Employer, Seeker, Vacancy
+from service.profile import graduate_levels, priority_groups
 from service.rules import DomainRules
-from service.services.profile import graduate_levels, priority_groups
 
 
 def vacancy_record(vacancy: Vacancy, employer: Employer) -> dict[str, Any]:

@@ -124,8 +124,173 @@ class Accommodation(StrEnum):
     quiet_space = "quiet_space"
 
 
+# -- casework -------------------------------------------------------------------------
+
+
+class ServiceType(StrEnum):
+    """The "four ones" (四个一) and training beside them."""
+
+    basic_info_check = "basic_info_check"  # 基础信息核对
+    ability_assessment = "ability_assessment"  # 职业能力评估
+    needs_registration = "needs_registration"  # 就业需求登记
+    employment_service = "employment_service"  # 就业服务
+    training = "training"  # 职业技能 / 农村实用技术培训 (counted apart, in person-times)
+
+
+class Channel(StrEnum):
+    on_site = "on_site"
+    phone = "phone"
+    online = "online"
+    home_visit = "home_visit"
+
+
+class ServiceResult(StrEnum):
+    """How the service went: done, or why not."""
+
+    completed = "completed"
+    partly_completed = "partly_completed"
+    not_reached = "not_reached"  # the person could not be contacted
+    declined = "declined"  # the person did not want it
+
+
+class LabourCapacity(StrEnum):
+    full = "full"
+    partial = "partial"
+    none = "none"
+
+
+class ServiceSubtype(StrEnum):
+    """Employment-service subtypes the plans name."""
+
+    survey = "survey"  # 摸排
+    career_guidance = "career_guidance"  # 职业指导
+    job_introduction = "job_introduction"  # 职业介绍
+    match_referral = "match_referral"  # 匹配推荐
+    follow_up = "follow_up"  # 跟踪回访
+    policy_consultation = "policy_consultation"  # 政策咨询
+    information_release = "information_release"
+    entrepreneurship_guidance = "entrepreneurship_guidance"
+    hr_agency = "hr_agency"
+
+
+class TrainingKind(StrEnum):
+    vocational = "vocational"
+    rural_practical = "rural_practical"
+
+
+class StatusCause(StrEnum):
+    """Why a seeker's status changed."""
+
+    registration = "registration"
+    record_update = "record_update"  # a PATCH of the seeker's status
+    counselor_decision = "counselor_decision"
+    placement = "placement"  # a job start
+    placement_ended = "placement_ended"
+    left_labour_market = "left_labour_market"  # e.g. retired, moved away, long illness
+    returned_to_seeking = "returned_to_seeking"
+
+
+class ReferralSource(StrEnum):
+    match = "match"
+    fair = "fair"
+    counselor = "counselor"
+    partner = "partner"
+
+
+class ReferralStatus(StrEnum):
+    referred = "referred"
+    interview_scheduled = "interview_scheduled"
+    interviewed = "interviewed"
+    offered = "offered"
+    hired = "hired"
+    declined_by_seeker = "declined_by_seeker"
+    rejected_by_employer = "rejected_by_employer"
+    withdrawn = "withdrawn"
+
+
+class ReferralReason(StrEnum):
+    """Reason codes for the three closing statuses other than hired."""
+
+    # rejected_by_employer
+    skills_mismatch = "skills_mismatch"
+    experience_insufficient = "experience_insufficient"
+    accommodation_not_feasible = "accommodation_not_feasible"
+    position_filled = "position_filled"
+    no_show = "no_show"
+    interview_performance = "interview_performance"
+    # declined_by_seeker
+    pay_too_low = "pay_too_low"
+    commute_too_long = "commute_too_long"
+    hours_unsuitable = "hours_unsuitable"
+    job_content = "job_content"
+    workplace_not_accessible = "workplace_not_accessible"
+    found_other_job = "found_other_job"
+    health = "health"
+    family = "family"
+    # withdrawn
+    vacancy_closed = "vacancy_closed"
+    seeker_unavailable = "seeker_unavailable"
+    recorded_in_error = "recorded_in_error"
+    other = "other"
+
+
+class EmploymentForm(StrEnum):
+    """Forms of employment counted by the plans."""
+
+    quota = "quota"  # 按比例
+    concentrated = "concentrated"  # 集中
+    sheltered = "sheltered"  # 辅助性
+    public_welfare = "public_welfare"  # 公益性岗位
+    self_employed = "self_employed"  # 自主创业
+    flexible = "flexible"  # 灵活 / 平台 / 新就业形态
+    home_based = "home_based"  # 居家
+    rural_production = "rural_production"  # 农村种养加
+    blind_massage = "blind_massage"  # 盲人按摩
+    dispatch = "dispatch"  # 劳务派遣
+    out_of_area = "out_of_area"  # 异地
+
+
+class LeavingReason(StrEnum):
+    """Why a job ended (a placement's end, a follow-up visit's reason left)."""
+
+    contract_ended = "contract_ended"
+    dismissed = "dismissed"
+    resigned_pay = "resigned_pay"
+    resigned_workload = "resigned_workload"
+    resigned_accessibility = "resigned_accessibility"
+    resigned_relations = "resigned_relations"  # colleagues, supervisor
+    health = "health"
+    family = "family"
+    moved_away = "moved_away"
+    employer_closed = "employer_closed"
+    found_other_job = "found_other_job"
+    retired = "retired"
+    other = "other"
+
+
+class VisitMethod(StrEnum):
+    on_site = "on_site"  # at the workplace
+    home_visit = "home_visit"
+    phone = "phone"
+    online = "online"
+
+
+class SupportNeed(StrEnum):
+    """Support a follow-up visit finds is needed."""
+
+    none = "none"
+    job_coach = "job_coach"
+    accommodation_change = "accommodation_change"
+    employer_mediation = "employer_mediation"
+    skills_training = "skills_training"
+    transport = "transport"
+    assistive_device = "assistive_device"
+    health_support = "health_support"
+    subsidy_application = "subsidy_application"
+
+
 class AuditAction(StrEnum):
-    """What an audit entry records (seeker records, match lists, API keys)."""
+    """What an audit entry records (seeker records, casework, match lists, API keys)."""
 
     seeker_create = "seeker.create"
     seeker_read = "seeker.read"
@@ -136,6 +301,20 @@ class AuditAction(StrEnum):
     matches_for_seeker = "matches.for_seeker"
     matches_pair = "matches.pair"
     matches_candidates = "matches.candidates"
+    service_create = "service.create"
+    service_list = "service.list"
+    status_change = "status.change"
+    status_list = "status.list"
+    referral_create = "referral.create"
+    referral_read = "referral.read"
+    referral_list = "referral.list"
+    referral_update = "referral.update"
+    placement_create = "placement.create"
+    placement_read = "placement.read"
+    placement_list = "placement.list"
+    placement_update = "placement.update"
+    follow_up_create = "follow_up.create"
+    follow_up_list = "follow_up.list"
     api_key_create = "api_key.create"
     api_key_revoke = "api_key.revoke"
 

@@ -40,7 +40,8 @@ def _optimistic(column: sa.Column[Any]) -> dict[str, Any]:
     return {"version_id_col": column, "version_id_generator": False}
 
 
-_EMPLOYER_VERSION, _VACANCY_VERSION, _SEEKER_VERSION = _version(), _version(), _version()
+(_EMPLOYER_VERSION, _VACANCY_VERSION, _SEEKER_VERSION, _REFERRAL_VERSION,
+ _PLACEMENT_VERSION) = (_version() for _ in range(5))
 
 
 class Employer(SQLModel, table=True):
@@ -89,6 +90,8 @@ class Vacancy(SQLModel, table=True):
     salary_max: int
     education_min: str = Field(max_length=30)
     openings: int
+    # Placements made on this vacancy; when it reaches ``openings`` the vacancy is filled.
+    openings_filled: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     targeted: bool = False
     priority_groups: list[str] = Field(default_factory=list, sa_column=json_column())
     public_welfare: bool = False
@@ -234,3 +237,140 @@ class ErasedSeeker(SQLModel, table=True):
     education: str = Field(max_length=30)
     status: str = Field(max_length=20)
     priority_groups: list[str] = Field(default_factory=list, sa_column=json_column())
+
+
+# -- casework ---------------------------------------------------------------------------
+# ``seeker_id`` has no foreign key: when a person is erased, their casework stays for
+# statistics, re-pointed to the anonymous ``erased_seeker`` row (see seeker_privacy).
+
+
+class ServiceRecord(SQLModel, table=True):
+    """One dated service: a "four ones" record or a training course."""
+
+    __tablename__ = "service_record"
+    __table_args__ = (sa.Index("ix_service_record_seeker_date", "seeker_id", "date"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    seeker_id: str = Field(max_length=40)
+    type: str = Field(max_length=30, index=True)
+    date: dt.date
+    channel: str = Field(max_length=20)
+    agency_district_code: str = Field(max_length=6, index=True)
+    result: str = Field(max_length=20)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    note_enc: str | None = None  # the counselor's free text, encrypted like a name
+    recorded_by: str = Field(max_length=40)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+
+
+class SeekerStatusChange(SQLModel, table=True):
+    """The seeker's status history; the newest row (by date, then id) is the status."""
+
+    __tablename__ = "seeker_status_change"
+    __table_args__ = (sa.Index("ix_seeker_status_change_seeker", "seeker_id", "date", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)  # time-sortable
+    seeker_id: str = Field(max_length=40)
+    status: str = Field(max_length=20)
+    date: dt.date
+    cause: str = Field(max_length=30)
+    placement_id: str | None = Field(default=None, max_length=40)
+    recorded_by: str = Field(max_length=40)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+
+
+class Referral(SQLModel, table=True):
+    """A person put forward for a vacancy, with the ranking context of that moment."""
+
+    __tablename__ = "referral"
+    __mapper_args__ = _optimistic(_REFERRAL_VERSION)
+    __table_args__ = (sa.Index("ix_referral_seeker_vacancy", "seeker_id", "vacancy_id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    seeker_id: str = Field(max_length=40)
+    vacancy_id: str = Field(max_length=40, index=True)
+    employer_id: str = Field(max_length=40, index=True)
+    vacancy_owner_key_id: str = Field(max_length=40, index=True)
+    source: str = Field(max_length=20)
+    status: str = Field(max_length=30, index=True)
+    reason_code: str | None = Field(default=None, max_length=40)
+    interview_at: dt.datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    # Ranking context: what a retraining needs to correct for the bias of its own lists.
+    model_version: str = Field(max_length=80)
+    score: float | None = None
+    probability: float | None = None
+    rank: int | None = None
+    shown: int | None = None
+    eligible: bool = True
+    # A counselor's override of blocking constraints: which ones, and why (encrypted).
+    overridden: list[str] = Field(default_factory=list, sa_column=json_column())
+    override_reason_enc: str | None = None
+    created_by: str = Field(max_length=40)
+    version: int = Field(default=1, sa_column=_REFERRAL_VERSION)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+
+
+class ReferralEvent(SQLModel, table=True):
+    """Every status a referral passed through, dated, and by which key."""
+
+    __tablename__ = "referral_event"
+
+    id: str = Field(primary_key=True, max_length=40)
+    referral_id: str = Field(foreign_key="referral.id", max_length=40, index=True)
+    from_status: str | None = Field(default=None, max_length=30)
+    to_status: str = Field(max_length=30)
+    reason_code: str | None = Field(default=None, max_length=40)
+    at: dt.datetime = Field(sa_column=time_column())
+    key_id: str = Field(max_length=40)
+    role: str = Field(max_length=20)
+
+
+class Placement(SQLModel, table=True):
+    """A job start, and its end once it ends."""
+
+    __tablename__ = "placement"
+    __mapper_args__ = _optimistic(_PLACEMENT_VERSION)
+
+    id: str = Field(primary_key=True, max_length=40)
+    seeker_id: str = Field(max_length=40, index=True)
+    employer_id: str = Field(max_length=40, index=True)
+    vacancy_id: str | None = Field(default=None, max_length=40, index=True)
+    referral_id: str | None = Field(default=None, max_length=40, unique=True)
+    district_code: str = Field(max_length=6, index=True)  # the seeker's, at the start
+    start_date: dt.date = Field(index=True)
+    form: str = Field(max_length=30)
+    counts_as_new: bool
+    end_date: dt.date | None = None
+    end_reason: str | None = Field(default=None, max_length=40)
+    recorded_by: str = Field(max_length=40, index=True)
+    version: int = Field(default=1, sa_column=_PLACEMENT_VERSION)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+
+
+class FollowUpVisit(SQLModel, table=True):
+    """A follow-up visit (跟踪回访) of a placement."""
+
+    __tablename__ = "follow_up_visit"
+
+    id: str = Field(primary_key=True, max_length=40)
+    placement_id: str = Field(foreign_key="placement.id", max_length=40, index=True)
+    date: dt.date
+    method: str = Field(max_length=20)
+    still_employed: bool
+    reason_left: str | None = Field(default=None, max_length=40)
+    support_needed: list[str] = Field(default_factory=list, sa_column=json_column())
+    recorded_by: str = Field(max_length=40)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+
+
+class CandidatePseudonym(SQLModel, table=True):
+    """A pseudonym a partner was shown, so that it can refer that candidate back."""
+
+    __tablename__ = "candidate_pseudonym"
+
+    owner_id: str = Field(primary_key=True, max_length=40)
+    pseudonym: str = Field(primary_key=True, max_length=40)
+    seeker_id: str = Field(max_length=40, index=True)
+    first_shown_at: dt.datetime = Field(sa_column=time_column())

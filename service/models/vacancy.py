@@ -120,6 +120,8 @@ class VacancyPublic(BaseModel):
     salary_max: int
     education_min: Education
     openings: int
+    openings_filled: int = Field(description="placements made on this vacancy; at "
+                                 "openings it is filled and stops matching")
     targeted: bool
     priority_groups: list[PriorityGroup]
     public_welfare: bool

@@ -14,13 +14,13 @@ from service.models.base import as_utc, utcnow
 from service.models.enums import AuditAction, AuditOutcome, Role
 from service.models.export import AccessEntry, ConsentEvent, IdentifiersHeld, SeekerExport
 from service.models.tables import ErasedSeeker, Seeker
+from service.profile import age_on
 from service.repositories import api_keys as key_repo
 from service.repositories import audit as audit_repo
 from service.repositories import changes, consent, idempotency
 from service.repositories import seekers as repo
 from service.rules import today_in_china
 from service.services.audit import Audit
-from service.services.profile import age_on
 from service.services.seekers import (
     CERT_CONTEXT,
     ID_CONTEXT,

@@ -30,6 +30,7 @@ from service.models.enums import (
     PriorityGroup,
     SeekerStatus,
     Sex,
+    StatusCause,
 )
 from service.models.identifiers import (
     certificate_problem,
@@ -47,20 +48,20 @@ from service.models.seeker import (
     SeekerUpdate,
 )
 from service.models.tables import Seeker
-from service.ratelimit import Budget
-from service.repositories import changes, consent
-from service.repositories import seekers as repo
-from service.repositories.pagination import PageParams
-from service.rules import today_in_china
-from service.services import guard
-from service.services.audit import Audit
-from service.services.profile import (
+from service.profile import (
     age_on,
     graduate_levels,
     is_working_age,
     priority_groups,
     years_before,
 )
+from service.ratelimit import Budget
+from service.repositories import changes, consent
+from service.repositories import seekers as repo
+from service.repositories.pagination import PageParams
+from service.rules import today_in_china
+from service.services import guard, status
+from service.services.audit import Audit
 
 # Associated data bound into each ciphertext: a value cannot be moved to another column.
 ID_CONTEXT = "id_number"
@@ -139,7 +140,7 @@ def _apply_fields(seeker: Seeker, ctx: Context, values: dict[str, Any]) -> None:
     """Copy the plain (non-identity) fields of a create or patch body onto the row."""
     simple = ("external_id", "hukou", "district_code", "education", "graduation_date",
               "skills", "experience_years", "required_accommodations", "hard_to_employ",
-              "poverty_monitoring", "status")
+              "poverty_monitoring")
     for name in simple:
         if name in values:
             setattr(seeker, name, values[name])
@@ -196,6 +197,7 @@ def create(session: Session, ctx: Context, audit: Audit, body: SeekerCreate) -> 
     _check_unique(session, ctx, audit, seeker, body.id_number, AuditAction.seeker_create)
     seeker = _save(session, seeker)
     _log_consent(session, seeker)
+    status.start(session, seeker, by=audit.principal.key_id)
     audit.record(AuditAction.seeker_create, "seeker", seeker.id, seekers=[seeker.id])
     return seeker
 
@@ -262,6 +264,10 @@ def update(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
     seeker = _save(session, seeker)
     if "consent" in values:
         _log_consent(session, seeker)
+    if "status" in values and values["status"] != seeker.status:
+        status.change(session, seeker, SeekerStatus(values["status"]), on=today_in_china(),
+                      cause=StatusCause.record_update, by=audit.principal.key_id,
+                      field="status", bump=False)
     audit.record(AuditAction.seeker_update, "seeker", seeker.id, seekers=[seeker.id],
                  fields=list(values))
     return seeker
