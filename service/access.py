@@ -37,7 +37,7 @@ class Action(StrEnum):
     match_vacancy = "match_vacancy"  # candidates for a vacancy
     # Casework: the counselor's record after the match.
     record_service = "record_service"  # the "four ones", training, status changes
-    read_services = "read_services"
+    read_services = "read_services"  # and the status history
     create_referral = "create_referral"
     read_referral = "read_referral"
     update_referral = "update_referral"

@@ -29,18 +29,23 @@ EMPLOYER_ACTIONS = [Action.create_employer, Action.read_employer, Action.update_
 VACANCY_ACTIONS = [Action.create_vacancy, Action.import_vacancies, Action.read_vacancy,
                    Action.update_vacancy, Action.delete_vacancy]
 MATCH_ACTIONS = [Action.match_seeker, Action.match_vacancy]
+CASEWORK_ACTIONS = [Action.record_service, Action.read_services, Action.create_placement,
+                    Action.read_placement, Action.update_placement]
+REFERRAL_ACTIONS = [Action.create_referral, Action.read_referral, Action.update_referral]
 ADMIN_ONLY = [Action.manage_keys, Action.read_audit]
 
 HAND_TABLE: dict[str, dict[Action, str]] = {
     A: {a: ANY for a in Action},
-    C: {a: ANY for a in SEEKER_ACTIONS + EMPLOYER_ACTIONS + VACANCY_ACTIONS + MATCH_ACTIONS},
+    C: {a: ANY for a in SEEKER_ACTIONS + EMPLOYER_ACTIONS + VACANCY_ACTIONS + MATCH_ACTIONS
+        + CASEWORK_ACTIONS + REFERRAL_ACTIONS},
     P: {Action.create_seeker: ANY, Action.read_seeker: OWN, Action.update_seeker: OWN,
         Action.delete_seeker: OWN, Action.export_seeker: OWN,
         Action.create_employer: ANY, Action.read_employer: ANY, Action.update_employer: OWN,
         Action.delete_employer: OWN, Action.read_quota: ANY,
         Action.create_vacancy: ANY, Action.import_vacancies: ANY, Action.read_vacancy: ANY,
         Action.update_vacancy: OWN, Action.delete_vacancy: OWN,
-        Action.match_seeker: OWN, Action.match_vacancy: OWN},
+        Action.match_seeker: OWN, Action.match_vacancy: OWN,
+        Action.create_referral: OWN, Action.read_referral: OWN, Action.update_referral: OWN},
     K: {Action.create_seeker: ANY, Action.read_seeker: OWN, Action.export_seeker: OWN,
         Action.match_seeker: OWN, Action.read_vacancy: ANY},
     N: {},
@@ -48,7 +53,8 @@ HAND_TABLE: dict[str, dict[Action, str]] = {
 
 
 def test_every_action_is_covered_by_the_hand_table() -> None:
-    covered = SEEKER_ACTIONS + EMPLOYER_ACTIONS + VACANCY_ACTIONS + MATCH_ACTIONS + ADMIN_ONLY
+    covered = (SEEKER_ACTIONS + EMPLOYER_ACTIONS + VACANCY_ACTIONS + MATCH_ACTIONS
+               + CASEWORK_ACTIONS + REFERRAL_ACTIONS + ADMIN_ONLY)
     assert sorted(covered) == sorted(Action), "a new action needs a row in HAND_TABLE"
 
 
@@ -78,6 +84,16 @@ SEEKER_READ = _seeker_like(200, 404, (200, 404))
 ADMIN_ONLY_CELLS = {A: 200, C: 403, P: 403, K: 403, N: 403}
 PUBLIC = dict.fromkeys((A, C, P, K, N), 200)
 
+
+def _casework(status: int) -> dict[str, Cell]:
+    """Counselor's work: admin and counselor on any record; nobody else at all."""
+    return {A: status, C: status, P: 403, K: 403, N: 403}
+
+
+def _referral(status: int) -> dict[str, Cell]:
+    """A partner acts on referrals to its own vacancies; another's looks missing."""
+    return {A: status, C: status, P: (status, 404), K: 403, N: 403}
+
 # Status per role; (own, other): the role's own record, and one another key created.
 # None: the role cannot create such a record, so only others' are tried.
 MATRIX: dict[tuple[str, str], dict[str, Cell]] = {
@@ -106,6 +122,23 @@ MATRIX: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/v1/api-keys"): ADMIN_ONLY_CELLS,
     ("DELETE", "/v1/api-keys/{key}"): {**ADMIN_ONLY_CELLS, A: 204},
     ("GET", "/v1/audit"): ADMIN_ONLY_CELLS,
+    ("POST", "/v1/seekers/{seeker}/services"): _casework(201),
+    ("GET", "/v1/seekers/{seeker}/services"): _casework(200),
+    ("GET", "/v1/seekers/{seeker}/services/{service}"): _casework(200),
+    ("GET", "/v1/seekers/{seeker}/status-history"): _casework(200),
+    ("POST", "/v1/seekers/{seeker}/status"): _casework(201),
+    # A partner refers only a candidate it was shown (candidate_id): a seeker_id is 422,
+    # past the access check (tests/test_referrals.py covers the partner's own path).
+    ("POST", "/v1/referrals"): {**_casework(201), P: 422},
+    ("GET", "/v1/referrals"): {A: 200, C: 200, P: 200, K: 403, N: 403},
+    ("GET", "/v1/referrals/{referral}"): _referral(200),
+    ("PATCH", "/v1/referrals/{referral}"): _referral(200),
+    ("POST", "/v1/placements"): _casework(201),
+    ("GET", "/v1/placements"): _casework(200),
+    ("GET", "/v1/placements/{placement}"): _casework(200),
+    ("PATCH", "/v1/placements/{placement}"): _casework(200),
+    ("POST", "/v1/placements/{placement}/follow-ups"): _casework(201),
+    ("GET", "/v1/follow-ups"): _casework(200),
     **{("GET", path): PUBLIC for path in ("/healthz", "/readyz", "/metrics", "/openapi.json",
                                           "/docs", "/docs/oauth2-redirect", "/redoc")},
 }
@@ -114,7 +147,9 @@ MATRIX: dict[tuple[str, str], dict[str, Cell]] = {
 def _template(path: str) -> str:
     """/v1/seekers/{seeker_id} -> /v1/seekers/{seeker}: the app's names, the matrix's."""
     for long, short in (("seeker_id", "seeker"), ("vacancy_id", "vacancy"),
-                        ("employer_id", "employer"), ("key_id", "key")):
+                        ("employer_id", "employer"), ("key_id", "key"),
+                        ("service_id", "service"), ("referral_id", "referral"),
+                        ("placement_id", "placement")):
         path = path.replace("{" + long + "}", "{" + short + "}")
     return path
 
@@ -133,6 +168,7 @@ class World:
         self.client = client
         self.me = issue_key(client, role)
         self.rival = issue_key(client, "partner")
+        self.admin: dict[str, str] = {}  # the client's default key is the admin's
         self.role = Role(role)
         self._ids = itertools.count(100)
 
@@ -158,6 +194,25 @@ class World:
     def vacancy(self, headers: dict[str, str]) -> str:
         return self.post("/v1/vacancies", vacancy_body(self.employer(headers)), headers)
 
+    def service(self, seeker: str) -> str:
+        return self.post(f"/v1/seekers/{seeker}/services", _record_body(), self.admin)
+
+    def referral(self, vacancy: str) -> str:
+        """An admin's referral of a fresh seeker to ``vacancy`` (whose owner is the
+        partner that sees it as its own)."""
+        seeker = self.seeker(self.admin)
+        body = {"seeker_id": seeker, "vacancy_id": vacancy, "source": "counselor"}
+        made = self.client.post("/v1/referrals", json=body)
+        if made.status_code == 409:  # the factories' pair is blocked: refer it anyway
+            made = self.client.post("/v1/referrals", json={
+                **body, "override": {"reason": "the counselor knows the workplace"}})
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
+
+    def placement(self) -> str:
+        body = _placement_body(self.seeker(self.admin), self.employer(self.admin))
+        return self.post("/v1/placements", body, self.admin)
+
     def make(self, kind: str, owner: str) -> str:
         """A fresh record of ``kind`` created by the caller ("own") or the rival."""
         headers = self.me if owner == "own" else self.rival
@@ -167,18 +222,45 @@ class World:
                 "vacancy": self.vacancy}[kind](headers)
 
 
+def _record_body() -> dict[str, Any]:
+    return {"type": "basic_info_check", "date": dt.date.today().isoformat(),
+            "channel": "on_site", "agency_district_code": "140302", "result": "completed",
+            "details": {"has_employment_need": True, "labour_capacity": "full"}}
+
+
+def _placement_body(seeker: str, employer: str) -> dict[str, Any]:
+    return {"seeker_id": seeker, "employer_id": employer, "form": "quota",
+            "counts_as_new": True,
+            "start_date": (dt.date.today() - dt.timedelta(days=10)).isoformat()}
+
+
 def _kinds(path: str) -> list[str]:
-    return [k for k in ("seeker", "employer", "vacancy", "key") if "{" + k + "}" in path]
+    return [k for k in ("seeker", "employer", "vacancy", "key", "service", "referral",
+                        "placement") if "{" + k + "}" in path]
 
 
 def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
     n = next(world._ids)
     if method == "PATCH":
         return {"seeker": {"hukou": "urban"}, "employer": {"staff_count": 500},
-                "vacancy": {"openings": 2}}[_kinds(path)[0]]
+                "vacancy": {"openings": 2}, "referral": {"status": "interview_scheduled"},
+                "placement": {"form": "concentrated"}}[_kinds(path)[0]]
     if method != "POST":
         return None
     employer = ids.get("own_employer") or ids["other_employer"]
+    today = dt.date.today().isoformat()
+    if path.endswith("/services"):
+        return _record_body()
+    if path.endswith("/status"):
+        return {"status": "inactive", "date": today, "cause": "left_labour_market"}
+    if path.endswith("/follow-ups"):
+        return {"date": today, "method": "phone", "still_employed": True}
+    if path == "/v1/referrals":  # the factories' pair is blocked: the counselor overrides
+        return {"seeker_id": world.seeker(world.admin), "vacancy_id": ids["other_vacancy"],
+                "source": "counselor", "override": {"reason": "a workplace visit showed "
+                                                              "it can be done"}}
+    if path == "/v1/placements":
+        return _placement_body(world.seeker(world.admin), world.employer(world.admin))
     return {
         "/v1/seekers": seeker_body(id_number=id_number(dt.date(1970, 1, 1)
                                                        + dt.timedelta(days=n), 11)),
@@ -190,10 +272,20 @@ def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
 
 
 def _call(world: World, method: str, path: str, owner: str, ids: dict[str, str]) -> Any:
-    values = {}
+    values: dict[str, str] = {}
     for kind in _kinds(path):
         if kind == "vacancy" and "{seeker}" in path:  # the pair: any readable vacancy
             values[kind] = ids["other_vacancy"]
+            continue
+        if kind == "service":  # a record of the seeker in the path, made by the admin
+            values[kind] = world.service(values["seeker"])
+            continue
+        if kind == "referral":  # to the caller's own vacancy or the rival's
+            values[kind] = world.referral(ids.get(f"{owner}_vacancy")
+                                          or ids["other_vacancy"])
+            continue
+        if kind == "placement":
+            values[kind] = world.placement()
             continue
         # Destructive calls get a record of their own; reads share one.
         fresh = method == "DELETE" or kind == "key"

@@ -83,7 +83,9 @@ _ATTEMPTS = {Action.create_seeker: AuditAction.seeker_create,
              Action.update_seeker: AuditAction.seeker_update,
              Action.delete_seeker: AuditAction.seeker_erase,
              Action.export_seeker: AuditAction.seeker_export,
-             Action.match_seeker: AuditAction.matches_for_seeker}
+             Action.match_seeker: AuditAction.matches_for_seeker,
+             Action.record_service: AuditAction.service_create,
+             Action.read_services: AuditAction.service_list}
 
 
 def requires(action: Action) -> Callable[..., Principal]:
@@ -106,6 +108,12 @@ def _audit_refusal(request: Request, audit: Audit, action: Action) -> None:
         attempted = AuditAction.seeker_list
     elif action is Action.match_seeker and "vacancy_id" in request.path_params:
         attempted = AuditAction.matches_pair
+    elif action is Action.read_services and "service_id" in request.path_params:
+        attempted = AuditAction.service_read
+    elif request.url.path.endswith("/status-history"):
+        attempted = AuditAction.status_list
+    elif request.url.path.endswith("/status"):
+        attempted = AuditAction.status_change
     audit.refused(attempted, "seeker", seeker_id, seekers=[seeker_id] if seeker_id else [])
 
 

@@ -83,12 +83,27 @@ def _declare_header(
 IdempotencyKeyHeader = Depends(_declare_header)
 
 
+# What a kept answer under /v1/seekers/{id}[/{collection}/{id}] created: the registration,
+# or a casework record of the person (the audit's action and resource type).
+_CREATED = {"": (AuditAction.seeker_create, "seeker"),
+            "services": (AuditAction.service_create, "service_record"),
+            "status-history": (AuditAction.status_change, "status_change")}
+
+
+def _seeker_of(location: str) -> str:
+    """The seeker a Location under /v1/seekers/ belongs to."""
+    return location.removeprefix(_SEEKERS).split("/", 1)[0]
+
+
 def _audit_replay(session: Any, caller: KnownKey, resource: str) -> None:
-    """A replayed registration shows the person's record again: that is an access."""
+    """A replayed registration or casework record shows the person's data again: that is
+    an access."""
     principal = Principal(caller.id, Role(caller.role), caller.name, caller.owner_id)
-    seeker_id = resource.removeprefix(_SEEKERS)
+    seeker_id, _, rest = resource.removeprefix(_SEEKERS).partition("/")
+    collection, _, item = rest.partition("/")
+    action, kind = _CREATED.get(collection, _CREATED[""])
     audit = Audit(session=session, principal=principal, request_id=request_id_var.get())
-    write(session, [audit.entry(AuditAction.seeker_create, "seeker", seeker_id,
+    write(session, [audit.entry(action, kind, item or (None if rest else seeker_id),
                                 AuditOutcome.replayed, [seeker_id], ())])
 
 
@@ -268,8 +283,8 @@ def _unless_erased_meanwhile(session: Any, attempt: repo.Claim, headers: dict[st
     must not leave its answer kept.  Checked after writing it: erasure deletes the seeker
     before the kept answers, so one of the two always sees the other."""
     location = headers.get("location", "")
-    if location.startswith(_SEEKERS) and not repo.seeker_exists(
-            session, location.removeprefix(_SEEKERS)):
+    if location.startswith(_SEEKERS) and not repo.seeker_exists(session,
+                                                                _seeker_of(location)):
         repo.release(session, attempt)
 
 

@@ -159,6 +159,16 @@ class LabourCapacity(StrEnum):
     none = "none"
 
 
+class AssessmentMethod(StrEnum):
+    """How an ability assessment (职业能力评估) was made."""
+
+    observation = "observation"
+    standard_test = "standard_test"
+    work_trial = "work_trial"
+    interview = "interview"
+    document_review = "document_review"  # medical and certificate records
+
+
 class ServiceSubtype(StrEnum):
     """Employment-service subtypes the plans name."""
 
@@ -302,6 +312,7 @@ class AuditAction(StrEnum):
     matches_pair = "matches.pair"
     matches_candidates = "matches.candidates"
     service_create = "service.create"
+    service_read = "service.read"
     service_list = "service.list"
     status_change = "status.change"
     status_list = "status.list"

@@ -7,7 +7,10 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from service.models.enums import AuditAction, AuditOutcome, Role
+from service.models.placement import PlacementPublic
+from service.models.referral import ReferralPublic
 from service.models.seeker import SeekerPublic
+from service.models.service_record import ServiceRecordPublic, StatusHistory
 
 
 class IdentifiersHeld(BaseModel):
@@ -35,6 +38,16 @@ class AccessEntry(BaseModel):
     outcome: AuditOutcome
 
 
+class CaseworkHeld(BaseModel):
+    """The employment service's record of the person after registration."""
+
+    services: list[ServiceRecordPublic] = Field(description="the \"four ones\" and "
+                                                           "training, oldest first")
+    status_history: StatusHistory
+    referrals: list[ReferralPublic]
+    placements: list[PlacementPublic] = Field(description="with their follow-up visits")
+
+
 class SeekerExport(BaseModel):
     exported_at: dt.datetime
     registered_by: str = Field(description="id of the API key that registered the person")
@@ -47,4 +60,8 @@ class SeekerExport(BaseModel):
     consent_history: list[ConsentEvent]
     access_log: list[AccessEntry] = Field(description="every recorded access to this "
                                                       "person's data, oldest first")
+    casework: CaseworkHeld | None = Field(description="for keys that work casework "
+                                                      "(counselor, admin); null for a "
+                                                      "partner or kiosk, which may not read "
+                                                      "it")
     purposes: list[str]

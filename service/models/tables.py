@@ -279,12 +279,24 @@ class SeekerStatusChange(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
 
 
+# The open statuses of service.services.referral_flow (a test keeps the two equal).
+OPEN_REFERRAL_STATUSES = ("referred", "interview_scheduled", "interviewed", "offered")
+OPEN_REFERRAL_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_REFERRAL_STATUSES))
+
+
 class Referral(SQLModel, table=True):
     """A person put forward for a vacancy, with the ranking context of that moment."""
 
     __tablename__ = "referral"
     __mapper_args__ = _optimistic(_REFERRAL_VERSION)
-    __table_args__ = (sa.Index("ix_referral_seeker_vacancy", "seeker_id", "vacancy_id"),)
+    __table_args__ = (
+        sa.Index("ix_referral_seeker_vacancy", "seeker_id", "vacancy_id"),
+        # One open referral per pair, even when two requests race (the service checks
+        # first, for a clear answer; this index has the last word).
+        sa.Index("uq_referral_open_pair", "seeker_id", "vacancy_id", unique=True,
+                 sqlite_where=sa.text(OPEN_REFERRAL_SQL),
+                 postgresql_where=sa.text(OPEN_REFERRAL_SQL)),
+    )
 
     id: str = Field(primary_key=True, max_length=40)
     seeker_id: str = Field(max_length=40)
@@ -339,6 +351,9 @@ class Placement(SQLModel, table=True):
     referral_id: str | None = Field(default=None, max_length=40, unique=True)
     district_code: str = Field(max_length=6, index=True)  # the seeker's, at the start
     start_date: dt.date = Field(index=True)
+    # start_date + 6 months (end-of-month clamped), stored so that SQL can filter by
+    # six-month retention; written with start_date and nowhere else (services.placements).
+    six_months_on: dt.date
     form: str = Field(max_length=30)
     counts_as_new: bool
     end_date: dt.date | None = None

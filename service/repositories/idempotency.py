@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -105,10 +105,12 @@ def seeker_exists(session: Session, seeker_id: str) -> bool:
 
 
 def forget_resource(session: Session, resource: str) -> None:
-    """Erasure: the kept records that created this resource go whole (the client-chosen
-    key, the request's digest and the response), not only their bodies."""
+    """Erasure: the kept records that created this resource or anything under it (a
+    person's casework records) go whole (the client-chosen key, the request's digest and
+    the response), not only their bodies."""
+    kept = col(IdempotencyRecord.resource)
     session.execute(delete(IdempotencyRecord).where(
-        col(IdempotencyRecord.resource) == resource))
+        or_(kept == resource, kept.startswith(resource + "/", autoescape=True))))
 
 
 def purge_expired(session: Session, now: dt.datetime) -> None:

@@ -18,6 +18,7 @@ from service.matching.dimensions import estimate_abilities
 from service.matching.explain import is_model_reason
 from service.matching.ranking import seekers_for_vacancy
 from service.models.abilities import FullProfile
+from service.models.base import utcnow
 from service.models.enums import Accommodation, AuditAction, Education
 from service.models.match import (
     CandidateMatch,
@@ -26,6 +27,7 @@ from service.models.match import (
     ReasonOut,
     VacancyCandidates,
 )
+from service.repositories import pseudonyms as pseudonym_repo
 from service.repositories import seekers as seeker_repo
 from service.repositories import vacancies as vacancy_repo
 from service.services import guard
@@ -65,6 +67,11 @@ def candidates_for_vacancy(session: Session, matcher: Matcher, ctx: Context, aud
     sync_index(session, matcher)
     result, shown = rank_candidates(matcher, vacancy_id, limit, present,
                                     pseudonymous=pseudonymous)
+    if pseudonymous:
+        # Remembered, so that the partner can refer a shown candidate back by pseudonym.
+        pseudonym_repo.record(session, principal.owner_id,
+                              {pseudonym(ctx, principal.owner_id, sid): sid for sid in shown},
+                              utcnow())
     audit.record(AuditAction.matches_candidates, "vacancy", vacancy_id, seekers=shown)
     return result
 

@@ -3,7 +3,7 @@ audit what was shown."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from sqlmodel import Session
@@ -27,6 +27,7 @@ from service.matching.explain import (
     unstated_factors,
 )
 from service.matching.index import MatchIndex, Side, Snapshot
+from service.matching.location import LocationKey, displaced_location
 from service.matching.policy import PriorityPolicy
 from service.matching.ranking import Ranked, vacancies_for_seeker
 from service.matching.records import seeker_record, vacancy_record
@@ -39,6 +40,7 @@ from service.models.match import (
     SeekerMatches,
     VacancyMatch,
 )
+from service.models.tables import Employer, Seeker, Vacancy
 from service.repositories import changes
 from service.repositories import matching as match_repo
 from service.repositories import seekers as seeker_repo
@@ -154,6 +156,61 @@ def group_names(mask: int) -> list[PriorityGroup]:
     return [PriorityGroup(g) for g, bit in GROUP_BIT.items() if mask & bit]
 
 
+@dataclass(frozen=True)
+class PairAssessment:
+    """One pair judged by the constraints and, if none blocks, scored: what a pair verdict
+    and a referral's ranking context are made of."""
+
+    blocks: list[Blocking]
+    score: float | None = None
+    probability: float | None = None
+    reasons: list[ReasonOut] = field(default_factory=list)
+    accommodations_used: list[str] = field(default_factory=list)
+
+    @property
+    def eligible(self) -> bool:
+        return not self.blocks
+
+
+def vacancy_with_employer(session: Session, vacancy_id: str) -> tuple[Vacancy, Employer]:
+    found = list(match_repo.vacancies_with_employers(session, ids=[vacancy_id]))
+    if not found:
+        raise NotFound(f"no vacancy {vacancy_id}")
+    return found[0]
+
+
+def assess_pair(matcher: Matcher, seeker: Seeker, vacancy: Vacancy, employer: Employer, *,
+                explain: bool = True, displace: LocationKey | None = None) -> PairAssessment:
+    """The constraints' verdict and the score for one pair, read from the given rows (no
+    access check, no audit: the caller does both); ``explain=False`` skips the reasons.
+    ``displace``: judge the seeker at the displaced home a partner's answers are computed
+    from (service.matching.location), so that the answer tells a partner no more."""
+    s_rec = seeker_record(seeker, matcher.rules)
+    if displace is not None and s_rec["lat"] is not None and s_rec["lon"] is not None:
+        lat, lon = displaced_location(np.array([s_rec["lat"]]), np.array([s_rec["lon"]]),
+                                      [seeker.id], displace)
+        s_rec = {**s_rec, "lat": float(lat[0]), "lon": float(lon[0])}
+    v_rec = vacancy_record(vacancy, employer)
+    today = today_in_china()
+    window = matcher.rules.graduate_window_years
+    blocks = verdict(s_rec, v_rec, today, window)
+    if blocks:
+        return PairAssessment(blocks=blocks)
+    seekers = Side.of(build_seekers([s_rec], matcher.scorer.encode_text))
+    vacancies = Side.of(build_vacancies([v_rec], matcher.scorer.encode_text))
+    # The same day as the verdict above, even if midnight passed in between.
+    ranked = vacancies_for_seeker(seekers, vacancies, 0, Day.of(today, window), 1,
+                                  matcher.scorer, matcher.policy)
+    reasons: list[ReasonOut] = []
+    used: list[str] = []
+    if explain:
+        reasons, used = explained(ranked, matcher, seekers.arrays, vacancies.arrays,
+                                  np.zeros(1, dtype=int), np.zeros(1, dtype=int))[0]
+    return PairAssessment(blocks=[], score=float(ranked.score[0]),
+                          probability=float(ranked.probability[0]), reasons=reasons,
+                          accommodations_used=used)
+
+
 def pair_verdict(session: Session, matcher: Matcher, audit: Audit, seeker_id: str,
                  vacancy_id: str) -> PairVerdict:
     """The full verdict for one pair, read straight from the database."""
@@ -163,26 +220,10 @@ def pair_verdict(session: Session, matcher: Matcher, audit: Audit, seeker_id: st
     check_owner(audit, seeker_id, seeker.owner_key_id, Action.match_seeker,
                 AuditAction.matches_pair)
     audit.record(AuditAction.matches_pair, "seeker", seeker_id, seekers=[seeker_id])
-    found = list(match_repo.vacancies_with_employers(session, ids=[vacancy_id]))
-    if not found:
-        raise NotFound(f"no vacancy {vacancy_id}")
-    s_rec = seeker_record(seeker, matcher.rules)
-    v_rec = vacancy_record(*found[0])
-    today = today_in_china()
-    window = matcher.rules.graduate_window_years
-    blocks = verdict(s_rec, v_rec, today, window)
-    base = {"seeker_id": seeker_id, "vacancy_id": vacancy_id,
-            "model_version": matcher.scorer.version}
-    if blocks:
-        return PairVerdict(**base, eligible=False, score=None, probability=None,
-                           blocking=blocking_out(blocks), reasons=[], accommodations_used=[])
-    seekers = Side.of(build_seekers([s_rec], matcher.scorer.encode_text))
-    vacancies = Side.of(build_vacancies([v_rec], matcher.scorer.encode_text))
-    # The same day as the verdict above, even if midnight passed in between.
-    ranked = vacancies_for_seeker(seekers, vacancies, 0, Day.of(today, window), 1,
-                                  matcher.scorer, matcher.policy)
-    reasons, used = explained(ranked, matcher, seekers.arrays, vacancies.arrays,
-                               np.zeros(1, dtype=int), np.zeros(1, dtype=int))[0]
-    return PairVerdict(**base, eligible=True, score=float(ranked.score[0]),
-                       probability=float(ranked.probability[0]), blocking=[],
-                       reasons=reasons, accommodations_used=used)  # type: ignore[arg-type]
+    vacancy, employer = vacancy_with_employer(session, vacancy_id)
+    judged = assess_pair(matcher, seeker, vacancy, employer)
+    return PairVerdict(seeker_id=seeker_id, vacancy_id=vacancy_id,
+                       model_version=matcher.scorer.version, eligible=judged.eligible,
+                       score=judged.score, probability=judged.probability,
+                       blocking=blocking_out(judged.blocks), reasons=judged.reasons,
+                       accommodations_used=judged.accommodations_used)  # type: ignore[arg-type]

@@ -12,14 +12,27 @@ from service.context import Context
 from service.db import checkpoint_wal, on_commit
 from service.models.base import as_utc, utcnow
 from service.models.enums import AuditAction, AuditOutcome, Role
-from service.models.export import AccessEntry, ConsentEvent, IdentifiersHeld, SeekerExport
+from service.models.export import (
+    AccessEntry,
+    CaseworkHeld,
+    ConsentEvent,
+    IdentifiersHeld,
+    SeekerExport,
+)
 from service.models.tables import ErasedSeeker, Seeker
 from service.profile import age_on
 from service.repositories import api_keys as key_repo
 from service.repositories import audit as audit_repo
-from service.repositories import changes, consent, idempotency
+from service.repositories import casework_remainder, changes, consent, idempotency
+from service.repositories import placements as placement_repo
+from service.repositories import referrals as referral_repo
 from service.repositories import seekers as repo
+from service.repositories import service_records as record_repo
 from service.rules import today_in_china
+from service.services import follow_ups
+from service.services import placements as placement_service
+from service.services import referrals as referral_service
+from service.services import service_records as record_service
 from service.services.audit import Audit
 from service.services.seekers import (
     CERT_CONTEXT,
@@ -69,9 +82,16 @@ def _remainder(session: Session, ctx: Context, seeker: Seeker) -> ErasedSeeker:
 def erase(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> None:
     """Remove the person: the row with every personal field and ciphertext, the consent
     history, the kept registration (key, request digest, response); keep only the
-    anonymised remainder.  The audit log keeps its entries (ids only), so that who saw the
-    record stays answerable."""
-    repo.add_remainder(session, _remainder(session, ctx, seeker))
+    anonymised remainder, and the person's casework re-pointed to it (no free text, no
+    health detail, dates to the month).  The audit log keeps its entries (ids only), so
+    that who saw the record stays answerable."""
+    remainder = _remainder(session, ctx, seeker)
+    repo.add_remainder(session, remainder)
+    today = today_in_china()
+    casework_remainder.reassign(
+        session, seeker.id, remainder.id,
+        six_months=lambda six, end, visits: follow_ups.erased_six_months_on(
+            six, end, visits, today))
     consent.delete_for(session, seeker.id)
     changes.record(session, "seeker", [seeker.id])  # every index drops the person
     repo.delete(session, seeker)
@@ -109,7 +129,24 @@ def export(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> Seek
                                 key_id=e.key_id if everyone or e.key_id == me else None,
                                 role=Role(e.role), outcome=AuditOutcome(e.outcome))
                     for e in audit_repo.concerning(session, seeker.id)],
+        casework=_casework(session, ctx, audit, seeker),
         purposes=PURPOSES)
+
+
+def _casework(session: Session, ctx: Context, audit: Audit,
+              seeker: Seeker) -> CaseworkHeld | None:
+    if not audit.principal.may(Action.read_services, seeker.owner_key_id):
+        return None
+    placements = placement_repo.for_seeker(session, seeker.id)
+    visits = placement_service.visits_by_placement(session, placements)
+    return CaseworkHeld(
+        services=[record_service.to_public(r, ctx)
+                  for r in record_repo.for_seeker(session, seeker.id)],
+        status_history=record_service.history_of(session, seeker),
+        referrals=referral_service.views(session, ctx, audit.principal,
+                                         referral_repo.for_seeker(session, seeker.id)),
+        placements=[placement_service.to_public(p, visits.get(p.id, []))
+                    for p in placements])
 
 
 _ENCRYPTED = (("name_enc", NAME_CONTEXT), ("id_number_enc", ID_CONTEXT),

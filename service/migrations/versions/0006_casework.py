@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('referral_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('district_code', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
     sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('six_months_on', sa.Date(), nullable=False),
     sa.Column('form', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('counts_as_new', sa.Boolean(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=True),
@@ -84,6 +85,10 @@ def upgrade() -> None:
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_employer_id'), ['employer_id'], unique=False)
         batch_op.create_index('ix_referral_seeker_vacancy', ['seeker_id', 'vacancy_id'], unique=False)
+        open_pair = "status IN ('referred', 'interview_scheduled', 'interviewed', 'offered')"
+        batch_op.create_index('uq_referral_open_pair', ['seeker_id', 'vacancy_id'], unique=True,
+                              sqlite_where=sa.text(open_pair),
+                              postgresql_where=sa.text(open_pair))
         batch_op.create_index(batch_op.f('ix_referral_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_referral_vacancy_id'), ['vacancy_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referral_vacancy_owner_key_id'), ['vacancy_owner_key_id'], unique=False)
@@ -209,6 +214,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_referral_vacancy_owner_key_id'))
         batch_op.drop_index(batch_op.f('ix_referral_vacancy_id'))
         batch_op.drop_index(batch_op.f('ix_referral_status'))
+        batch_op.drop_index('uq_referral_open_pair')
         batch_op.drop_index('ix_referral_seeker_vacancy')
         batch_op.drop_index(batch_op.f('ix_referral_employer_id'))
 
