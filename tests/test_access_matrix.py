@@ -137,6 +137,7 @@ MATRIX: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/v1/placements"): _casework(200),
     ("GET", "/v1/placements/{placement}"): _casework(200),
     ("PATCH", "/v1/placements/{placement}"): _casework(200),
+    ("DELETE", "/v1/placements/{placement}"): _casework(204),
     ("POST", "/v1/placements/{placement}/follow-ups"): _casework(201),
     ("GET", "/v1/follow-ups"): _casework(200),
     **{("GET", path): PUBLIC for path in ("/healthz", "/readyz", "/metrics", "/openapi.json",
@@ -209,8 +210,11 @@ class World:
         assert made.status_code == 201, made.text
         return str(made.json()["id"])
 
-    def placement(self) -> str:
+    def placement(self, *, ahead: bool = False) -> str:
+        """A placement (for a cancellation, one whose start is still to come)."""
         body = _placement_body(self.seeker(self.admin), self.employer(self.admin))
+        if ahead:
+            body["start_date"] = (dt.date.today() + dt.timedelta(days=20)).isoformat()
         return self.post("/v1/placements", body, self.admin)
 
     def make(self, kind: str, owner: str) -> str:
@@ -285,7 +289,7 @@ def _call(world: World, method: str, path: str, owner: str, ids: dict[str, str])
                                           or ids["other_vacancy"])
             continue
         if kind == "placement":
-            values[kind] = world.placement()
+            values[kind] = world.placement(ahead=method == "DELETE")
             continue
         # Destructive calls get a record of their own; reads share one.
         fresh = method == "DELETE" or kind == "key"

@@ -94,26 +94,47 @@ def test_erasure_keeps_an_anonymised_remainder_of_casework(client: TestClient,
     for table in CASEWORK:
         assert _rows(raw_db, table, "seeker_id", seeker) == [], table
     assert _rows(raw_db, "candidate_pseudonym", "seeker_id", seeker) == []
-    [kept] = _rows(raw_db, "placement", "id", placement)
-    remainder = kept["seeker_id"]
-    assert remainder.startswith("era_") and _rows(raw_db, "erased_seeker", "id", remainder)
+    # New random ids: the audit entries name the old ones beside the person's old id.
+    assert _rows(raw_db, "placement", "id", placement) == []
+    assert _rows(raw_db, "referral", "id", referral) == []
+    with raw_db.connect() as conn:
+        [remainder] = conn.execute(sa.text("SELECT id FROM erased_seeker")).scalars()
+    [kept] = _rows(raw_db, "placement", "seeker_id", remainder)
     records = _rows(raw_db, "service_record", "seeker_id", remainder)
     assert len(records) == 2
     for record in records:
         assert record["note_enc"] is None and _date(record["date"]).day == 1
         assert set(_json(record["details"])) <= {"has_employment_need", "labour_capacity"}
     assert [_json(r["details"]) for r in records if r["type"] == "ability_assessment"] == [{}]
-    [kept_referral] = _rows(raw_db, "referral", "id", referral)
-    assert kept_referral["seeker_id"] == remainder
+    [kept_referral] = _rows(raw_db, "referral", "seeker_id", remainder)
     assert kept_referral["override_reason_enc"] is None
     assert kept_referral["interview_at"] is None
+    assert kept["referral_id"] == kept_referral["id"]
     assert _date(kept["start_date"]).day == 1 and _date(kept["end_date"]).day == 1
     statuses = _rows(raw_db, "seeker_status_change", "seeker_id", remainder)
     assert {s["cause"] for s in statuses} >= {"registration", "placement", "placement_ended"}
-    assert all(_date(s["date"]).day == 1 for s in statuses)
-    [visit] = _rows(raw_db, "follow_up_visit", "placement_id", placement)
-    assert _date(visit["date"]).day == 1
+    assert all(_date(s["date"]).day == 1 and s["placement_id"] is None for s in statuses)
+    [visit] = _rows(raw_db, "follow_up_visit", "placement_id", kept["id"])
+    events = _rows(raw_db, "referral_event", "referral_id", kept_referral["id"])
+    assert len(events) == 5  # referred … offered, hired by the placement
+    for row in [*records, *statuses, kept_referral, kept, visit, *events]:
+        assert all(_date(row[c]).day == 1 for c in ("date", "created_at", "updated_at", "at")
+                   if row.get(c) is not None), row
+        assert not any(old in str(row.values()) for old in (seeker, referral, placement))
+    placement = kept["id"]
     # The counts survive and so does the outcome: still not retained at six months.
     after = client.get(f"/v1/placements/{placement}")
     assert after.status_code == 200, after.text
     assert after.json()["retained_6_months"] is False
+    # The remainder is history: no follow-up falls due, and nothing can be added to it.
+    due = client.get("/v1/follow-ups", params={"limit": 200}).json()["items"]
+    assert placement not in {d["placement_id"] for d in due}
+    refused = client.post(f"/v1/placements/{placement}/follow-ups", json={
+        "date": TODAY.isoformat(), "method": "phone", "still_employed": True})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["errors"][0]["code"] == "erased"
+    etag = client.get(f"/v1/referrals/{kept_referral['id']}").headers["etag"]
+    refused = client.patch(f"/v1/referrals/{kept_referral['id']}", headers={"If-Match": etag},
+                           json={"status": "withdrawn", "reason_code": "other"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["errors"][0]["code"] == "erased"

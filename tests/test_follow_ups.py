@@ -83,7 +83,8 @@ START = D(2026, 1, 10)  # six months on: 2026-07-10
     (None, [], D(2026, 8, 1), None),  # six months passed, nobody asked
     (None, [V(D(2026, 7, 10))], D(2026, 7, 10), True),  # a visit on the day
     (None, [V(D(2026, 4, 10))], D(2026, 7, 9), None),  # the day has not come
-    (None, [V(D(2026, 4, 10))], D(2026, 7, 10), True),  # running, last visit: employed
+    # Running past six months, but the last visit was at month three: not known.
+    (None, [V(D(2026, 4, 10))], D(2026, 9, 1), None),
     (None, [V(D(2026, 4, 10), still_employed=False)], D(2026, 8, 1), None),
     (D(2026, 7, 9), [], D(2026, 8, 1), False),  # ended the day before
     (D(2026, 7, 10), [], D(2026, 8, 1), True),  # ended on the day

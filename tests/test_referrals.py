@@ -326,7 +326,15 @@ def test_full_pipeline_from_referral_to_hire(client: TestClient, raw_db: sa.Engi
     assert step["interview_at"] == at.isoformat().replace("+00:00", "Z")
     move(client, rid, partner, status="interviewed")
     move(client, rid, partner, status="offered")
-    done = move(client, rid, counselor, status="hired")
+    # A hire is not a PATCH: it is the placement, which moves the referral with it.
+    refused = move(client, rid, counselor, expect=409, status="hired")
+    assert ("status", "hire_needs_placement") in fields(refused)
+    employer = client.get(f"/v1/vacancies/{vacancy}").json()["employer_id"]
+    placed = client.post("/v1/placements", headers=counselor, json={
+        "seeker_id": seeker, "employer_id": employer, "referral_id": rid,
+        "start_date": dt.date.today().isoformat(), "form": "quota", "counts_as_new": True})
+    assert placed.status_code == 201, placed.text
+    done = client.get(f"{URL}/{rid}", headers=counselor).json()
     assert done["status"] == "hired"
     history = [(e["from_status"], e["to_status"], e["role"]) for e in done["events"]]
     assert history == [(None, "referred", "counselor"),
@@ -338,8 +346,8 @@ def test_full_pipeline_from_referral_to_hire(client: TestClient, raw_db: sa.Engi
     assert read.headers["etag"] == '"v5"' and read.json()["interview_at"] == step[
         "interview_at"]
     assert len(stored(raw_db, "referral_event", referral_id=rid)) == 5
-    updates = audit_rows(raw_db, action="referral.update")
-    assert [u["seeker_ids"] for u in updates] == [[seeker]] * 4
+    updates = audit_rows(raw_db, action="referral.update", outcome="ok")
+    assert [u["seeker_ids"] for u in updates] == [[seeker]] * 4  # the hire by placement
     assert "interview_at" in as_list(updates[0]["fields"])
 
     closed = assert_problem(client.patch(f"{URL}/{rid}", json={"status": "withdrawn",

@@ -1,5 +1,6 @@
-"""A deterministic demo data set for Yangquan (阳泉市, Shanxi): keys, employers, vacancies
-and job seekers, all fictional, all created through the service layer.
+"""A deterministic demo data set for Yangquan (阳泉市, Shanxi): keys, employers, vacancies,
+job seekers and a year of their casework, all fictional, all created through the service
+layer.
 
 ``from service.demo import DEMO_KEYS`` is light; ``service.demo.seed.seed_demo`` loads it.
 """

@@ -60,7 +60,9 @@ DEGREE_AGE = {"associate": 21, "bachelor": 22, "master": 25}
 class SeekerPlan:
     owner: str  # role of the demo key that registers the person
     body: dict[str, Any]  # SeekerCreate fields
-    status: str  # seeking | employed | inactive (set by a follow-up update)
+    # Where the year of casework (service.demo.casework) leaves the person at least:
+    # employed (a job still running), inactive (left the labour market), or seeking (any).
+    status: str
 
 
 def _birth(rng: random.Random, today: dt.date, age: int) -> dt.date:

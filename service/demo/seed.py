@@ -3,7 +3,9 @@
 Everything goes through ``service.services`` (validation, derived fields, encryption), as
 the demo key that would register it in practice: employers and vacancies mostly by the
 partner key, public bodies and sheltered workshops by the counselor key; seekers by the
-counselor key and, for those registered at a recruitment fair, the kiosk key.
+counselor key and, for those registered at a recruitment fair, the kiosk key.  Then a
+year of casework (service.demo.casework) by the counselor key, the employer's side of
+referrals to the partner's vacancies by the partner key.
 """
 
 from __future__ import annotations
@@ -13,28 +15,37 @@ import random
 from collections import Counter
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from service.access import Principal
 from service.config import ConfigurationError, Settings
 from service.context import Context
 from service.db import make_engine
+from service.demo.casework import seed_casework
+from service.demo.desk import Desk
 from service.demo.employers import EMPLOYERS, EmployerSpec
 from service.demo.ids import KIND_PREFIX, credit_code
 from service.demo.keys import DEMO_KEY_NAMES, DEMO_KEYS
 from service.demo.people import SeekerPlan, seeker_plans
 from service.demo.places import CITY_CODE, point
 from service.demo.postings import postings
+from service.matching.index import MatchIndex
+from service.matching.location import location_key
+from service.matching.policy import load_policy
+from service.matching.scorer import load_bundle
+from service.models.base import utcnow
 from service.models.crypto import Cipher
 from service.models.employer import EmployerCreate
 from service.models.enums import Category, EmployerKind, PriorityGroup, Role
-from service.models.seeker import SeekerCreate, SeekerUpdate
-from service.models.tables import Employer, Seeker
+from service.models.seeker import SeekerCreate
+from service.models.tables import Employer, Seeker, Vacancy
 from service.models.vacancy import VacancyCreate
 from service.repositories import api_keys as key_repo
 from service.rules import load_rules, today_in_china
 from service.services import api_keys, employers, seekers, vacancies
 from service.services.audit import Audit
+from service.services.matching import Matcher
 
 SEED = 20261123
 
@@ -83,26 +94,46 @@ def _create_employers(session: Session, rng: random.Random, keys: dict[str, str]
     return created
 
 
-def _create_seekers(session: Session, ctx: Context, keys: dict[str, str],
+def _audits(session: Session, keys: dict[str, str]) -> dict[str, Audit]:
+    """Role -> the audit of its demo key: the log says which key did what."""
+    return {role: Audit(session=session, principal=Principal(
+        key_id, Role(role), DEMO_KEY_NAMES[role], owner_id=key_id))
+        for role, key_id in keys.items()}
+
+
+def _create_seekers(session: Session, ctx: Context, audits: dict[str, Audit],
                     plans: list[SeekerPlan]) -> list[Seeker]:
-    # Registered as the demo key that would register them: the audit log says so.
-    audits = {role: Audit(session=session,
-                          principal=Principal(key_id, Role(role), DEMO_KEY_NAMES[role],
-                                              owner_id=key_id))
-              for role, key_id in keys.items()}
-    rows = []
-    for plan in plans:
-        seeker = seekers.create(session, ctx, audits[plan.owner],
-                                SeekerCreate.model_validate(plan.body))
-        if plan.status != "seeking":
-            seeker = seekers.update(session, ctx, audits["counselor"], seeker,
-                                    SeekerUpdate.model_validate({"status": plan.status}))
-        rows.append(seeker)
-    return rows
+    # Registered as the demo key that would register them.  Their status comes from the
+    # casework: a job start, a job's end, a dated change when they leave the labour market.
+    return [seekers.create(session, ctx, audits[plan.owner],
+                           SeekerCreate.model_validate(plan.body)) for plan in plans]
+
+
+def _matcher(settings: Settings, ctx: Context, engine: Engine) -> Matcher:
+    """The scorer and policy the service ranks with.  Its index is never built here:
+    the seed ranks from its own arrays and every match referral names its rank."""
+    scorer = load_bundle(settings.scorer_dir)
+    index = MatchIndex(engine, scorer.encode_text, ctx.rules,
+                       location_key=location_key(ctx.cipher))
+    return Matcher(index=index, scorer=scorer,
+                   policy=load_policy(settings.matching_policy_file), rules=ctx.rules)
+
+
+def _casework(session: Session, ctx: Context, audits: dict[str, Audit], *, matcher: Matcher,
+              vacancy_rows: list[Vacancy], employer_rows: list[Employer],
+              people: list[tuple[Seeker, SeekerPlan]], rng: random.Random, today: dt.date,
+              started: dt.datetime) -> dict[str, Any]:
+    by_id = {e.id: e for e in employer_rows}
+    desk = Desk(session=session, ctx=ctx, rng=rng, today=today, started=started,
+                counselor=audits["counselor"], partner=audits["partner"], matcher=matcher,
+                vacancies={v.id: (v, by_id[v.employer_id]) for v in vacancy_rows},
+                employers=employer_rows)
+    return seed_casework(desk, people)
 
 
 def _summary(ctx: Context, created_keys: int, created_employers: list[Employer],
-             vacancy_rows: list[Any], seeker_rows: list[Seeker], today: dt.date) -> dict[str, Any]:
+             vacancy_rows: list[Any], seeker_rows: list[Seeker], today: dt.date,
+             casework: dict[str, Any]) -> dict[str, Any]:
     groups: Counter[str] = Counter()
     for seeker in seeker_rows:
         groups.update(g.value for g in seekers.groups_of(seeker, ctx))
@@ -124,6 +155,7 @@ def _summary(ctx: Context, created_keys: int, created_employers: list[Employer],
                                                       for v in vacancy_rows).items())),
         "vacancies_targeted": sum(v.targeted for v in vacancy_rows),
         "vacancies_public_welfare": sum(v.public_welfare for v in vacancy_rows),
+        "casework": casework,
         "demo_keys": dict(DEMO_KEYS),
     }
 
@@ -153,6 +185,7 @@ def seed_demo(settings: Settings, *, only_if_empty: bool) -> dict[str, Any]:
                                  "load it only in demo mode (ACCESSMATCH_DEMO=true)")
     ctx = Context(cipher=Cipher(settings.secret), rules=load_rules(settings.rules_file))
     today = today_in_china()
+    started = utcnow()
     rng = random.Random(SEED)
     engine = make_engine(settings.database_url)
     try:
@@ -170,10 +203,17 @@ def seed_demo(settings: Settings, *, only_if_empty: bool) -> dict[str, Any]:
                     vacancies.create(session, _seeding_as(keys[p.owner]),
                                      VacancyCreate.model_validate(p.body))
                     for p in postings(rng, emp, today)]
-                seeker_rows = _create_seekers(session, ctx, keys, seeker_plans(rng, today))
+                audits = _audits(session, keys)
+                plans = seeker_plans(rng, today)
+                seeker_rows = _create_seekers(session, ctx, audits, plans)
                 employer_rows = [employers.get(session, eid) for _, eid, _ in emp]
+                matcher = _matcher(settings, ctx, engine)
+                casework = _casework(session, ctx, audits, matcher=matcher,
+                                     vacancy_rows=vacancy_rows, employer_rows=employer_rows,
+                                     people=list(zip(seeker_rows, plans, strict=True)),
+                                     rng=rng, today=today, started=started)
                 summary = _summary(ctx, created_keys, employer_rows, vacancy_rows,
-                                   seeker_rows, today)
+                                   seeker_rows, today, casework)
             session.commit()
     finally:
         engine.dispose()

@@ -63,9 +63,13 @@ def _dedupe(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date_text(value: Any) -> Any:
-    # Lax pydantic reads a number as Unix time; the contract says ISO 8601 text.
-    if isinstance(value, dt.date) or (isinstance(value, str) and "\n" not in value):
+    # Lax pydantic reads a number, or a string of digits, as Unix time; the contract says
+    # an ISO 8601 calendar date as text (YYYY-MM-DD), in bodies and query strings alike.
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
         return value
     raise PydanticCustomError("date_format", "an ISO 8601 date as text, e.g. 2026-07-01")
 

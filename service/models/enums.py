@@ -196,6 +196,7 @@ class StatusCause(StrEnum):
     counselor_decision = "counselor_decision"
     placement = "placement"  # a job start
     placement_ended = "placement_ended"
+    placement_cancelled = "placement_cancelled"  # a start recorded ahead fell through
     left_labour_market = "left_labour_market"  # e.g. retired, moved away, long illness
     returned_to_seeking = "returned_to_seeking"
 
@@ -324,6 +325,7 @@ class AuditAction(StrEnum):
     placement_read = "placement.read"
     placement_list = "placement.list"
     placement_update = "placement.update"
+    placement_cancel = "placement.cancel"
     follow_up_create = "follow_up.create"
     follow_up_list = "follow_up.list"
     api_key_create = "api_key.create"

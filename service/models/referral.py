@@ -95,14 +95,18 @@ class RankingContext(BaseModel):
     correct for the bias of its own lists."""
 
     model_version: str
-    score: float | None = Field(description="null for an overridden (ineligible) pair")
+    score: float | None = Field(description="null for an overridden (ineligible) pair; "
+                                "for a partner, the number of its own referral only (as "
+                                "its candidate list showed it), else null")
     probability: float | None
     rank: int | None = Field(description="place in the list the referral came from; null "
                              "if not known")
     shown: int | None
-    eligible: bool = Field(description="false: the constraints blocked the pair and a "
-                           "counselor overrode them")
-    overridden: list[str] = Field(description="codes of the overridden constraints")
+    eligible: bool | None = Field(description="false: the constraints blocked the pair and "
+                                  "a counselor overrode them; null for a partner, to whom "
+                                  "no constraint verdict about the person is shown")
+    overridden: list[str] | None = Field(description="codes of the overridden constraints; "
+                                         "null for a partner")
     override_reason: str | None = Field(default=None, description="counselors only")
 
 

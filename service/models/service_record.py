@@ -210,15 +210,18 @@ class ServiceRecordPublic(BaseModel):
 
 # -- status history ---------------------------------------------------------------------
 
-# Written by the service itself (registration, a job start or end), never sent.
-SYSTEM_CAUSES = frozenset({StatusCause.registration, StatusCause.placement,
-                           StatusCause.placement_ended})
+# Written by the service itself (registration, a PATCH of the record's status, a job
+# start or end), never sent.
+SYSTEM_CAUSES = frozenset({StatusCause.registration, StatusCause.record_update,
+                           StatusCause.placement, StatusCause.placement_ended,
+                           StatusCause.placement_cancelled})
 
 
 def _sent_cause(value: str) -> str:
     if value in SYSTEM_CAUSES:
         raise PydanticCustomError("cause_system_only", "this cause is recorded by the "
-                                  "service itself (registration, a job start or its end)")
+                                  "service itself (registration, a change of the record, "
+                                  "a job start or its end)")
     return value
 
 
@@ -228,8 +231,8 @@ class StatusChangeCreate(Strict):
                                        "entry is kept as history and leaves the current "
                                        "status as it is")
     cause: Annotated[StatusCause, AfterValidator(_sent_cause)] = Field(
-        description="any cause but registration, placement and placement_ended, which "
-                    "the service records itself")
+        description="any cause but registration, record_update, placement and "
+                    "placement_ended, which the service records itself")
 
 
 class StatusChangePublic(BaseModel):

@@ -218,6 +218,14 @@ class AuditSubject(SQLModel, table=True):
     seeker_id: str = Field(primary_key=True, max_length=40, index=True)
 
 
+# The id prefix of an erased person's remainder; casework pointing at one is read-only.
+ERASED_PREFIX = "era_"
+
+
+def is_erased(seeker_id: str) -> bool:
+    return seeker_id.startswith(ERASED_PREFIX)
+
+
 class ErasedSeeker(SQLModel, table=True):
     """What statistics keep of an erased seeker: coarse and unlinkable (a random id, no
     identifier, no name, months instead of dates, the county not the place)."""

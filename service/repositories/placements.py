@@ -11,7 +11,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.models.base import utcnow
-from service.models.tables import ApiKey, FollowUpVisit, Placement, Referral, Seeker, Vacancy
+from service.models.tables import (
+    ERASED_PREFIX,
+    ApiKey,
+    FollowUpVisit,
+    Placement,
+    Referral,
+    Seeker,
+    Vacancy,
+)
 from service.repositories.pagination import PageParams, fetch_page
 
 
@@ -113,11 +121,23 @@ def fill_opening(session: Session, vacancy_id: str) -> bool:
     return bool(touched)
 
 
-def _latest_still_employed() -> Any:
-    return (select(FollowUpVisit.still_employed)
-            .where(col(FollowUpVisit.placement_id) == col(Placement.id))
-            .order_by(col(FollowUpVisit.date).desc(), col(FollowUpVisit.id).desc())
-            .limit(1).scalar_subquery())
+def release_opening(session: Session, vacancy_id: str) -> None:
+    """Undo :func:`fill_opening` (a cancelled start): one opening free again, and a
+    vacancy filled by it open again."""
+    v = _VACANCY.c
+    stmt = (sa.update(_VACANCY).where(v.id == vacancy_id, v.openings_filled > 0)
+            .values(openings_filled=v.openings_filled - 1,
+                    status=sa.case((v.status == "filled", "open"), else_=v.status),
+                    version=v.version + 1, updated_at=utcnow()))
+    session.connection().execute(stmt)
+    vacancy = session.get(Vacancy, vacancy_id)
+    if vacancy is not None:
+        session.expire(vacancy)
+
+
+def delete(session: Session, placement: Placement) -> None:
+    session.delete(placement)
+    session.flush()
 
 
 def _retained(value: bool, today: dt.date) -> Any:
@@ -128,8 +148,7 @@ def _retained(value: bool, today: dt.date) -> Any:
     seen_after = sa.exists().where(col(FollowUpVisit.placement_id) == col(Placement.id),
                                    col(FollowUpVisit.still_employed).is_(True),
                                    col(FollowUpVisit.date) >= six)
-    running = sa.and_(six <= today, _latest_still_employed() == sa.true())
-    return sa.or_(end >= six, sa.and_(end.is_(None), sa.or_(seen_after, running)))
+    return sa.or_(end >= six, sa.and_(end.is_(None), seen_after))
 
 
 def _owned_seekers(owner: str) -> Any:
@@ -164,7 +183,9 @@ def due_candidates(session: Session, flt: DueFilter, params: PageParams, *,
                    seeker_owner: str | None = None) -> tuple[list[Placement], str | None]:
     """Placements that may have a follow-up to list (the service decides which do)."""
     stmt = select(Placement).where(col(Placement.start_date) >= flt.started_from,
-                                   col(Placement.start_date) <= flt.started_to)
+                                   col(Placement.start_date) <= flt.started_to,
+                                   # an erased person's remainder is visited no more
+                                   ~col(Placement.seeker_id).startswith(ERASED_PREFIX))
     if flt.district_code:
         stmt = stmt.where(col(Placement.district_code).startswith(flt.district_code))
     if flt.recorded_by_owner:

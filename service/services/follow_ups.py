@@ -126,10 +126,9 @@ def retained_6_months(six_months_on: dt.date, end: dt.date | None, visits: Seque
     :mod:`service.repositories.placements` says the same of the stored column."""
     if end is not None:
         return end >= six_months_on
+    # Running: known only once a visit on or after the six-month date found the person
+    # at work (an early call says nothing about month six).
     if any(v.still_employed and v.date >= six_months_on for v in visits):
-        return True
-    latest = max(visits, key=lambda v: (v.date, v.id), default=None)
-    if today >= six_months_on and latest is not None and latest.still_employed:
         return True
     return None
 

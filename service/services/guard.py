@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.access import Action, Principal
-from service.errors import Forbidden, NotFound
+from service.errors import Conflict, Forbidden, NotFound, field_error
 
 
 def check(principal: Principal, action: Action, owner_key_id: str, *, read: Action,
@@ -15,3 +15,12 @@ def check(principal: Principal, action: Action, owner_key_id: str, *, read: Acti
     if principal.may(read, owner_key_id):
         raise Forbidden(f"this {what} was created by another key; it is read-only to you")
     raise NotFound(f"no {what} {ident}")
+
+
+def erased_conflict(what: str, ident: str) -> Conflict:
+    """Casework of an erased person is an anonymised remainder kept for statistics: it is
+    read, never changed."""
+    return Conflict(f"the person this {what} concerned was erased; it is kept anonymised "
+                    "for statistics and cannot change",
+                    errors=[field_error(f"{what}_id", "erased",
+                                        f"{ident} belongs to an erased person")])

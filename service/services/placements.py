@@ -53,7 +53,14 @@ from service.models.placement import (
     PlacementUpdate,
     VisitPublic,
 )
-from service.models.tables import FollowUpVisit, Placement, Referral, Seeker, Vacancy
+from service.models.tables import (
+    FollowUpVisit,
+    Placement,
+    Referral,
+    Seeker,
+    Vacancy,
+    is_erased,
+)
 from service.profile import age_on
 from service.repositories import changes, employers
 from service.repositories import placements as repo
@@ -64,6 +71,7 @@ from service.repositories.pagination import PageParams
 from service.rules import today_in_china
 from service.services import follow_ups, guard, referral_flow, seekers, status
 from service.services.audit import Audit
+from service.services.guard import erased_conflict
 
 MAX_DAYS_AHEAD = 60
 PLACEABLE = frozenset({ReferralStatus.offered, ReferralStatus.hired})
@@ -212,6 +220,8 @@ def get_for(session: Session, principal: Principal, placement_id: str,
     placement = repo.get(session, placement_id)
     if placement is None:
         raise NotFound(f"no placement {placement_id}")
+    if action is not Action.read_placement and is_erased(placement.seeker_id):
+        raise erased_conflict("placement", placement_id)
     if principal.owner_filter(action) is not None:  # a scope narrower than any
         seeker = seeker_repo.get(session, placement.seeker_id)
         guard.check(principal, action, seeker.owner_key_id if seeker else "",

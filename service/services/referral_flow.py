@@ -99,3 +99,17 @@ def move(session: Session, referral: Referral, principal: Principal, to: Referra
     session.add(happened)
     session.flush()
     return happened
+
+
+def undo_hire(session: Session, referral: Referral, principal: Principal) -> ReferralEvent:
+    """A hire whose placement was cancelled before the start goes back to ``offered``
+    (the only move out of ``hired``, made by the cancellation, never by a PATCH)."""
+    referral.status = ReferralStatus.offered.value
+    referral.reason_code = None
+    referral.updated_at = utcnow()
+    referral.version += 1
+    session.add(referral)
+    happened = event(referral, principal, from_status=ReferralStatus.hired)
+    session.add(happened)
+    session.flush()
+    return happened

@@ -22,7 +22,13 @@ from service.matching.constraints import Blocking
 from service.matching.location import location_key
 from service.models.base import as_utc, new_id, utcnow
 from service.models.common import FieldProblem
-from service.models.enums import AuditAction, ReferralReason, ReferralSource, ReferralStatus
+from service.models.enums import (
+    AuditAction,
+    ReferralReason,
+    ReferralSource,
+    ReferralStatus,
+    Role,
+)
 from service.models.referral import (
     RankingContext,
     ReferralCreate,
@@ -30,7 +36,14 @@ from service.models.referral import (
     ReferralPublic,
     ReferralUpdate,
 )
-from service.models.tables import Employer, Referral, ReferralEvent, Seeker, Vacancy
+from service.models.tables import (
+    Employer,
+    Referral,
+    ReferralEvent,
+    Seeker,
+    Vacancy,
+    is_erased,
+)
 from service.profile import age_on
 from service.repositories import matching as match_repo
 from service.repositories import pseudonyms as pseudonym_repo
@@ -41,6 +54,7 @@ from service.rules import today_in_china
 from service.services import guard, referral_flow
 from service.services.audit import Audit
 from service.services.candidates import coarse, pseudonym
+from service.services.guard import erased_conflict
 from service.services.matching import (
     Matcher,
     PairAssessment,
@@ -225,6 +239,8 @@ def get_for(session: Session, principal: Principal, referral_id: str,
         raise NotFound(f"no referral {referral_id}")
     guard.check(principal, action, referral.vacancy_owner_key_id, read=Action.read_referral,
                 what="referral", ident=referral_id)
+    if action is not Action.read_referral and is_erased(referral.seeker_id):
+        raise erased_conflict("referral", referral_id)
     return referral
 
 
@@ -253,6 +269,12 @@ def update(session: Session, audit: Audit, referral: Referral,
     to = ReferralStatus(body.status)
     reason = ReferralReason(body.reason_code) if body.reason_code else None
     referral_flow.check_move(audit.principal, ReferralStatus(referral.status), to, reason)
+    if to is ReferralStatus.hired:
+        # A hire is a placement: the person's status, the vacancy's openings and the
+        # follow-ups must follow it, so it is recorded there, in one transaction.
+        raise _conflict("a hire is recorded as a placement: POST /v1/placements with "
+                        "this referral_id, and the referral becomes hired with it",
+                        "status", "hire_needs_placement")
     raise_if_errors(_interview_problems(referral, body))
     fields = ["status"] + (["reason_code"] if reason else [])
     if body.interview_at is not None:
@@ -327,9 +349,14 @@ def _event_public(event: ReferralEvent, full: bool) -> ReferralEventPublic:
 def _public(ctx: Context, principal: Principal, referral: Referral,
             events: list[ReferralEvent]) -> ReferralPublic:
     full = not _pseudonymous(principal)
+    # A partner sees numbers only of its own referrals: those were computed at the
+    # displaced home, as its candidate list was; another key's are of the real home.
+    partners_own = bool(events) and events[0].role == Role.partner.value
 
     def number(value: float | None) -> float | None:
-        return value if full or value is None else coarse(value)
+        if full or value is None:
+            return value
+        return coarse(value) if partners_own else None
 
     reason = None
     if full and referral.override_reason_enc is not None:
@@ -337,7 +364,8 @@ def _public(ctx: Context, principal: Principal, referral: Referral,
     ranking = RankingContext(
         model_version=referral.model_version, score=number(referral.score),
         probability=number(referral.probability), rank=referral.rank, shown=referral.shown,
-        eligible=referral.eligible, overridden=referral.overridden, override_reason=reason)
+        eligible=referral.eligible if full else None,
+        overridden=referral.overridden if full else None, override_reason=reason)
     return ReferralPublic.model_validate({
         "id": referral.id, "seeker_id": referral.seeker_id if full else None,
         "candidate_id": None if full else pseudonym(ctx, principal.owner_id,

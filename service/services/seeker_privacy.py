@@ -19,7 +19,7 @@ from service.models.export import (
     IdentifiersHeld,
     SeekerExport,
 )
-from service.models.tables import ErasedSeeker, Seeker
+from service.models.tables import ERASED_PREFIX, ErasedSeeker, Seeker
 from service.profile import age_on
 from service.repositories import api_keys as key_repo
 from service.repositories import audit as audit_repo
@@ -70,7 +70,7 @@ def _remainder(session: Session, ctx: Context, seeker: Seeker) -> ErasedSeeker:
     # A random id, not a time-ordered one: it must not line up with the erasure's audit
     # entry (which holds the old id).
     return ErasedSeeker(
-        id=f"era_{uuid.uuid4().hex}", erased_month=f"{today:%Y-%m}",
+        id=f"{ERASED_PREFIX}{uuid.uuid4().hex}", erased_month=f"{today:%Y-%m}",
         registered_month=f"{as_utc(seeker.created_at):%Y-%m}",
         registered_by_role=owner.role if owner else "unknown",
         district_code=seeker.district_code, category=seeker.category, grade=seeker.grade,
@@ -88,10 +88,14 @@ def erase(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> None:
     remainder = _remainder(session, ctx, seeker)
     repo.add_remainder(session, remainder)
     today = today_in_china()
-    casework_remainder.reassign(
+    moved = casework_remainder.reassign(
         session, seeker.id, remainder.id,
         six_months=lambda six, end, visits: follow_ups.erased_six_months_on(
             six, end, visits, today))
+    for old_id in moved.referrals:  # kept answers of their POSTs hold the person's id
+        idempotency.forget_resource(session, f"/v1/referrals/{old_id}")
+    for old_id in moved.placements:
+        idempotency.forget_resource(session, f"/v1/placements/{old_id}")
     consent.delete_for(session, seeker.id)
     changes.record(session, "seeker", [seeker.id])  # every index drops the person
     repo.delete(session, seeker)

@@ -116,7 +116,7 @@ def page(session: Session, audit: Audit, seeker: Seeker, flt: repo.ServiceFilter
     """The seeker's records, newest first (by date, then by the order recorded)."""
     problems = []
     if flt.since is not None and flt.until is not None and flt.until < flt.since:
-        problems.append(field_error("until", "range_invalid", "until lies before since"))
+        problems.append(field_error("until", "range_reversed", "until lies before since"))
     after = repo.get(session, params.after) if params.after is not None else None
     if params.after is not None and (after is None or after.seeker_id != seeker.id):
         problems.append(field_error("cursor", "cursor_invalid",

@@ -33,7 +33,7 @@ from service.models.placement import (
 from service.models.tables import Placement
 from service.repositories.placements import PlacementFilter
 from service.rules import today_in_china
-from service.services import follow_ups
+from service.services import follow_ups, placement_cancel
 from service.services import placements as service
 
 AUTH = (401, 403, 429)
@@ -107,6 +107,17 @@ def update(placement_id: str, body: PlacementUpdate, response: Response,
     placement = service.get_for(session, principal, placement_id, Action.update_placement)
     require_match(if_match, placement.version)
     return _answer(session, response, service.update(session, audit, placement, body))
+
+
+@placements.delete("/{placement_id}", status_code=status.HTTP_204_NO_CONTENT,
+                   responses=problem_responses(*AUTH, 404, 409, 412))
+def cancel(placement_id: str, session: SessionDep, audit: AuditDep,
+           principal: Annotated[Principal, Authorize(Action.update_placement)]) -> Response:
+    """Cancel a start still to come (the person did not take the job up): the opening,
+    the status and the referral's hire move back.  A started job is ended, not cancelled."""
+    placement = service.get_for(session, principal, placement_id, Action.update_placement)
+    placement_cancel.cancel(session, audit, placement)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @placements.post("/{placement_id}/follow-ups", status_code=status.HTTP_201_CREATED,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import Enum
 from typing import Annotated
 
@@ -21,7 +20,7 @@ from service.api.deps import (
 )
 from service.api.errors import problem_responses
 from service.api.idempotency import IdempotencyKeyHeader
-from service.models.common import Page
+from service.models.common import IsoDate, Page
 from service.models.enums import AuditAction, ServiceType
 from service.models.service_record import (
     ServiceRecordCreate,
@@ -70,8 +69,8 @@ def create(seeker_id: str, body: ServiceRecordCreate, response: Response,
 def list_(seeker_id: str, session: SessionDep, ctx: ContextDep, page: PageDep,
           audit: AuditDep, principal: Annotated[Principal, Authorize(Action.read_services)],
           type: ServiceType | None = None,
-          since: Annotated[dt.date | None, Query(description="on or after")] = None,
-          until: Annotated[dt.date | None, Query(description="on or before")] = None,
+          since: Annotated[IsoDate | None, Query(description="on or after")] = None,
+          until: Annotated[IsoDate | None, Query(description="on or before")] = None,
           ) -> Page[ServiceRecordPublic]:
     """The person's service records, newest first (by date, then by the order recorded)."""
     seeker = seekers.get_for(session, audit, seeker_id, Action.read_services,
