@@ -57,7 +57,28 @@ def test_every_single_resource_read_has_an_etag(client: TestClient) -> None:
     reads = {f"/v1/employers/{employer}": '"v1"', f"/v1/vacancies/{vacancy}": '"v1"',
              f"/v1/seekers/{seeker}": '"v1"', f"/v1/employers/{employer}/quota": None,
              f"/v1/seekers/{seeker}/export": None,
-             f"/v1/seekers/{seeker}/matches/{vacancy}": None}
+             f"/v1/seekers/{seeker}/matches/{vacancy}": None,
+             f"/v1/seekers/{seeker}/status-history": None}
+    record = client.post(f"/v1/seekers/{seeker}/services", json={
+        "type": "employment_service", "date": "2026-11-02", "channel": "phone",
+        "agency_district_code": "140302", "result": "completed",
+        "details": {"subtype": "policy_consultation"}})
+    assert record.status_code == 201, record.text
+    reads[record.headers["location"]] = None
+    referral = client.post("/v1/referrals", json={
+        "seeker_id": seeker, "vacancy_id": vacancy, "source": "counselor",
+        "override": {"reason": "checked at a workplace visit"}})
+    if referral.status_code == 422:  # the pair is eligible: no override needed
+        referral = client.post("/v1/referrals", json={
+            "seeker_id": seeker, "vacancy_id": vacancy, "source": "counselor"})
+    assert referral.status_code == 201, referral.text
+    reads[referral.headers["location"]] = '"v1"'
+    placement = client.post("/v1/placements", json={
+        "seeker_id": seeker, "employer_id": employer, "start_date": "2026-11-20",
+        "form": "quota", "counts_as_new": True})
+    assert placement.status_code == 201, placement.text
+    reads[placement.headers["location"]] = '"v1"'
+    reads[f"/v1/seekers/{seeker}"] = '"v2"'  # the placement made the person employed
     for url, expected in reads.items():
         response = client.get(url)
         assert response.status_code == 200, (url, response.text)
@@ -75,12 +96,16 @@ def test_every_single_resource_get_route_is_covered(client: TestClient) -> None:
     from tests.test_auth import v1_routes
 
     # GETs of one thing: a path naming an id that is not a list of matches.
+    lists = ("/matches", "/services")
     singles = {path for (method, path) in v1_routes(client.app)
-               if method == "GET" and "{" in path and not path.endswith("/matches")}
+               if method == "GET" and "{" in path and not path.endswith(lists)}
     assert singles == {"/v1/employers/{employer_id}", "/v1/vacancies/{vacancy_id}",
                        "/v1/seekers/{seeker_id}", "/v1/employers/{employer_id}/quota",
                        "/v1/seekers/{seeker_id}/export",
-                       "/v1/seekers/{seeker_id}/matches/{vacancy_id}"}
+                       "/v1/seekers/{seeker_id}/matches/{vacancy_id}",
+                       "/v1/seekers/{seeker_id}/services/{service_id}",
+                       "/v1/seekers/{seeker_id}/status-history",
+                       "/v1/referrals/{referral_id}", "/v1/placements/{placement_id}"}
 
 
 @pytest.fixture

@@ -10,12 +10,14 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from service.access import Action
 from service.api.deps import (
+    NO_STORE,
     AuditDep,
     Authorize,
     ContextDep,
     PageDep,
     Principal,
     SessionDep,
+    json_response,
     no_store,
 )
 from service.api.errors import problem_responses
@@ -84,22 +86,25 @@ def list_(seeker_id: str, session: SessionDep, ctx: ContextDep, page: PageDep,
             response_model=ServiceRecordPublic, responses=problem_responses(*AUTH, 404))
 def read(seeker_id: str, service_id: str, session: SessionDep, ctx: ContextDep,
          audit: AuditDep, principal: Annotated[Principal, Authorize(Action.read_services)],
-         ) -> ServiceRecordPublic:
+         ) -> Response:
+    """One record; its ETag is a digest of the answer (records are never changed)."""
     seeker = seekers.get_for(session, audit, seeker_id, Action.read_services,
                              AuditAction.service_read)
-    return service.to_public(service.read(session, audit, seeker, service_id), ctx)
+    record = service.to_public(service.read(session, audit, seeker, service_id), ctx)
+    return json_response(record, etag=True, headers=NO_STORE)
 
 
 @router.get("/{seeker_id}/status-history", tags=SEEKERS, response_model=StatusHistory,
             responses=problem_responses(*AUTH, 404))
 def status_history(seeker_id: str, session: SessionDep, audit: AuditDep,
                    principal: Annotated[Principal, Authorize(Action.read_services)],
-                   ) -> StatusHistory:
+                   ) -> Response:
     """Every change of the person's status, oldest first, with its date and cause; the
-    current status is the newest entry's."""
+    current status is the newest entry's.  The ETag is a digest of the answer."""
     seeker = seekers.get_for(session, audit, seeker_id, Action.read_services,
                              AuditAction.status_list)
-    return service.status_history(session, audit, seeker)
+    return json_response(service.status_history(session, audit, seeker), etag=True,
+                         headers=NO_STORE)
 
 
 @router.post("/{seeker_id}/status", tags=SEEKERS, status_code=status.HTTP_201_CREATED,
