@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/match_bench.py
 	$(BIN)/python bench/fairness_bench.py
+	$(BIN)/python bench/simulated_year.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

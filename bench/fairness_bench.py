@@ -21,10 +21,10 @@ from service.matching.arrays import build_seekers, build_vacancies
 from service.matching.constraints import seeker_groups
 from service.matching.encoding import GROUP_BIT
 from service.matching.fairness import fair_order, mtable
+from service.matching.offline.simulator import day, simulate
+from service.matching.offline.training import pair_matrix
 from service.matching.policy import PriorityPolicy
 from service.matching.scorer import load_bundle
-from service.matching.simulator import day, simulate
-from service.matching.training import pair_matrix
 
 K = 20
 

@@ -47,10 +47,10 @@ from bench.match_engine import (
 )
 from bench.match_report import MB, ROWS, K, fmt_ms, ratio_note, row, say, timing_line
 from bench.match_service import ServiceSections
-from service.matching import simulator
 from service.matching.arrays import SeekerArrays, build_seekers, build_vacancies
 from service.matching.constraints import eligible_mask
 from service.matching.index import Side
+from service.matching.offline import simulator
 from service.matching.policy import load_policy
 from service.matching.ranking import seekers_for_vacancy, vacancies_for_seeker
 from service.matching.scorer import load_bundle
@@ -85,7 +85,7 @@ class Bench(ServiceSections):
                                            a.seed + 1)
         say(f"generated {len(self.pool.seekers):,} seekers, {len(self.pool.vacancies):,} "
             f"vacancies and {len(self.pool.employers):,} employers (distinct records, "
-            f"service.matching.population) in {self.pool.seconds:.1f} s; vacancies beyond "
+            f"service.matching.offline.population) in {self.pool.seconds:.1f} s; vacancies beyond "
             f"{len(self.pool.vacancies):,} are perturbed copies (new id, workplace moved "
             f"≤ ~1 km, salary ±100) built from records; seekers beyond "
             f"{len(self.pool.seekers):,} are perturbed copies made on the arrays")

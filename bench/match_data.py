@@ -1,6 +1,6 @@
 """Synthetic matching populations for the match benchmark, in memory and in a database.
 
-Records come from ``service.matching.population`` (the simulator's generator), so they
+Records come from ``service.matching.offline.population`` (the simulator's generator), so they
 have exactly the shape ``build_vacancies`` / ``build_seekers`` read.  Generating a record
 in Python costs 0.2-0.5 ms, so large populations are *tiled* from a pool of distinct
 records: vacancies at the record level (fresh ids, workplace moved up to ~1 km, salary
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from service.matching import population
 from service.matching.arrays import SeekerArrays
 from service.matching.dimensions import DIMENSIONS
+from service.matching.offline import population
 from service.rules import DomainRules
 
 OWNER = "bench-owner"

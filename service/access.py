@@ -44,6 +44,9 @@ class Action(StrEnum):
     create_placement = "create_placement"
     read_placement = "read_placement"
     update_placement = "update_placement"  # includes recording follow-up visits
+    # The model registry: versions, their metrics and monitoring; the switch between them.
+    read_models = "read_models"
+    activate_model = "activate_model"
 
 
 class Scope(StrEnum):
@@ -62,8 +65,8 @@ ANY, OWN = Scope.any, Scope.own
 
 ACCESS: dict[Role, dict[Action, Scope]] = {
     Role.admin: dict.fromkeys(Action, ANY),
-    Role.counselor: {a: ANY for a in Action if a not in (Action.manage_keys,
-                                                          Action.read_audit)},
+    Role.counselor: {a: ANY for a in Action if a not in (
+        Action.manage_keys, Action.read_audit, Action.read_models, Action.activate_model)},
     Role.partner: {
         Action.create_seeker: ANY, Action.read_seeker: OWN, Action.update_seeker: OWN,
         Action.delete_seeker: OWN, Action.export_seeker: OWN,
@@ -82,8 +85,8 @@ ACCESS: dict[Role, dict[Action, Scope]] = {
         Action.create_seeker: ANY, Action.read_seeker: OWN, Action.export_seeker: OWN,
         Action.match_seeker: OWN, Action.read_vacancy: ANY,
     },
-    # Aggregates only (the dashboard); no individual record of any kind.
-    Role.analyst: {},
+    # Aggregates only (the dashboard, the models' measured quality); no individual record.
+    Role.analyst: {Action.read_models: ANY},
 }
 
 CANDIDATE_VIEW: dict[Role, CandidateView] = {

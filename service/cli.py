@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from service.cli_outcomes import add_arguments as add_outcome_arguments
 from service.config import ConfigurationError, Settings, get_settings
 from service.matching.scorer import ScorerError
 
@@ -91,9 +92,13 @@ def _openapi(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from service.matching.report import render_markdown
+    if args.from_outcomes:
+        from service.cli_outcomes import run
+
+        return run(args)
+    from service.matching.offline.report import render_markdown
+    from service.matching.offline.training import train
     from service.matching.scorer import ARTIFACTS_DIR, save_bundle
-    from service.matching.training import train
 
     bundle = train(seed=args.seed)
     output = Path(args.output) if args.output else ARTIFACTS_DIR
@@ -105,13 +110,15 @@ def _train(args: argparse.Namespace) -> int:
     report_path.write_text(render_markdown(bundle.report), encoding="utf-8")
     r = bundle.report
     print(f"scorer {bundle.version} written to {output}; report {report_path}")
-    for name, row in r["metrics"].items():
-        print(f"  {name:13s} ROC AUC {row['roc_auc']:.4f}  NDCG@10 {row['ndcg_at_10']:.4f}")
-    for name, margin in r["margins"].items():
-        print(f"  {name}: {margin['absolute']:+.4f} ({100 * margin['relative']:+.1f} %)")
-    cal = r["calibration"]
-    print(f"  calibration {cal['method']}: Brier {cal['brier_test']:.4f}, "
-          f"ECE {cal['ece_test']:.4f}; {r['timings_seconds']['total']:.1f} s")
+    print(f"  blend λ {r['method']['blend_lambda']}; dropped: "
+          f"{', '.join(r['method']['dropped']) or 'none'}")
+    for name, m in r["held_out"].items():
+        print(f"  held out {name:24s} NDCG@10 learned {m['learned']['ndcg_at_10']:.4f}  "
+              f"TF-IDF {m['tfidf_skills']['ndcg_at_10']:.4f}  rules "
+              f"{m['rules']['ndcg_at_10']:.4f}  ECE {m['learned']['ece_10_bins']:.4f}")
+    for name, target in r["targets"].items():
+        print(f"  {name}: {target['value']} ({'met' if target['met'] else 'MISSED'})")
+    print(f"  {r['timings_seconds']['total']:.1f} s")
     return 0
 
 
@@ -140,11 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     spec = sub.add_parser("openapi", help="write the OpenAPI document")
     spec.add_argument("--output", default="openapi/openapi.json")
     spec.set_defaults(func=_openapi)
-    fit = sub.add_parser("train", help="simulate placements, fit and evaluate the scorer")
+    fit = sub.add_parser("train", help="simulate placements in a family of worlds, fit the "
+                         "scorer across them and evaluate it on held-out worlds")
     fit.add_argument("--seed", type=int, default=20261123)
     fit.add_argument("--output", help="artifact directory (default: the shipped one)")
     fit.add_argument("--report", help="Markdown report (default: docs/scorer-report.md, "
                      "or scorer-report.md in --output)")
+    add_outcome_arguments(fit)
     fit.set_defaults(func=_train)
     return parser
 
@@ -194,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        if args.command not in ("openapi", "train"):
+        if args.command not in ("openapi", "train") or getattr(args, "from_outcomes", False):
             check_startup(get_settings())
         return int(args.func(args))
     except ConfigurationError as exc:

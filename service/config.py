@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     matching_policy_file: Path | None = None
     scorer_dir: Path | None = None
     index_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # How often each process looks for a newly activated model (one cheap SELECT).
+    model_poll_seconds: float = Field(default=2.0, gt=0, le=60)
     key_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     idempotency_ttl_seconds: float = Field(default=24 * 3600, gt=0)

@@ -29,6 +29,7 @@ from service.api.routers import (
     employers,
     health,
     matches,
+    models,
     placements,
     referrals,
     seekers,
@@ -39,6 +40,7 @@ from service.config import Settings, get_settings
 from service.context import Context
 from service.db import is_database_unavailable, make_engine
 from service.logging import configure_logging
+from service.matching.arrays import TextEncoder
 from service.matching.index import MatchIndex
 from service.matching.location import location_key
 from service.matching.policy import load_policy
@@ -48,7 +50,8 @@ from service.models.enums import Role
 from service.ratelimit import Budget
 from service.rules import load_rules
 from service.services import api_keys as key_service
-from service.services.matching import Matcher
+from service.services.matching import LiveMatcher, Matcher
+from service.services.model_watch import ModelWatcher
 
 log = logging.getLogger("accessmatch")
 
@@ -68,7 +71,7 @@ _RETRY_FIRST_SECONDS = 0.5
 _RETRY_MAX_SECONDS = 2.0
 
 
-def _build_index(matcher: Matcher, stop: threading.Event,
+def _build_index(matcher: LiveMatcher, stop: threading.Event,
                  bootstrap: Callable[[], None] | None = None) -> None:
     """Store the bootstrap admin key (if start-up could not) and build the match index,
     retrying with backoff until the database answers or the process stops."""
@@ -78,7 +81,8 @@ def _build_index(matcher: Matcher, stop: threading.Event,
             if bootstrap is not None:
                 bootstrap()
                 bootstrap = None
-            matcher.index.snapshot()
+            while not matcher.index.ready:  # a model switch meanwhile brings a new index
+                matcher.index.snapshot()
             return
         except Exception as exc:  # the database may be down; /readyz says so meanwhile
             log.warning("match index not built yet; retrying",
@@ -126,16 +130,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             def bootstrap() -> None:
                 _bootstrap_admin(engine, settings)
                 app.state.admin_key_pending = False
+        watcher: ModelWatcher = app.state.model_watcher
+        if bootstrap is None:  # the database answers: serve the registry's active model
+            try:  # from the first request on (else the watcher's thread reads it later)
+                watcher.sync()
+            except Exception as exc:
+                if not is_database_unavailable(exc):
+                    raise
         # The index is built off the event loop; /readyz says 503 until it is there.
         stop = threading.Event()
         builder = threading.Thread(target=_build_index, args=(app.state.matcher, stop, bootstrap),
                                    name="index-build", daemon=True)
         builder.start()
-        log.info("accessmatch started", extra={"demo": settings.demo,
-                                               "model_version": scorer.version})
+        polling = threading.Thread(target=watcher.run, name="model-poll", daemon=True)
+        polling.start()
+        log.info("accessmatch started",
+                 extra={"demo": settings.demo, "model_version": app.state.matcher.scorer.version})
         yield
         stop.set()
+        watcher.stop()
         builder.join(timeout=30)
+        polling.join(timeout=30)
         engine.dispose()
         build_engine.dispose()
 
@@ -152,18 +167,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.context = Context(cipher=Cipher(settings.secret, settings.old_secrets),
                                 rules=rules, registration_probes=probes)
     # A missing or corrupt scorer stops start-up here (ScorerError), never a silent fallback.
+    # It is served until the registry is read (start-up); then the registry's active one.
     scorer = load_bundle(settings.scorer_dir)
-    app.state.matcher = Matcher(
-        index=MatchIndex(engine, scorer.encode_text, rules, settings.index_poll_seconds,
-                         location_key=location_key(app.state.context.cipher),
-                         build_engine=build_engine),
-        scorer=scorer, policy=load_policy(settings.matching_policy_file), rules=rules)
+    where = location_key(app.state.context.cipher)
+
+    def make_index(encode_text: TextEncoder) -> MatchIndex:
+        return MatchIndex(engine, encode_text, rules, settings.index_poll_seconds,
+                          location_key=where, build_engine=build_engine)
+
+    app.state.matcher = LiveMatcher(
+        Matcher(index=make_index(scorer.encode_text), scorer=scorer,
+                policy=load_policy(settings.matching_policy_file), rules=rules), make_index)
     app.state.metrics = Metrics()
+    app.state.model_watcher = ModelWatcher(engine, app.state.matcher, scorer,
+                                           poll_seconds=settings.model_poll_seconds,
+                                           report=app.state.metrics.show_model)
     app.state.key_cache = key_service.KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
     for router in (health.router, api_keys.router, audit.router, matches.router,
                    seekers.router, employers.router, vacancies.router,
-                   service_records.router, referrals.router, placements.router):
+                   service_records.router, referrals.router, placements.router,
+                   models.router):
         app.include_router(router)
     customise_openapi(app)
     app.add_middleware(IdempotencyMiddleware, engine=engine,

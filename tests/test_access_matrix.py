@@ -33,6 +33,7 @@ CASEWORK_ACTIONS = [Action.record_service, Action.read_services, Action.create_p
                     Action.read_placement, Action.update_placement]
 REFERRAL_ACTIONS = [Action.create_referral, Action.read_referral, Action.update_referral]
 ADMIN_ONLY = [Action.manage_keys, Action.read_audit]
+MODEL_ACTIONS = [Action.read_models, Action.activate_model]
 
 HAND_TABLE: dict[str, dict[Action, str]] = {
     A: {a: ANY for a in Action},
@@ -48,13 +49,13 @@ HAND_TABLE: dict[str, dict[Action, str]] = {
         Action.create_referral: OWN, Action.read_referral: OWN, Action.update_referral: OWN},
     K: {Action.create_seeker: ANY, Action.read_seeker: OWN, Action.export_seeker: OWN,
         Action.match_seeker: OWN, Action.read_vacancy: ANY},
-    N: {},
+    N: {Action.read_models: ANY},
 }
 
 
 def test_every_action_is_covered_by_the_hand_table() -> None:
     covered = (SEEKER_ACTIONS + EMPLOYER_ACTIONS + VACANCY_ACTIONS + MATCH_ACTIONS
-               + CASEWORK_ACTIONS + REFERRAL_ACTIONS + ADMIN_ONLY)
+               + CASEWORK_ACTIONS + REFERRAL_ACTIONS + ADMIN_ONLY + MODEL_ACTIONS)
     assert sorted(covered) == sorted(Action), "a new action needs a row in HAND_TABLE"
 
 
@@ -140,6 +141,11 @@ MATRIX: dict[tuple[str, str], dict[str, Cell]] = {
     ("DELETE", "/v1/placements/{placement}"): _casework(204),
     ("POST", "/v1/placements/{placement}/follow-ups"): _casework(201),
     ("GET", "/v1/follow-ups"): _casework(200),
+    # The model registry: admin and analyst read; the admin may activate (the model named
+    # here is the active one, so the admin's answer is 409, past the access check).
+    ("GET", "/v1/models"): {A: 200, C: 403, P: 403, K: 403, N: 200},
+    ("GET", "/v1/models/{model}"): {A: 200, C: 403, P: 403, K: 403, N: 200},
+    ("POST", "/v1/models/{model}/activate"): {A: 409, C: 403, P: 403, K: 403, N: 403},
     **{("GET", path): PUBLIC for path in ("/healthz", "/readyz", "/metrics", "/openapi.json",
                                           "/docs", "/docs/oauth2-redirect", "/redoc")},
 }
@@ -150,7 +156,7 @@ def _template(path: str) -> str:
     for long, short in (("seeker_id", "seeker"), ("vacancy_id", "vacancy"),
                         ("employer_id", "employer"), ("key_id", "key"),
                         ("service_id", "service"), ("referral_id", "referral"),
-                        ("placement_id", "placement")):
+                        ("placement_id", "placement"), ("version", "model")):
         path = path.replace("{" + long + "}", "{" + short + "}")
     return path
 
@@ -240,7 +246,7 @@ def _placement_body(seeker: str, employer: str) -> dict[str, Any]:
 
 def _kinds(path: str) -> list[str]:
     return [k for k in ("seeker", "employer", "vacancy", "key", "service", "referral",
-                        "placement") if "{" + k + "}" in path]
+                        "placement", "model") if "{" + k + "}" in path]
 
 
 def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
@@ -259,6 +265,8 @@ def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
         return {"status": "inactive", "date": today, "cause": "left_labour_market"}
     if path.endswith("/follow-ups"):
         return {"date": today, "method": "phone", "still_employed": True}
+    if path.endswith("/activate"):
+        return {"reason": "the access matrix"}
     if path == "/v1/referrals":  # the factories' pair is blocked: the counselor overrides
         return {"seeker_id": world.seeker(world.admin), "vacancy_id": ids["other_vacancy"],
                 "source": "counselor", "override": {"reason": "a workplace visit showed "
@@ -290,6 +298,9 @@ def _call(world: World, method: str, path: str, owner: str, ids: dict[str, str])
             continue
         if kind == "placement":
             values[kind] = world.placement(ahead=method == "DELETE")
+            continue
+        if kind == "model":  # the active version, registered at start-up
+            values[kind] = world.client.get("/v1/models").json()["active_version"]
             continue
         # Destructive calls get a record of their own; reads share one.
         fresh = method == "DELETE" or kind == "key"

@@ -37,3 +37,25 @@ def test_the_domain_errors_need_no_web_framework() -> None:
     for module in ("errors.py", "ratelimit.py", "context.py", "access.py", "rules.py",
                    "profile.py"):
         assert not {n for n in _imports(SERVICE / module) if n.startswith(FORBIDDEN)}, module
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Like ``_imports``, plus ``package.name`` for each ``from package import name``."""
+    names = _imports(path)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_the_serving_engine_does_not_import_the_offline_parts() -> None:
+    """service/matching/*.py (the engine the service ranks with) never reaches into
+    service/matching/offline/ (simulation, worlds, training, reports)."""
+    engine = sorted((SERVICE / "matching").glob("*.py"))
+    assert len(engine) > 5, "no serving-engine modules found"
+    offenders = {
+        f"{path.relative_to(SERVICE)}: {name}"
+        for path in engine
+        for name in _imported_modules(path)
+        if name.startswith("service.matching.offline")}
+    assert not offenders, sorted(offenders)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import math
+import threading
 import time
 import uuid
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.db import is_database_unavailable
 from service.logging import request_id_var
 from service.models.common import FieldProblem, Problem
+from service.models.model_registry import Monitoring
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "urn:accessmatch:problem:"
@@ -34,6 +37,35 @@ class Metrics:
                                  "HTTP request latency", ["method", "route"],
                                  registry=self.registry,
                                  buckets=(.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
+        # The active scorer and how it fares on the outcomes since its activation
+        # (NaN: too few outcomes yet; see service.services.model_monitor).
+        self.model_info = Gauge("accessmatch_model_info", "The scorer this process serves "
+                                "(1 for the active version)", ["version"],
+                                registry=self.registry)
+        self.model_ece = Gauge("accessmatch_model_outcomes_ece", "Expected calibration "
+                               "error of the active scorer on outcomes since its activation",
+                               registry=self.registry)
+        self.model_ndcg = Gauge("accessmatch_model_outcomes_ndcg10", "NDCG@10 of the active "
+                                "scorer on outcomes since its activation",
+                                registry=self.registry)
+        self.model_outcomes = Gauge("accessmatch_model_outcomes_count", "Outcomes recorded "
+                                    "for the active scorer since its activation",
+                                    registry=self.registry)
+        self._model_version: str | None = None
+        self._model_lock = threading.Lock()
+
+    def show_model(self, version: str, figures: Monitoring) -> None:
+        """The active version and its monitoring figures (called by the model watcher)."""
+        with self._model_lock:
+            if version != self._model_version:
+                if self._model_version is not None:
+                    self.model_info.remove(self._model_version)
+                self.model_info.labels(version).set(1)
+                self._model_version = version
+            self.model_ece.set(math.nan if figures.ece is None else figures.ece)
+            self.model_ndcg.set(math.nan if figures.ndcg_at_10 is None
+                                else figures.ndcg_at_10)
+            self.model_outcomes.set(figures.outcomes)
 
 
 class RequestContextMiddleware:

@@ -1,5 +1,12 @@
 """Reasons a counselor can read aloud, in zh-CN and en: what raised or lowered a score,
-which boosts applied, which accommodations the pair relies on."""
+which boosts applied, which accommodations the pair relies on.
+
+Every reason is true of the pair it is given for.  A model factor becomes a reason only
+when its contribution to the logit points the reason's way (``_raised`` above +0.05,
+``_lowered`` below −0.05) *and* the pair's records bear its words out
+(``service.matching.reason_words``); a factor whose words would not be true is left out,
+in either direction.  Boosts and remarks are given exactly when their rule applied.
+"""
 
 from __future__ import annotations
 
@@ -10,37 +17,12 @@ import numpy as np
 from service.matching.arrays import SeekerArrays, VacancyArrays
 from service.matching.dimensions import ACCOMMODATIONS, BRIDGES, DIMENSIONS
 from service.matching.encoding import ACC_BIT, PREMISES_MASK, REMOTE
+from service.matching.reason_words import WORDS, PairFacts
 
-# factor -> (raised zh, raised en, lowered zh, lowered en)
-FACTOR_WORDS: dict[str, tuple[str, str, str, str]] = {
-    "skills": ("技能与岗位要求吻合", "skills match what the job needs",
-               "技能与岗位要求差距较大", "skills differ from what the job needs"),
-    "occupation": ("岗位属于求职者意向职业", "the job is in an occupation the seeker wants",
-                   "岗位不在求职者意向职业内", "the job is outside the seeker's preferred "
-                   "occupations"),
-    "ability_margin": ("能力有余量，岗位要求在能力范围内", "abilities exceed the job's demands "
-                       "with room to spare", "能力刚好满足岗位要求，余量小",
-                       "abilities only just meet the job's demands"),
-    "accommodations": ("所需便利措施有支持（如就业辅导员）", "the accommodations relied on "
-                       "come with support", "需依赖便利措施弥补能力差距",
-                       "the match relies on accommodations to bridge gaps"),
-    "education": ("学历与岗位相符", "education fits the job", "学历与岗位要求不太匹配",
-                  "education fits the job poorly"),
-    "salary": ("薪酬高于求职者期望", "pay is above the seeker's expectation",
-               "薪酬低于求职者期望", "pay is below the seeker's expectation"),
-    "distance": ("通勤距离近", "short commute", "通勤距离较远", "long commute"),
-    "work_mode": ("工作方式有利于稳定就业", "the work mode favours a lasting placement",
-                  "工作方式不利于稳定就业", "the work mode makes a lasting placement harder"),
-    "employment_type": ("用工形式适合求职者", "the employment type suits the seeker",
-                        "用工形式不太适合求职者", "the employment type suits the seeker less"),
-    "employer_kind": ("此类用人单位留用率较高", "employers of this kind keep people longer",
-                      "此类用人单位留用率较低", "employers of this kind keep people less long"),
-    "targeted": ("定向招聘岗位", "a targeted post", "非定向岗位", "not a targeted post"),
-    "public_welfare": ("公益性岗位优先安置就业困难人员", "a public-welfare post for the hard "
-                       "to employ", "公益性岗位", "a public-welfare post"),
-    "experience": ("有相关工作经验", "work experience helps", "工作经验较少",
-                   "little work experience"),
-}
+__all__ = ["BOOST_WORDS", "WORDS", "PairFacts", "Reason", "accommodations_used",
+           "boost_reasons", "estimate_reason", "is_model_reason", "model_reasons",
+           "pair_reasons"]
+
 BOOST_WORDS: dict[str, tuple[str, str]] = {
     "boost_priority_group_named": ("岗位面向求职者所属重点群体（加权）",
                                    "the vacancy names one of the seeker's priority groups "
@@ -80,35 +62,24 @@ class Reason:
     effect: float | None = None
 
 
-def unstated_factors(s: SeekerArrays, si: int) -> frozenset[str]:
-    """Factors whose words speak of a preference this seeker never stated: the model
-    still weighs them (a missing preference has a value), but saying "an occupation the
-    seeker wants" or "above the seeker's expectation" would be untrue."""
-    unstated = set()
-    if s.occupations[si, 0, 0] < 0:
-        unstated.add("occupation")
-    if s.min_salary[si] <= 0:
-        unstated.add("salary")
-    return frozenset(unstated)
-
-
-def model_reasons(contributions: np.ndarray, factors: tuple[str, ...],
-                  most: int = 3, least: int = 2, *,
-                  unstated: frozenset[str] = frozenset()) -> list[Reason]:
-    """The factors that raised (strongest first) and lowered the logit of one score,
-    leaving out those about preferences the seeker did not state."""
-    order = [j for j in np.argsort(-contributions) if factors[j] not in unstated]
-    reasons = []
-    for j in order[:most]:
-        if contributions[j] > _THRESHOLD and factors[j] in FACTOR_WORDS:
-            zh, en, _, _ = FACTOR_WORDS[factors[j]]
-            reasons.append(Reason(f"{factors[j]}{_MODEL_SUFFIXES[0]}", zh, en,
-                                  round(float(contributions[j]), 3)))
-    for j in order[::-1][:least]:
-        if contributions[j] < -_THRESHOLD and factors[j] in FACTOR_WORDS:
-            _, _, zh, en = FACTOR_WORDS[factors[j]]
-            reasons.append(Reason(f"{factors[j]}{_MODEL_SUFFIXES[1]}", zh, en,
-                                  round(float(contributions[j]), 3)))
+def model_reasons(contributions: np.ndarray, factors: tuple[str, ...], facts: PairFacts,
+                  most: int = 3, least: int = 2) -> list[Reason]:
+    """The factors that raised (strongest first) and lowered the logit of one score, as
+    far as their words are true of the pair."""
+    values: list[float] = contributions.tolist()
+    order = sorted(range(len(values)), key=values.__getitem__, reverse=True)
+    reasons: list[Reason] = []
+    for up, limit, ranked, suffix in ((True, most, order, _MODEL_SUFFIXES[0]),
+                                      (False, least, order[::-1], _MODEL_SUFFIXES[1])):
+        said = 0
+        for j in ranked:
+            effect = values[j]
+            if said == limit or (effect <= _THRESHOLD if up else effect >= -_THRESHOLD):
+                break
+            words = WORDS[factors[j]](facts, up) if factors[j] in WORDS else None
+            if words is not None:
+                reasons.append(Reason(f"{factors[j]}{suffix}", *words, round(effect, 3)))
+                said += 1
     return reasons
 
 
@@ -125,6 +96,14 @@ def estimate_reason(s: SeekerArrays, si: int, v: VacancyArrays, vi: int) -> list
     if int(s.estimated[si]) & demanded:
         return [Reason("assessment_recommended", *BOOST_WORDS["assessment_recommended"])]
     return []
+
+
+def pair_reasons(contributions: np.ndarray, factors: tuple[str, ...], x: np.ndarray,
+                 boosts: list[tuple[str, float]], lifted: bool, s: SeekerArrays, si: int,
+                 v: VacancyArrays, vi: int) -> list[Reason]:
+    """All the reasons of one shown pair: model factors, boosts, estimates."""
+    return (model_reasons(contributions, factors, PairFacts(s, si, v, vi, x))
+            + boost_reasons(boosts, lifted) + estimate_reason(s, si, v, vi))
 
 
 def accommodations_used(s: SeekerArrays, si: int, v: VacancyArrays, vi: int) -> list[str]:

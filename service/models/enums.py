@@ -330,6 +330,7 @@ class AuditAction(StrEnum):
     follow_up_list = "follow_up.list"
     api_key_create = "api_key.create"
     api_key_revoke = "api_key.revoke"
+    model_activate = "model.activate"
 
 
 class AuditOutcome(StrEnum):

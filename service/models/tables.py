@@ -299,6 +299,8 @@ class Referral(SQLModel, table=True):
     __mapper_args__ = _optimistic(_REFERRAL_VERSION)
     __table_args__ = (
         sa.Index("ix_referral_seeker_vacancy", "seeker_id", "vacancy_id"),
+        # The registry's monitoring reads a model's referrals (migration 0007).
+        sa.Index("ix_referral_model_version", "model_version", "created_at"),
         # One open referral per pair, even when two requests race (the service checks
         # first, for a clear answer; this index has the last word).
         sa.Index("uq_referral_open_pair", "seeker_id", "vacancy_id", unique=True,
@@ -397,3 +399,49 @@ class CandidatePseudonym(SQLModel, table=True):
     pseudonym: str = Field(primary_key=True, max_length=40)
     seeker_id: str = Field(max_length=40, index=True)
     first_shown_at: dt.datetime = Field(sa_column=time_column())
+
+
+# -- the model registry -----------------------------------------------------------------
+# Every scorer a process may serve, with its bytes (so each process loads it from here)
+# and the metrics it was promoted on; the active one is the newest activation.
+
+
+class ModelVersion(SQLModel, table=True):
+    """One registered scorer: the artifact itself, where it came from, how it measured."""
+
+    __tablename__ = "model_version"
+
+    version: str = Field(primary_key=True, max_length=40)  # audit resource ids are 40
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+    source: str = Field(max_length=20)  # cold_start | outcomes
+    # The training window: the outcomes a model learned from (none for a cold start).
+    window_from: dt.date | None = None
+    window_to: dt.date | None = None
+    window_referrals: int = 0
+    window_placements: int = 0
+    window_outcomes: int = 0
+    # Hold-out metrics, the comparison with the then-active model and the baselines, the
+    # promotion gate (service.models.model_registry documents the fields).
+    metrics: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    # The two files of service.matching.scorer.save_bundle: scorer.skops and scorer.json.
+    artifact: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    bundle_meta: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    sha256: str = Field(max_length=64)
+    created_by: str | None = Field(default=None, max_length=40)
+
+
+class ModelActivation(SQLModel, table=True):
+    """A version made the active one.  Each activation names the one it supersedes
+    (0 for the first), uniquely: of two activations racing from the same state, one
+    fails, and two processes registering the initial model at once make one activation."""
+
+    __tablename__ = "model_activation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(foreign_key="model_version.version", max_length=40, index=True)
+    supersedes: int = Field(unique=True)
+    activated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+    activated_by: str | None = Field(default=None, max_length=40)  # key id; None: start-up
+    previous_version: str | None = Field(default=None, max_length=40)
+    reason: str = Field(max_length=20)  # initial | promotion | rollback
+    note: str | None = Field(default=None, max_length=500)

@@ -3,6 +3,9 @@ audit what was shown."""
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -10,7 +13,14 @@ from sqlmodel import Session
 
 from service.access import Action
 from service.errors import NotFound
-from service.matching.arrays import SeekerArrays, VacancyArrays, build_seekers, build_vacancies
+from service.matching.arrays import (
+    SeekerArrays,
+    TextEncoder,
+    VacancyArrays,
+    build_seekers,
+    build_vacancies,
+)
+from service.matching.artifact import encoder_fingerprint
 from service.matching.constraints import (
     Blocking,
     Day,
@@ -18,14 +28,7 @@ from service.matching.constraints import (
     verdict,
 )
 from service.matching.encoding import GROUP_BIT, MODES
-from service.matching.explain import (
-    Reason,
-    accommodations_used,
-    boost_reasons,
-    estimate_reason,
-    model_reasons,
-    unstated_factors,
-)
+from service.matching.explain import Reason, accommodations_used, pair_reasons
 from service.matching.index import MatchIndex, Side, Snapshot
 from service.matching.location import LocationKey, displaced_location
 from service.matching.policy import PriorityPolicy
@@ -60,6 +63,51 @@ class Matcher:
         return Day.of(today_in_china(), self.rules.graduate_window_years)
 
 
+class LiveMatcher:
+    """The process's matcher, whose scorer can be switched while it serves.
+
+    One reference to an immutable :class:`Matcher`: a request reads it once
+    (:meth:`current`) and ranks, scores, explains and names ``model_version`` with that
+    one, so a switch never mixes two models in one answer and requests in flight finish
+    with the model they started with.  A scorer whose text encoder differs from the one
+    the index was built with gets an index of its own, built *before* the switch (the
+    old one keeps serving meanwhile); the index and the scorer then change together."""
+
+    def __init__(self, matcher: Matcher, make_index: Callable[[TextEncoder], MatchIndex]
+                 ) -> None:
+        self._current = matcher
+        self._make_index = make_index
+        self._encoder = encoder_fingerprint(matcher.scorer)
+        self._switch = threading.Lock()
+
+    def current(self) -> Matcher:
+        return self._current
+
+    @property
+    def index(self) -> MatchIndex:
+        return self._current.index
+
+    @property
+    def scorer(self) -> ScorerBundle:
+        return self._current.scorer
+
+    def use(self, scorer: ScorerBundle) -> bool:
+        """Serve ``scorer`` from now on; False if it is already the one served."""
+        with self._switch:
+            now = self._current
+            if scorer.version == now.scorer.version:
+                return False
+            fingerprint = encoder_fingerprint(scorer)
+            index = now.index
+            if fingerprint != self._encoder:
+                index = self._make_index(scorer.encode_text)
+                if now.index.ready:  # else the start-up builder builds it
+                    index.snapshot()
+            self._current = dataclasses.replace(now, index=index, scorer=scorer)
+            self._encoder = fingerprint
+            return True
+
+
 def _reasons(items: list[Reason]) -> list[ReasonOut]:
     return [ReasonOut.model_construct(**vars(r)) for r in items]
 
@@ -89,10 +137,8 @@ def explained(ranked: Ranked, matcher: Matcher, s: SeekerArrays, v: VacancyArray
     contributions = matcher.scorer.contributions(ranked.features)
     out = []
     for i, (si, vi) in enumerate(zip(seeker_rows, vacancy_rows, strict=True)):
-        reasons = (model_reasons(contributions[i], matcher.scorer.factors,
-                                 unstated=unstated_factors(s, int(si)))
-                   + boost_reasons(ranked.boosts[i], bool(ranked.lifted[i]))
-                   + estimate_reason(s, int(si), v, int(vi)))
+        reasons = pair_reasons(contributions[i], matcher.scorer.factors, ranked.features[i],
+                               ranked.boosts[i], bool(ranked.lifted[i]), s, int(si), v, int(vi))
         out.append((_reasons(reasons), accommodations_used(s, int(si), v, int(vi))))
     return out
 

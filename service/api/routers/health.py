@@ -88,12 +88,14 @@ def healthz() -> Health:
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
 def readyz(request: Request) -> Readiness:
     """Readiness: the database answers within a second, the bootstrap admin key is stored,
-    the scorer is loaded and the match index built."""
+    the model registry read (its active scorer loaded) and the match index built."""
     if not _probe(request.app.state).answers():
         raise ServiceUnavailable("the database is unreachable or not answering",
                                  headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if getattr(request.app.state, "admin_key_pending", False):
         raise ServiceUnavailable("the bootstrap admin key is not stored yet")
+    if not request.app.state.model_watcher.synced:
+        raise ServiceUnavailable("the model registry has not been read yet")
     matcher = request.app.state.matcher
     if not matcher.index.ready:
         raise ServiceUnavailable("the match index is still being built")

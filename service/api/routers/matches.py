@@ -28,7 +28,8 @@ Limit = Annotated[int, Query(ge=1, le=200, description="how many to return")]
 
 
 def _matcher(request: Request) -> service.Matcher:
-    matcher: service.Matcher = request.app.state.matcher
+    # Read once per request: a model switch meanwhile does not mix two models in one answer.
+    matcher: service.Matcher = request.app.state.matcher.current()
     return matcher
 
 

@@ -36,7 +36,7 @@ Id = Annotated[str | None, Query(min_length=1, max_length=40)]
 
 
 def _matcher(request: Request) -> Matcher:
-    matcher: Matcher = request.app.state.matcher
+    matcher: Matcher = request.app.state.matcher.current()  # once per request
     return matcher
 
 

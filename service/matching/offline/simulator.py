@@ -2,7 +2,7 @@
 
 Cold start: until recorded outcomes exist, the scorer learns from placements simulated here.
 The simulator draws a province-sized population of seekers and vacancies
-(``service.matching.population``), keeps only **eligible** pairs (``eligible_mask``: the
+(``service.matching.offline.population``), keeps only **eligible** pairs (``eligible_mask``: the
 scorer only ever ranks those), gives each pair a latent probability ``p`` that the person
 is hired and still employed after six months, and draws the outcome ``y ~ Bernoulli(p)``.
 Everything comes from one ``numpy.random.Generator`` seeded by ``seed``: same seed, same
@@ -63,22 +63,34 @@ be argued with.  The story is deliberately *not* the feature formula: it reads t
 * ``experience`` 0.4 · (1 − exp(−years / 4)).
 * ``employer`` N(0, 0.3) per employer (retention culture) and ``noise`` N(0, 0.55) per pair
   (unobserved fit): what no model of these records can know.
+
+Other worlds
+------------
+``Story`` holds the knobs of this story; its defaults are the story above, exactly (same
+seed, same draws).  ``service.matching.offline.worlds`` turns them to tell other, equally
+plausible stories: a multiplier per term, another base rate, employer-kind effects of
+another sign, an occupation-*family* term (the person's trades, which no record shows,
+against the posting's code; optionally growing with experience), commute tolerance that
+depends on the disability, more or less unobserved noise, and labels recorded wrongly.
+``simulate(observe=...)`` lets a world change what the records *show* (reworded skills,
+abilities estimated instead of assessed) while the story keeps reading the truth.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from service.matching import population
+from service.demo.jobs import KINDS as JOB_KINDS
 from service.matching.arrays import SeekerArrays, VacancyArrays, build_seekers, build_vacancies
 from service.matching.constraints import Day, eligible_mask, haversine_km
 from service.matching.encoding import ACC_BIT, DIM_INDEX, KIND_CODE, KINDS, MODE_CODE
+from service.matching.offline import population
 
 DEFAULT_SEED: Final = 20261123
 BASE: Final = -1.9
@@ -95,8 +107,34 @@ COACHED: Final = [DIM_INDEX[d] for d in ("learning", "social_interaction", "stre
 TERMS: Final = ("base", "seeker", "severity", "skills", "occupation", "headroom", "strain",
                 "accommodations", "salary", "commute", "work_mode", "employment_type",
                 "employer_kind", "targeted", "welfare", "education", "experience",
-                "employer", "noise")
+                "family", "employer", "noise")
 NOISE_TERMS: Final = ("seeker", "employer", "noise")
+# Occupation family: common prefix depth (0-4 segments) of a trade's code with the posting's.
+FAMILY_DEPTH_EFFECT: Final = np.array([0.0, 0.3, 0.8, 0.9, 1.0])
+Records = list[dict[str, Any]]
+# (generator, seekers, vacancies) -> the records as the service would see them.
+Observe = Callable[[np.random.Generator, Records, Records], tuple[Records, Records]]
+
+
+@dataclass(frozen=True)
+class Story:
+    """The knobs of the generative story; the defaults tell the story above."""
+
+    base: float = BASE
+    scale: Mapping[str, float] = field(default_factory=dict)  # term -> multiplier
+    kind_effect: Mapping[str, float] = field(default_factory=lambda: dict(KIND_EFFECT))
+    supportive_severe: float = 0.7
+    family: float = 0.0  # weight of the occupation-family term
+    family_experience: float = 0.0  # ... and of family × (1 − exp(−years / 4))
+    commute_reliant: float = 1.0  # commute multiplier: walking ≤ 2 or vision ≤ 1
+    commute_other: float = 1.0  # ... everyone else
+    seeker_sd: float = 0.45
+    employer_scale: float = 1.0  # multiplier of the employer's retention culture
+    noise_sd: float = 0.55
+    label_noise: float = 0.0  # share of outcomes recorded as their opposite
+
+    def weight(self, term: str) -> float:
+        return float(self.scale.get(term, 1.0))
 
 
 def no_text(texts: Sequence[str]) -> sp.csr_matrix:
@@ -132,7 +170,7 @@ def sample_pairs(rng: np.random.Generator, s: SeekerArrays, v: VacancyArrays, pe
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     for i in range(len(s)):
-        eligible = np.flatnonzero(eligible_mask(s.take(np.array([i])), v, today))
+        eligible = np.flatnonzero(eligible_mask(s.take(np.array([i]), sparse=False), v, today))
         if len(eligible) > per_seeker:
             eligible = np.sort(rng.choice(eligible, size=per_seeker, replace=False))
         rows.append(np.full(len(eligible), i, dtype=np.int64))
@@ -143,18 +181,25 @@ def sample_pairs(rng: np.random.Generator, s: SeekerArrays, v: VacancyArrays, pe
 def story(rng: np.random.Generator, seekers: list[dict[str, Any]],
           vacancies: list[dict[str, Any]], s_hidden: list[dict[str, Any]],
           v_hidden: list[dict[str, Any]], s: SeekerArrays, v: VacancyArrays,
-          si: np.ndarray, vi: np.ndarray) -> dict[str, np.ndarray]:
-    """The terms of logit(p) for aligned pairs (seeker ``si[k]``, vacancy ``vi[k]``)."""
+          si: np.ndarray, vi: np.ndarray, knobs: Story | None = None) -> dict[str, np.ndarray]:
+    """The terms of logit(p) for aligned pairs (seeker ``si[k]``, vacancy ``vi[k]``).
+
+    ``seekers``, ``vacancies``, ``s`` and ``v`` are the *true* records: what the person
+    can do and what the posting asks, whatever the records the service sees say.
+    """
+    knobs = knobs or Story()
     n = len(si)
     sp_, vp = s.take(si), v.take(vi)
     severe = sp_.grade <= 2
-    t: dict[str, np.ndarray] = {"base": np.full(n, BASE)}
-    t["seeker"] = rng.normal(0.0, 0.45, size=len(s))[si]
+    t: dict[str, np.ndarray] = {"base": np.full(n, knobs.base)}
+    t["seeker"] = rng.normal(0.0, knobs.seeker_sd, size=len(s))[si]
     t["severity"] = -0.25 * severe
     core = np.empty(n)
     others = np.empty(n)
     trade = np.empty(n)
     depth = np.empty(n, dtype=np.int64)
+    family = np.zeros(n, dtype=np.int64)
+    trade_codes = [[JOB_KINDS[k].code.split("-") for k in h["trades"]] for h in s_hidden]
     for k, (a, b) in enumerate(zip(si.tolist(), vi.tolist(), strict=True)):
         have, want = set(seekers[a]["skills"]), vacancies[b]["skills"]
         core[k] = want[0] in have
@@ -163,6 +208,7 @@ def story(rng: np.random.Generator, seekers: list[dict[str, Any]],
         code = vacancies[b]["occupation_code"].split("-")
         prefs = [c.split("-") for c in seekers[a]["occupations"]]
         depth[k] = max((_common(code, p) for p in prefs), default=-1)
+        family[k] = max((_common(code, c) for c in trade_codes[a]), default=0)
     t["skills"] = 1.8 * (1 - np.exp(-(1.1 * core + 0.5 * others + 0.6 * trade)))
     t["occupation"] = np.where(depth < 0, 0.3, OCCUPATION_DEPTH_EFFECT[np.maximum(depth, 0)])
     ability = sp_.abilities.astype(float)
@@ -188,7 +234,10 @@ def story(rng: np.random.Generator, seekers: list[dict[str, Any]],
     work = np.array([[h["lat"], h["lon"]] for h in v_hidden])[vi]
     km = np.where(remote, 0.0, 1.25 * haversine_km(home[:, 0], home[:, 1], work[:, 0],
                                                    work[:, 1]))
-    t["commute"] = -0.025 * km - 0.07 * np.maximum(km - 15, 0)
+    reliant = (sp_.abilities[:, DIM_INDEX["walking"]] <= 2) | (
+        sp_.abilities[:, DIM_INDEX["vision"]] <= 1)
+    tolerance = np.where(reliant, knobs.commute_reliant, knobs.commute_other)
+    t["commute"] = tolerance * (-0.025 * km - 0.07 * np.maximum(km - 15, 0))
     walks_poorly = sp_.abilities[:, DIM_INDEX["walking"]] <= 1
     t["work_mode"] = np.where(remote, np.where(walks_poorly, 0.25, -0.15),
                               np.where(vp.mode == MODE_CODE["hybrid"], 0.05, 0.0))
@@ -198,20 +247,24 @@ def story(rng: np.random.Generator, seekers: list[dict[str, Any]],
     recent = sp_.graduated >= day().graduate_since
     t["employment_type"] = (np.where(casual, np.where(low_endurance, 0.55, -0.2), 0.0)
                             + np.where(etype == "internship", np.where(recent, -0.1, -0.5), 0))
-    kind_effect = np.array([KIND_EFFECT[k] for k in KINDS])[vp.kind]
+    kind_effect = np.array([knobs.kind_effect[k] for k in KINDS])[vp.kind]
     supportive = np.isin(vp.kind, [KIND_CODE[k] for k in population.SUPPORTIVE])
-    t["employer_kind"] = kind_effect + 0.7 * (severe & supportive)
+    t["employer_kind"] = kind_effect + knobs.supportive_severe * (severe & supportive)
     t["targeted"] = 0.25 * vp.targeted
     hard = np.array(["hard_to_employ" in seekers[a]["groups"] for a in si.tolist()])
     t["welfare"] = 0.6 * (vp.welfare & hard)
     edu_gap = sp_.edu.astype(float) - vp.edu
     t["education"] = -0.45 * np.maximum(-edu_gap, 0) - 0.3 * np.maximum(edu_gap - 2, 0)
-    t["experience"] = 0.4 * (1 - np.exp(-sp_.experience.astype(float) / 4))
+    seasoned = 1 - np.exp(-sp_.experience.astype(float) / 4)
+    t["experience"] = 0.4 * seasoned
+    in_family = FAMILY_DEPTH_EFFECT[family]
+    t["family"] = knobs.family * in_family + knobs.family_experience * in_family * seasoned
     culture = np.array([h["culture"] for h in v_hidden])[vi]
-    t["employer"] = culture
-    t["noise"] = rng.normal(0.0, 0.55, size=n)
+    t["employer"] = knobs.employer_scale * culture
+    t["noise"] = rng.normal(0.0, knobs.noise_sd, size=n)
     assert tuple(t) == TERMS
-    return {k: np.asarray(val, dtype=np.float64) for k, val in t.items()}
+    return {k: np.asarray(val, dtype=np.float64) * (1.0 if k == "base" else knobs.weight(k))
+            for k, val in t.items()}
 
 
 def _common(a: list[str], b: list[str]) -> int:
@@ -224,8 +277,15 @@ def _common(a: list[str], b: list[str]) -> int:
 
 
 def simulate(seed: int = DEFAULT_SEED, n_seekers: int = 4000, n_vacancies: int = 3000,
-             pairs_per_seeker: int = 40) -> Simulation:
-    """Draw a population, its eligible pairs, their success probabilities and outcomes."""
+             pairs_per_seeker: int = 40, knobs: Story | None = None,
+             observe: Observe | None = None) -> Simulation:
+    """Draw a population, its eligible pairs, their success probabilities and outcomes.
+
+    ``observe`` (drawing from its own generator, so the rest of the draws do not move)
+    turns the true records into the records the service would see; eligibility and the
+    features read those, the story reads the truth.
+    """
+    knobs = knobs or Story()
     rng = np.random.default_rng(seed)
     seekers, s_hidden = zip(*(population.seeker(rng, i) for i in range(n_seekers)),
                             strict=True)
@@ -234,12 +294,17 @@ def simulate(seed: int = DEFAULT_SEED, n_seekers: int = 4000, n_vacancies: int =
     chosen = rng.choice(len(emps), size=n_vacancies, p=weights / weights.sum())
     vacancies, v_hidden = zip(*(population.vacancy(rng, i, emps[int(j)])
                                 for i, j in enumerate(chosen)), strict=True)
-    s = build_seekers(seekers, no_text)
+    seen_s, seen_v = list(seekers), list(vacancies)
+    if observe is not None:
+        seen_s, seen_v = observe(np.random.default_rng([seed, 1]), seen_s, seen_v)
+    s_true = build_seekers(seekers, no_text)
+    s = build_seekers(seen_s, no_text) if observe is not None else s_true
     v = build_vacancies(vacancies, no_text)
     si, vi = sample_pairs(rng, s, v, pairs_per_seeker, day())
-    terms = story(rng, list(seekers), list(vacancies), list(s_hidden), list(v_hidden), s, v,
-                  si, vi)
+    terms = story(rng, list(seekers), list(vacancies), list(s_hidden), list(v_hidden), s_true,
+                  v, si, vi, knobs)
     p = np.asarray(expit(sum(terms.values())), dtype=np.float64)
     y = (rng.random(len(p)) < p).astype(np.int8)
-    return Simulation(seed, list(seekers), list(vacancies), si, vi, terms, p, y, rng)
-
+    if knobs.label_noise > 0:
+        y = np.where(rng.random(len(p)) < knobs.label_noise, 1 - y, y).astype(np.int8)
+    return Simulation(seed, seen_s, seen_v, si, vi, terms, p, y, rng)
