@@ -79,6 +79,8 @@ def test_every_single_resource_read_has_an_etag(client: TestClient) -> None:
     assert placement.status_code == 201, placement.text
     reads[placement.headers["location"]] = '"v1"'
     reads[f"/v1/seekers/{seeker}"] = '"v2"'  # the placement made the person employed
+    [model] = client.get("/v1/models").json()["items"]
+    reads[f"/v1/models/{model['version']}"] = None
     for url, expected in reads.items():
         response = client.get(url)
         assert response.status_code == 200, (url, response.text)
@@ -105,7 +107,8 @@ def test_every_single_resource_get_route_is_covered(client: TestClient) -> None:
                        "/v1/seekers/{seeker_id}/matches/{vacancy_id}",
                        "/v1/seekers/{seeker_id}/services/{service_id}",
                        "/v1/seekers/{seeker_id}/status-history",
-                       "/v1/referrals/{referral_id}", "/v1/placements/{placement_id}"}
+                       "/v1/referrals/{referral_id}", "/v1/placements/{placement_id}",
+                       "/v1/models/{version}"}
 
 
 @pytest.fixture

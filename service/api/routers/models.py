@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Request, Response, status
 
 from service.access import Action
-from service.api.deps import AuditDep, Authorize, Principal, SessionDep
+from service.api.deps import AuditDep, Authorize, Principal, SessionDep, json_response
 from service.api.errors import problem_responses
 from service.api.idempotency import IdempotencyKeyHeader
 from service.db import on_commit
@@ -37,14 +37,14 @@ def list_(session: SessionDep,
 @router.get("/{version}", response_model=ModelDetail,
             responses=problem_responses(*AUTH, 404, 422))
 def read(version: Version, request: Request, session: SessionDep,
-         principal: Annotated[Principal, Authorize(Action.read_models)]) -> ModelDetail:
+         principal: Annotated[Principal, Authorize(Action.read_models)]) -> Response:
     """One version: its metrics as recorded at training, its artifact, and monitoring on
     the outcomes recorded since its activation (calibration and NDCG@10, with counts;
-    null while too few)."""
+    null while too few).  The ETag is a digest of the answer."""
     detail = service.detail(session, version)
     if detail.active and request.app.state.matcher.scorer.version == version:
         request.app.state.metrics.show_model(version, detail.monitoring)
-    return detail
+    return json_response(detail, etag=True)
 
 
 @router.post("/{version}/activate", status_code=status.HTTP_201_CREATED,
