@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -13,6 +13,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -132,6 +134,22 @@ def not_nullable(schema: dict[str, Any], model: type[BaseModel]) -> None:
             prop.update(options[0])
         else:
             prop["anyOf"] = options
+
+
+class PatchBody(Strict):
+    """A PATCH body: fields present are replaced; those named in ``NOT_NULL`` are optional
+    but refuse null (leave one out to keep its value), and say so in the JSON schema."""
+
+    model_config = ConfigDict(json_schema_extra=not_nullable)
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls.NOT_NULL:
+            raise PydanticCustomError("null_not_allowed", "this field cannot be null; leave "
+                                      "it out to keep its value")
+        return value
 
 
 class Location(Strict):

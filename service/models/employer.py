@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
 )
-from pydantic_core import PydanticCustomError
 
-from service.models.common import DistrictCode, Strict, Text, not_nullable
+from service.models.common import DistrictCode, PatchBody, Strict, Text
 from service.models.enums import Accommodation, EmployerKind
 from service.models.identifiers import validate_credit_code
 
@@ -48,8 +45,7 @@ class EmployerCreate(Strict):
     accessibility: list[Accommodation] = Field(default_factory=list)
 
 
-class EmployerUpdate(Strict):
-    model_config = ConfigDict(json_schema_extra=not_nullable)
+class EmployerUpdate(PatchBody):
     NOT_NULL: ClassVar[tuple[str, ...]] = (
         "name", "credit_code", "kind", "district_code", "staff_count", "disabled_staff",
         "severe_disabled_staff", "accessibility")
@@ -66,14 +62,6 @@ class EmployerUpdate(Strict):
                                               allow_inf_nan=False)
     established_posts: Count | None = None
     accessibility: list[Accommodation] | None = None
-
-    @field_validator(*NOT_NULL, mode="before")
-    @classmethod
-    def _no_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "this field cannot be null; leave "
-                                      "it out to keep its value")
-        return value
 
 
 class EmployerPublic(BaseModel):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, Field
 
-from service.models.common import Flag, IsoDate, PastDate, PlainText, Strict, not_nullable
+from service.models.common import Flag, IsoDate, PastDate, PatchBody, PlainText, Strict
 from service.models.enums import EmploymentForm, LeavingReason, SupportNeed, VisitMethod
 
 RecordId = Field(min_length=1, max_length=40)
@@ -41,25 +40,16 @@ class PlacementCreate(Strict):
     counts_as_new: Flag = Field(description="counts as new employment in the plans' targets")
 
 
-class PlacementUpdate(Strict):
+class PlacementUpdate(PatchBody):
     """End a placement (end_date and end_reason together), or correct form and
     counts_as_new.  An ended placement stays ended."""
 
-    model_config = ConfigDict(json_schema_extra=not_nullable)
     NOT_NULL: ClassVar[tuple[str, ...]] = ("end_date", "end_reason", "form", "counts_as_new")
 
     end_date: PastDate | None = None
     end_reason: LeavingReason | None = None
     form: EmploymentForm | None = None
     counts_as_new: Flag | None = None
-
-    @field_validator(*NOT_NULL, mode="before")
-    @classmethod
-    def _no_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "this field cannot be null; leave "
-                                      "it out to keep its value")
-        return value
 
 
 class FollowUpCreate(Strict):

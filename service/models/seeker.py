@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 from service.models.abilities import AbilityProfile, FullProfile
@@ -17,10 +17,10 @@ from service.models.common import (
     Location,
     OccupationCode,
     PastDate,
+    PatchBody,
     Skills,
     Strict,
     Text,
-    not_nullable,
 )
 from service.models.enums import (
     Accommodation,
@@ -130,11 +130,10 @@ class SeekerCreate(SeekerFields):
     consent: Consent
 
 
-class SeekerUpdate(Strict):
+class SeekerUpdate(PatchBody):
     """PATCH: fields present are replaced whole (nested objects too); null only where the
     field is optional."""
 
-    model_config = ConfigDict(json_schema_extra=not_nullable)
     NOT_NULL: ClassVar[tuple[str, ...]] = (
         "name", "id_number", "disability", "hukou", "district_code", "education", "skills",
         "consent", "required_accommodations", "preferences", "hard_to_employ",
@@ -161,14 +160,6 @@ class SeekerUpdate(Strict):
     poverty_monitoring: Flag | None = None
     consent: Consent | None = None
     status: SeekerStatus | None = None
-
-    @field_validator(*NOT_NULL, mode="before")
-    @classmethod
-    def _no_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "this field cannot be null; leave "
-                                      "it out to keep its value")
-        return value
 
 
 class DisabilityPublic(BaseModel):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, Field
 
 from service.models.abilities import AbilityProfile, FullProfile
 from service.models.common import (
@@ -17,11 +16,11 @@ from service.models.common import (
     FutureDate,
     Location,
     OccupationCode,
+    PatchBody,
     PlainText,
     Skills,
     Strict,
     Text,
-    not_nullable,
 )
 from service.models.enums import (
     Accommodation,
@@ -62,8 +61,7 @@ class VacancyCreate(Strict):
     closes_on: FutureDate | None = None
 
 
-class VacancyUpdate(Strict):
-    model_config = ConfigDict(json_schema_extra=not_nullable)
+class VacancyUpdate(PatchBody):
     NOT_NULL: ClassVar[tuple[str, ...]] = (
         "employer_id", "title", "description", "skills", "demands", "accommodations",
         "work_mode", "employment_type", "district_code", "salary_min", "salary_max",
@@ -92,14 +90,6 @@ class VacancyUpdate(Strict):
     restricted: Flag | None = None
     closes_on: FutureDate | None = None
     status: VacancyStatus | None = None
-
-    @field_validator(*NOT_NULL, mode="before")
-    @classmethod
-    def _no_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "this field cannot be null; leave "
-                                      "it out to keep its value")
-        return value
 
 
 class VacancyPublic(BaseModel):

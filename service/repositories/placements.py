@@ -33,7 +33,6 @@ class PlacementFilter:
     started_from: dt.date | None = None
     started_to: dt.date | None = None
     retained_6_months: bool | None = None
-    today: dt.date | None = None  # for retained_6_months
     seeker_owner: str | None = None  # only placements of this owner's seekers
 
 
@@ -140,7 +139,7 @@ def delete(session: Session, placement: Placement) -> None:
     session.flush()
 
 
-def _retained(value: bool, today: dt.date) -> Any:
+def _retained(value: bool) -> Any:
     """SQL of services.follow_ups.retained_6_months being ``value``."""
     end, six = col(Placement.end_date), col(Placement.six_months_on)
     if not value:
@@ -172,8 +171,8 @@ def page(session: Session, flt: PlacementFilter,
         stmt = stmt.where(col(Placement.start_date) >= flt.started_from)
     if flt.started_to:
         stmt = stmt.where(col(Placement.start_date) <= flt.started_to)
-    if flt.retained_6_months is not None and flt.today is not None:
-        stmt = stmt.where(_retained(flt.retained_6_months, flt.today))
+    if flt.retained_6_months is not None:
+        stmt = stmt.where(_retained(flt.retained_6_months))
     if flt.seeker_owner:
         stmt = stmt.where(_owned_seekers(flt.seeker_owner))
     return fetch_page(session, stmt, Placement.id, params)

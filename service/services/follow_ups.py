@@ -119,8 +119,8 @@ def six_months_on(start: dt.date) -> dt.date:
     return add_months(start, RETENTION_MONTHS)
 
 
-def retained_6_months(six_months_on: dt.date, end: dt.date | None, visits: Sequence[Visit],
-                      today: dt.date) -> bool | None:
+def retained_6_months(six_months_on: dt.date, end: dt.date | None,
+                      visits: Sequence[Visit]) -> bool | None:
     """Still employed six months after the start (``six_months_on``, see
     :func:`six_months_on`): True, False, or None (not known yet).  The SQL filter in
     :mod:`service.repositories.placements` says the same of the stored column."""
@@ -137,12 +137,12 @@ def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def erased_six_months_on(six: dt.date, end: dt.date | None, visits: Sequence[Visit],
-                         today: dt.date) -> dt.date:
+def erased_six_months_on(six: dt.date, end: dt.date | None,
+                         visits: Sequence[Visit]) -> dt.date:
     """The six-month date an erased person's remainder keeps, its dates cut to the month
     (start, end, visits): the first of a month that gives the same retention answer
     against those cut dates as the exact one gave."""
-    known = retained_6_months(six, end, visits, today)
+    known = retained_6_months(six, end, visits)
     if end is not None:
         # ended: retained iff end >= six; month_of(end) >= month_of(end) holds, the
         # following month's first does not.

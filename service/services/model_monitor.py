@@ -22,7 +22,6 @@ from sqlmodel import Session
 from service.models.enums import ReferralStatus
 from service.models.model_registry import Monitoring
 from service.repositories import models as repo
-from service.rules import today_in_china
 from service.services.follow_ups import retained_6_months
 
 MIN_OUTCOMES: Final = 20
@@ -33,13 +32,11 @@ _FAILED: Final = frozenset({ReferralStatus.rejected_by_employer,
                             ReferralStatus.declined_by_seeker})
 
 
-def outcome(ref: repo.RankedReferral, visits: dict[str, list[object]],
-            today: dt.date) -> int | None:
+def outcome(ref: repo.RankedReferral, visits: dict[str, list[object]]) -> int | None:
     """1, 0, or None (pending) for one referral."""
     if ref.placement_id is not None and ref.six_months_on is not None:
         known = retained_6_months(ref.six_months_on, ref.end_date,
-                                  visits.get(ref.placement_id, []),  # type: ignore[arg-type]
-                                  today)
+                                  visits.get(ref.placement_id, []))  # type: ignore[arg-type]
         return None if known is None else int(known)
     return 0 if ref.status in _FAILED else None
 
@@ -79,9 +76,7 @@ def measure(session: Session, version: str, since: dt.datetime | None) -> Monito
     referrals = repo.ranked_by(session, version, since)
     visits: dict[str, list[object]] = {
         k: list(v) for k, v in repo.visits_of_ranked(session, version, since).items()}
-    today = today_in_china()
-    labelled = [(r, label) for r in referrals
-                if (label := outcome(r, visits, today)) is not None]
+    labelled = [(r, label) for r in referrals if (label := outcome(r, visits)) is not None]
     scored = [(r, label) for r, label in labelled if r.probability is not None]
     p = np.array([r.probability for r, _ in scored], dtype=np.float64)
     y = np.array([label for _, label in scored], dtype=np.float64)

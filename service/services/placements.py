@@ -238,8 +238,7 @@ def read(session: Session, audit: Audit, placement_id: str) -> Placement:
 
 def page(session: Session, audit: Audit, flt: repo.PlacementFilter,
          params: PageParams) -> tuple[list[Placement], str | None]:
-    flt = dataclasses.replace(flt, today=today_in_china(),
-                              seeker_owner=audit.principal.owner_filter(Action.read_placement))
+    flt = dataclasses.replace(flt, seeker_owner=audit.principal.owner_filter(Action.read_placement))
     rows, cursor = repo.page(session, flt, params)
     audit.record(AuditAction.placement_list, "placement", None,
                  seekers=list(dict.fromkeys(p.seeker_id for p in rows)))
@@ -385,6 +384,6 @@ def to_public(placement: Placement, visits: list[FollowUpVisit]) -> PlacementPub
                             recorded_by=v.recorded_by, created_at=as_utc(v.created_at))
                 for v in visits],
         retained_6_months=follow_ups.retained_6_months(placement.six_months_on, end_date,
-                                                        visits, today),
+                                                        visits),
         recorded_by=placement.recorded_by, version=placement.version,
         created_at=as_utc(placement.created_at), updated_at=as_utc(placement.updated_at))

@@ -11,7 +11,6 @@ from) and of vacancies no longer on record are skipped and counted.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,10 +54,10 @@ class Retrained:
     output: Path | None  # where the bundle was written, when it was
 
 
-def outcome_row(found: repo.ReferralOutcome, today: dt.date) -> OutcomeRow:
+def outcome_row(found: repo.ReferralOutcome) -> OutcomeRow:
     r, p = found.referral, found.placement
-    retained = (follow_ups.retained_6_months(p.six_months_on, p.end_date, found.visits,
-                                             today) if p is not None else None)
+    retained = (follow_ups.retained_6_months(p.six_months_on, p.end_date, found.visits)
+                if p is not None else None)
     return OutcomeRow(
         referral_id=r.id, seeker_id=r.seeker_id, vacancy_id=r.vacancy_id,
         created_at=as_utc(r.created_at), model_version=r.model_version, score=r.score,
@@ -79,14 +78,13 @@ def load(session: Session, rules: DomainRules, encoder: ScorerBundle) -> Loaded:
         session, ids=vacancy_ids)}
     rows: list[OutcomeRow] = []
     erased = missing = 0
-    today = today_in_china()
     for f in found:
         if f.referral.seeker_id not in seekers:
             erased += 1
         elif f.referral.vacancy_id not in vacancies:
             missing += 1
         else:
-            rows.append(outcome_row(f, today))
+            rows.append(outcome_row(f))
     s_records = [seeker_record(seekers[i], rules) for i in seeker_ids if i in seekers]
     v_records = [vacancy_record(*vacancies[i]) for i in vacancy_ids if i in vacancies]
     return Loaded(rows=rows, seekers=build_seekers(s_records, encoder.encode_text),

@@ -87,11 +87,8 @@ def erase(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> None:
     that who saw the record stays answerable."""
     remainder = _remainder(session, ctx, seeker)
     repo.add_remainder(session, remainder)
-    today = today_in_china()
-    moved = casework_remainder.reassign(
-        session, seeker.id, remainder.id,
-        six_months=lambda six, end, visits: follow_ups.erased_six_months_on(
-            six, end, visits, today))
+    moved = casework_remainder.reassign(session, seeker.id, remainder.id,
+                                        six_months=follow_ups.erased_six_months_on)
     for old_id in moved.referrals:  # kept answers of their POSTs hold the person's id
         idempotency.forget_resource(session, f"/v1/referrals/{old_id}")
     for old_id in moved.placements:
