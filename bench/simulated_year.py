@@ -83,6 +83,16 @@ def _f(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
 
 
+def gate_text(gate: dict[str, Any]) -> str:
+    """The gate's verdict: its measure's gain and interval, and the guards'."""
+    guards = "; ".join(f"{g['metric']} {g['margin']:+.3f} [{g['interval'][0]:+.3f}, "
+                       f"{g['interval'][1]:+.3f}]{'' if g['holds'] else ' worse'}"
+                       for g in gate.get("guards", []))
+    return (f"{'passed' if gate['passed'] else 'failed'}: {gate['metric']} "
+            f"{gate['delta']:+.4f} [{gate['interval'][0]:+.4f}, {gate['interval'][1]:+.4f}], "
+            f"{gate['n_seekers']} seekers" + (f"; guards {guards}" if guards else ""))
+
+
 def print_report(rows: list[Row], world: str, assumes: str, seconds: float,
                  counts: dict[str, int]) -> None:
     print(f"\nSimulated year in the held-out world '{world}': {assumes}")
@@ -98,10 +108,7 @@ def print_report(rows: list[Row], world: str, assumes: str, seconds: float,
     for r in rows:
         m = r.metrics
         gate = r.gate
-        verdict = ("—" if gate is None else
-                   f"{'passed' if gate['passed'] else 'failed'} {gate['delta']:+.3f} "
-                   f"[{gate['interval'][0]:+.3f}, {gate['interval'][1]:+.3f}], "
-                   f"{gate['n_seekers']} seekers")
+        verdict = "—" if gate is None else gate_text(gate)
         print(" | ".join([
             r.label, r.serving, _f(m["active"]["ndcg_at_10"]),
             _f(m["cold_start"]["ndcg_at_10"]), _f(m["tfidf_skills"]["ndcg_at_10"]),

@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument(f"--{name}", type=int, help=f"at least this many {what}")
     group.add_argument("--resamples", type=int,
                        help="bootstrap resamples over seekers (default 1000)")
+    group.add_argument("--gate-metric", choices=("log_likelihood", "ndcg_at_10", "roc_auc"),
+                       help="the measure whose gain must exclude zero (default "
+                            "log_likelihood; the others are guards: not measurably worse)")
 
 
 def params_of(args: argparse.Namespace) -> LearnParams:
@@ -46,8 +49,11 @@ def params_of(args: argparse.Namespace) -> LearnParams:
     given = {field: getattr(args, field) for field in ("min_outcomes", "min_seekers",
                                                        "min_retained", "min_holdout_seekers")
              if getattr(args, field) is not None}
-    evaluation = (replace(base.evaluation, resamples=args.resamples)
-                  if args.resamples is not None else base.evaluation)
+    evaluation = base.evaluation
+    if args.resamples is not None:
+        evaluation = replace(evaluation, resamples=args.resamples)
+    if args.gate_metric is not None:
+        evaluation = replace(evaluation, metric=args.gate_metric)
     return replace(base, thresholds=replace(base.thresholds, **given), evaluation=evaluation)
 
 
@@ -76,17 +82,22 @@ def report_lines(metrics: dict[str, Any]) -> list[str]:
         f"{hold['seekers']} seekers, {hold['ranked_seekers']} with a success and a failure to "
         f"rank (from {hold['from']})",
         f"{'model':13s} {'NDCG@10':>8s} {'interval':20s} {'ROC AUC':>8s} {'interval':20s} "
-        f"{'ECE':>7s} interval"]
+        f"{'log-lik':>8s} {'ECE':>7s} interval"]
     for name, m in hold["models"].items():
         lines.append(f"{name:13s} {_f(m['ndcg_at_10']):>8s} {_iv(m['ndcg_at_10_interval']):20s}"
                      f" {_f(m['roc_auc']):>8s} {_iv(m['roc_auc_interval']):20s} "
+                     f"{_f(m.get('log_likelihood')):>8s} "
                      f"{_f(m.get('ece')):>7s} {_iv(m.get('ece_interval'))}")
     verdict = "PASSED" if gate["passed"] else "FAILED"
-    lines.append(f"gate {verdict}: NDCG@10 candidate − active {_f(gate['delta'], True)}, "
-                 f"{gate['confidence']:.0%} interval {_iv(gate['interval'], True)} "
-                 f"(lower bound must exceed {gate['threshold']:+.4f}), against "
-                 f"{gate['against']}, {gate['n_seekers']} seekers, {gate['n_outcomes']} "
-                 "outcomes")
+    lines.append(f"gate {verdict}: {gate['metric']} candidate − active "
+                 f"{_f(gate['delta'], True)}, {gate['confidence']:.0%} interval "
+                 f"{_iv(gate['interval'], True)} (lower bound must exceed "
+                 f"{gate['threshold']:+.4f}), against {gate['against']}, {gate['n_seekers']} "
+                 f"seekers, {gate['n_outcomes']} outcomes")
+    for guard in gate.get("guards", []):
+        lines.append(f"  guard {guard['metric']}: candidate − active "
+                     f"{_f(guard['margin'], True)}, interval {_iv(guard['interval'], True)} "
+                     f"(upper bound must be ≥ 0): {'holds' if guard['holds'] else 'FAILS'}")
     return lines
 
 

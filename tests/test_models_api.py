@@ -202,9 +202,14 @@ def test_a_candidate_that_failed_the_gate_is_refused_and_nothing_changes(
     register(raw_db, variant("nogate", 0.8), {"holdout": {"seekers": 10}})
     register(raw_db, variant("stale", 0.7), {"gate": gate("1.0+an-older-model", low=0.01,
                                                           high=0.05)})
+    worse = {"metric": "roc_auc", "margin": -0.03, "interval": [-0.05, -0.01], "holds": False}
+    register(raw_db, variant("worse", 0.6), {"gate": {
+        **gate(SHIPPED.version, low=0.01, high=0.05), "metric": "log_likelihood",
+        "guards": [worse], "passed": False}})
     before = row_counts(raw_db)
     for tag, words in (("fail", "the gate failed"), ("nogate", "no promotion gate"),
-                       ("stale", "measured against 1.0+an-older-model")):
+                       ("stale", "measured against 1.0+an-older-model"),
+                       ("worse", "measurably worse on roc_auc margin -0.0300")):
         answer = client.post(f"/v1/models/{named(tag)}/activate",
                              json={"reason": "try"})
         assert words in assert_problem(answer, 409)["detail"], tag
@@ -227,6 +232,16 @@ def test_registration_refuses_a_duplicate_and_a_gate_that_contradicts_itself(
     lying = {**gate(SHIPPED.version, low=-0.02, high=0.04), "passed": True}
     with pytest.raises(ValidationFailed, match="passed"):
         register(raw_db, variant("liar", 1.1), {"gate": lying})
+    hidden = {**gate(SHIPPED.version, low=0.01, high=0.04), "guards": [
+        {"metric": "ndcg_at_10", "margin": -0.02, "interval": [-0.04, -0.001],
+         "holds": False}]}  # says passed although a guard fails
+    with pytest.raises(ValidationFailed, match="every guard holds"):
+        register(raw_db, variant("hider", 1.1), {"gate": hidden})
+    claims = {**gate(SHIPPED.version, low=0.01, high=0.04), "guards": [
+        {"metric": "ndcg_at_10", "margin": -0.02, "interval": [-0.04, -0.001],
+         "holds": True}]}  # a guard that says it holds although its interval is below 0
+    with pytest.raises(ValidationFailed, match="upper bound"):
+        register(raw_db, variant("claimer", 1.1), {"gate": claims})
     assert row_counts(raw_db)["model_version"] == 1
     # A trainer's metrics as they come: numpy numbers, NaN, keys the registry ignores.
     extra = {**gate(SHIPPED.version, low=0.01, high=0.03), "threshold": 0.005,

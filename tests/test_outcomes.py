@@ -151,7 +151,14 @@ def test_soft_labels_enter_twice_with_their_share_of_the_weight(world: dict[str,
             assert total == pytest.approx(0.5 * data.weight[known_like[0]])
     assert data.weight[data.train].mean() == pytest.approx(1.0)
     assert np.all(data.weight[data.holdout] == 1.0)
-    assert set(data.calibration) <= set(data.train)
+    # The calibration counts a known row once whatever its rank (no exposure weight) and a
+    # soft row with its share of one.
+    known_rows = [i for i in data.train if oc.kind_of(rows[data.rows[i]]) == "known"]
+    assert np.all(data.calibration_weight[known_rows] == 1.0)
+    assert len({rows[data.rows[i]].rank for i in known_rows}) > 1
+    for first, second in zip(weak[::2], weak[1::2], strict=True):
+        assert data.calibration_weight[first] == pytest.approx(soft)
+        assert data.calibration_weight[second] == pytest.approx(1 - soft)
 
 
 # -- bootstrap and gate -------------------------------------------------------------------
@@ -190,24 +197,73 @@ def test_bootstrap_is_seeded_and_narrows_with_more_seekers() -> None:
 
 
 def test_the_gate_passes_only_when_the_interval_lies_above_the_threshold() -> None:
+    for metric in ("log_likelihood", "ndcg_at_10", "roc_auc"):
+        params = EvalParams(resamples=300, metric=metric)
+        scores, y, seeker = _ranking_data(400, 2, 2.0)
+        better = evaluate(scores, set(scores), y, seeker, params)
+        verdict = gate(better, "v-active", params)
+        assert verdict["metric"] == metric
+        assert verdict["passed"] and verdict["interval"][0] > 0, verdict
+        assert verdict["delta"] == better["differences"][metric]["delta"]
+        assert [g["metric"] for g in verdict["guards"]] == [
+            m for m in ("ndcg_at_10", "roc_auc") if m != metric]
+        assert all(g["holds"] for g in verdict["guards"])
+        Gate.model_validate(verdict)  # what the registry requires of it
+        swapped = evaluate({"candidate": scores["active"], "active": scores["candidate"]},
+                           set(scores), y, seeker, params)
+        assert not gate(swapped, "v-active", params)["passed"]
+        same = evaluate({"candidate": scores["active"], "active": scores["active"]},
+                        set(scores), y, seeker, params)
+        tie = gate(same, "v-active", params)
+        assert tie["delta"] == 0 and tie["interval"] == [0, 0] and not tie["passed"]
+        Gate.model_validate(tie)
+        strict = gate(better, "v-active", replace(params, threshold=1.0))
+        assert not strict["passed"]
+        assert {"passed", "metric", "delta", "interval", "against", "n_seekers",
+                "n_outcomes", "guards"} <= verdict.keys()
+
+
+def test_a_better_calibrated_candidate_that_ranks_worse_fails_on_a_guard() -> None:
+    """The candidate states the base rate for everyone (log-likelihood far better than an
+    over-confident active model's) but cannot rank at all: the guards stop it."""
+    scores, y, seeker = _ranking_data(400, 3, 2.0)
+    good = np.log(scores["candidate"] / (1 - scores["candidate"]))
+    candidates = {"candidate": np.full(len(y), y.mean()),
+                  "active": 1 / (1 + np.exp(-(good + 4)))}
     params = EvalParams(resamples=300)
-    scores, y, seeker = _ranking_data(400, 2, 2.0)
-    better = evaluate(scores, set(scores), y, seeker, params)
-    verdict = gate(better["difference"], "v-active", params)
-    assert verdict["passed"] and verdict["interval"][0] > 0
-    Gate.model_validate(verdict)  # what the registry requires of it
-    swapped = evaluate({"candidate": scores["active"], "active": scores["candidate"]},
-                       set(scores), y, seeker, params)
-    assert not gate(swapped["difference"], "v-active", params)["passed"]
-    same = evaluate({"candidate": scores["active"], "active": scores["active"]}, set(scores),
-                    y, seeker, params)
-    tie = gate(same["difference"], "v-active", params)
-    assert tie["delta"] == 0 and tie["interval"] == [0, 0] and not tie["passed"]
-    Gate.model_validate(tie)
-    strict = gate(better["difference"], "v-active", replace(params, threshold=1.0))
-    assert not strict["passed"]
-    assert {"passed", "metric", "delta", "interval", "against", "n_seekers",
-            "n_outcomes"} <= verdict.keys()
+    result = evaluate(candidates, set(candidates), y, seeker, params)
+    verdict = gate(result, "v-active", params)
+    assert verdict["interval"][0] > 0  # measurably better log-likelihood ...
+    worse = {g["metric"]: g for g in verdict["guards"]}
+    assert not worse["roc_auc"]["holds"] and not worse["ndcg_at_10"]["holds"]
+    assert worse["roc_auc"]["interval"][1] < 0
+    assert not verdict["passed"]  # ... but measurably worse at ranking
+    checked = Gate.model_validate(verdict)
+    assert {g.metric for g in checked.failed_guards()} == {"roc_auc", "ndcg_at_10"}
+    forged = {**verdict, "passed": True}
+    with pytest.raises(ValueError, match="every guard holds"):
+        Gate.model_validate(forged)
+
+
+def test_the_log_likelihood_gain_is_the_mean_over_outcomes() -> None:
+    """Checked against a direct computation, with a seeker drawn twice counting twice."""
+    y = np.array([1.0, 0.0, 0.0, 1.0, 0.0])
+    seeker = np.array(["a", "a", "b", "c", "c"], dtype=object)
+    p = {"candidate": np.array([0.8, 0.3, 0.1, 0.6, 0.5]),
+         "active": np.array([0.5, 0.5, 0.5, 0.5, 0.5])}
+    result = evaluate(p, set(p), y, seeker, EvalParams(resamples=50))
+
+    def ll(q: np.ndarray) -> np.ndarray:
+        return y * np.log(q) + (1 - y) * np.log(1 - q)
+
+    gain = ll(p["candidate"]) - ll(p["active"])
+    d = result["differences"]["log_likelihood"]
+    assert d["delta"] == pytest.approx(gain.mean(), abs=1e-6)
+    assert result["models"]["candidate"]["log_likelihood"] == pytest.approx(
+        ll(p["candidate"]).mean(), abs=1e-6)
+    assert d["n_seekers"] == 3 and d["n_outcomes"] == 5
+    assert d["interval"][0] <= d["delta"] <= d["interval"][1]
+    assert result["difference"] is d  # the default gate metric
 
 
 def test_too_few_outcomes_is_a_message_with_the_counts() -> None:

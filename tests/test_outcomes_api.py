@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -123,17 +124,20 @@ def registry(client: TestClient) -> dict[str, Any]:
 
 
 def test_a_failing_gate_registers_and_promotes_nothing(client: TestClient) -> None:
-    """Outcomes exactly as the active model ranks (rank 1 succeeds): no candidate can rank
-    better, so the gate fails — and the registry is left as it was."""
+    """Outcomes exactly as the active model ranks (rank 1 succeeds): with the gate on
+    NDCG@10 no candidate can rank better, so the gate fails — and the registry is left as
+    it was."""
     build_world(client, 16, lambda rank: rank == 1)
     before = registry(client)
-    done = run(client, promote=True)
+    on_ranking = replace(SMALL, evaluation=replace(SMALL.evaluation, metric="ndcg_at_10"))
+    done = run(client, promote=True, params=on_ranking)
     m = done.learned.metrics
     assert set(m) >= {"holdout", "gate", "window", "data", "weights", "fit"}
     assert set(m["holdout"]["models"]) == {"candidate", "active", "tfidf_skills", "rules"}
     active = m["holdout"]["models"]["active"]
     assert active["ndcg_at_10"] == 1.0  # the outcomes follow its ranking exactly
     gate = m["gate"]
+    assert gate["metric"] == "ndcg_at_10"
     assert gate["passed"] is False and gate["interval"][0] <= 0
     assert gate["against"] == before["active_version"]
     assert gate["n_outcomes"] == m["holdout"]["pairs"] == 12  # the newest quarter of 48
@@ -159,7 +163,9 @@ def test_a_passing_gate_registers_and_activates_the_candidate(
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("referrals 48: 48 known outcomes from 16 seekers (16 retained")
-    assert any(line.startswith("gate PASSED: NDCG@10 candidate − active +") for line in lines)
+    assert any(line.startswith("gate PASSED: log_likelihood candidate − active +")
+               for line in lines)
+    assert sum(line.startswith("  guard ") and line.endswith(": holds") for line in lines) == 2
     for name in ("candidate", "active", "tfidf_skills", "rules"):
         assert any(line.startswith(name) for line in lines), name
     assert lines[-1].endswith("registered; activated"), out

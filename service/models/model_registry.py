@@ -5,15 +5,20 @@ are a JSON object; the registry reads two parts of it:
 
 ``metrics["gate"]`` (:class:`Gate`, required for a promotion): the no-regression gate,
 the candidate against the model that was active when it was evaluated, on the
-time-ordered hold-out, with a bootstrap interval over seekers::
+time-ordered hold-out, with a bootstrap interval over seekers, and the guards (measures on
+which the candidate must not be measurably worse)::
 
-    {"metric": "ndcg_at_10", "against": "<the active version then>",
-     "candidate": 0.64, "active": 0.58, "margin": 0.06,
+    {"metric": "log_likelihood", "against": "<the active version then>",
+     "candidate": -0.52, "active": -0.58, "margin": 0.06,
      "interval": [0.02, 0.10], "confidence": 0.95, "resamples": 1000,
-     "unit": "seeker", "passed": true}
+     "unit": "seeker", "passed": true,
+     "guards": [{"metric": "ndcg_at_10", "margin": 0.01, "interval": [-0.02, 0.04],
+                 "holds": true}]}
 
-``passed`` must equal ``interval[0] > threshold`` (``threshold`` optional, default and
-minimum 0; registration refuses a gate that says otherwise); other keys (``delta``,
+``passed`` must equal ``interval[0] > threshold`` and every guard holding
+(``threshold`` optional, default and minimum 0); a guard ``holds`` exactly when its
+interval's upper bound is at least 0 (``guards`` optional: none).  Registration refuses a
+gate that says otherwise; other keys (``delta``,
 ``n_seekers``, ...) are kept and ignored.  Activation promotes a candidate only if it
 passed *and* ``against`` is still the active version.
 
@@ -59,6 +64,25 @@ class TrainingWindow(BaseModel):
     outcomes: int = Field(default=0, ge=0)
 
 
+class GateGuard(BaseModel):
+    """A measure on which the candidate must not be measurably worse than the active model."""
+
+    metric: str = Field(min_length=1, max_length=40)
+    margin: float = Field(description="candidate − active on the hold-out")
+    interval: tuple[float, float] = Field(description="bootstrap interval of the margin")
+    holds: bool = Field(description="the interval's upper bound is at least 0")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GateGuard:
+        low, high = self.interval
+        if low > high:
+            raise ValueError("guard interval: the lower bound exceeds the upper")
+        if self.holds != (high >= 0):
+            raise ValueError("guard holds must say whether the interval's upper bound is at "
+                             "least 0")
+        return self
+
+
 class Gate(BaseModel):
     """The no-regression gate, as the trainer measured it (see the module docstring)."""
 
@@ -74,6 +98,9 @@ class Gate(BaseModel):
     unit: str = Field(default="seeker", description="what the bootstrap resampled")
     threshold: float = Field(default=0.0, ge=0,
                              description="the lower bound must exceed it (at least 0)")
+    guards: list[GateGuard] = Field(
+        default_factory=list, description="measures on which the candidate must not be "
+        "measurably worse (the interval's upper bound at least 0)")
     passed: bool
 
     @model_validator(mode="after")
@@ -81,10 +108,13 @@ class Gate(BaseModel):
         low, high = self.interval
         if low > high:
             raise ValueError("gate.interval: the lower bound exceeds the upper")
-        if self.passed != (low > self.threshold):
+        if self.passed != (low > self.threshold and all(g.holds for g in self.guards)):
             raise ValueError("gate.passed must say whether the interval's lower bound "
-                             "exceeds the threshold")
+                             "exceeds the threshold and every guard holds")
         return self
+
+    def failed_guards(self) -> list[GateGuard]:
+        return [g for g in self.guards if not g.holds]
 
 
 class ModelActivate(Strict):

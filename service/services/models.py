@@ -174,10 +174,15 @@ def _gate_refusal(row: ModelVersion, active: str) -> str | None:
     except ValidationError:
         return f"version {row.version} records a malformed gate"
     low, high = gate.interval
-    if not gate.passed:
+    if not gate.passed and not low > gate.threshold:
         return (f"the gate failed: {gate.metric} margin {gate.margin:+.4f} over "
                 f"{gate.against}, {gate.confidence:.0%} interval [{low:+.4f}, {high:+.4f}] "
                 f"does not lie above {gate.threshold:g}")
+    if not gate.passed:
+        worse = "; ".join(f"{g.metric} margin {g.margin:+.4f}, interval "
+                          f"[{g.interval[0]:+.4f}, {g.interval[1]:+.4f}]"
+                          for g in gate.failed_guards())
+        return f"the gate failed: the candidate is measurably worse on {worse}"
     if gate.against != active:
         return (f"the gate was measured against {gate.against}, but {active} is active "
                 f"now: evaluate the candidate against it again")

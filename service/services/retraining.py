@@ -128,7 +128,7 @@ def retrain(session: Session, rules: DomainRules, audit: Audit, shipped: ScorerB
     if promote:
         gate = learned.metrics["gate"]
         registry.activate(session, audit, row.version,
-                          note=f"from outcomes: NDCG@10 {gate['delta']:+.4f} over "
+                          note=f"from outcomes: {gate['metric']} {gate['delta']:+.4f} over "
                                f"{gate['against']}, interval [{gate['interval'][0]:+.4f}, "
                                f"{gate['interval'][1]:+.4f}]")
     return Retrained(learned=learned, registered=row.version, promoted=promote,

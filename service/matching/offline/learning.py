@@ -58,7 +58,6 @@ class LearnParams:
     fit: FitParams = field(default_factory=FitParams)
     evaluation: EvalParams = field(default_factory=EvalParams)
     thresholds: Thresholds = field(default_factory=Thresholds)
-    calibration_share: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -123,8 +122,7 @@ def learn(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: VacancyA
     params = params or LearnParams()
     counts = counts_of(rows, [kind_of(r) for r in rows])
     check_counts(counts, params.thresholds, skipped=skipped)
-    data = build_dataset(rows, seekers, vacancies, day, params.dataset,
-                         calibration_share=params.calibration_share)
+    data = build_dataset(rows, seekers, vacancies, day, params.dataset)
     _holdout_check(data, params.thresholds)
     candidate = fit_candidate(active, data, params.fit)
     hold = data.holdout
@@ -134,14 +132,15 @@ def learn(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: VacancyA
               "rules": rule_score(Xh, data.max_km[hold])}
     result = evaluate(scores, {"candidate", "active"}, data.y[hold], data.seeker[hold],
                       params.evaluation)
-    verdict = gate(result["difference"], against=active.version, params=params.evaluation)
+    verdict = gate(result, against=active.version, params=params.evaluation)
     times = data.created[hold]
     metrics = {
         "holdout": {"from": _iso(min(times)), "to": _iso(max(times)),
                     "seekers": result["difference"]["n_holdout_seekers"],
                     "ranked_seekers": result["difference"]["n_seekers"], "pairs": len(hold),
                     "positives": int(data.y[hold].sum()),
-                    "observed_rate": result["observed_rate"], "models": result["models"]},
+                    "observed_rate": result["observed_rate"], "models": result["models"],
+                    "differences": result["differences"]},
         "gate": verdict,
         "window": window(rows, data),
         "data": {**data.counts, "skipped": dict(skipped or {})},

@@ -6,13 +6,23 @@
   the same).  The model's score orders the vacancies (ties averaged, as scikit-learn does).
 * ROC AUC and expected calibration error (10 equal-width bins; probabilities only) over
   every hold-out row.
+* Log-likelihood per outcome (probabilities only): the mean of ``y·log p + (1−y)·log(1−p)``
+  over every hold-out row — a proper scoring rule, so it rewards a model for ranking
+  *and* for stating the right probabilities (the service shows both), and every hold-out
+  outcome counts, not only those of seekers with a success and a failure to rank.
 * The bootstrap resamples the hold-out *seekers* with replacement (``resamples`` times,
   seeded): a seeker drawn twice counts twice in every metric.  Intervals are the 2.5 and
-  97.5 percentiles (``level`` 0.95).  For the difference candidate − active the same
-  resamples are used for both models (paired).
-* The gate: passed iff the lower bound of the interval of the NDCG@10 difference exceeds
-  ``threshold`` (0 by default: the interval must exclude zero, on the right side; the
-  model registry accepts only 0, where ``passed`` means exactly ``interval[0] > 0``).
+  97.5 percentiles (``level`` 0.95).  For each difference candidate − active
+  (``log_likelihood``, ``ndcg_at_10``, ``roc_auc``) the same resamples are used for both
+  models (paired).
+* The gate (``gate``): the difference in ``metric`` (``log_likelihood`` by default) must
+  have an interval whose lower bound exceeds ``threshold`` (0 by default: the interval
+  excludes zero, on the right side), *and* on each of the ``guards`` (by default NDCG@10
+  and ROC AUC; the gate metric itself is never its own guard) the candidate must not be
+  measurably worse: the upper bound of that difference's interval is at least 0.  So a
+  candidate is promoted only when it is measurably better on one proper measure and not
+  measurably worse at ranking.  The model registry checks exactly this
+  (``service.models.model_registry.Gate``).
 """
 
 from __future__ import annotations
@@ -34,6 +44,12 @@ class EvalParams:
     level: float = 0.95
     threshold: float = 0.0  # the lower bound of the difference must exceed it
     k: int = NDCG_K
+    metric: str = "log_likelihood"  # the gate's measure (one of METRICS)
+    guards: tuple[str, ...] = ("ndcg_at_10", "roc_auc")  # not measurably worse on these
+
+
+METRICS: Final = ("log_likelihood", "ndcg_at_10", "roc_auc")
+_EPS: Final = 1e-6
 
 
 def _r(x: float | None) -> float | None:
@@ -95,6 +111,17 @@ def weighted_ece(p: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None,
     return float(np.sum(np.abs(wy[inside] - wp[inside])) / total) if total > 0 else 0.0
 
 
+def log_likelihood(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each row's log-likelihood (probabilities clipped to [1e-6, 1 − 1e-6])."""
+    q = np.clip(p, _EPS, 1 - _EPS)
+    return np.asarray(y * np.log(q) + (1 - y) * np.log(1 - q), dtype=np.float64)
+
+
+def _row_mean(values: np.ndarray, weight: np.ndarray) -> float:
+    total = weight.sum()
+    return float(np.sum(values * weight) / total) if total > 0 else np.nan
+
+
 def _interval(values: np.ndarray, level: float) -> list[float | None]:
     values = values[np.isfinite(values)]
     if len(values) == 0:
@@ -109,10 +136,17 @@ def _nanmean(values: np.ndarray, weight: np.ndarray) -> float:
     return float(np.sum(values[ok] * weight[ok]) / weight[ok].sum()) if ok.any() else np.nan
 
 
+def _difference(metric: str, point: float, boot: np.ndarray, level: float, *,
+                first: float | None, second: float | None, n_seekers: int) -> dict[str, Any]:
+    return {"metric": metric, "delta": _r(point), "interval": _interval(boot, level),
+            "first": first, "second": second, "n_seekers": n_seekers}
+
+
 def evaluate(scores: Mapping[str, np.ndarray], probabilities: set[str], y: np.ndarray,
              seeker: np.ndarray, params: EvalParams | None = None, *,
              pair: tuple[str, str] = ("candidate", "active")) -> dict[str, Any]:
-    """Per-model metrics with bootstrap intervals, and the paired NDCG difference."""
+    """Per-model metrics with bootstrap intervals, and the paired differences of ``pair``
+    (``differences``; ``difference`` is the gate metric's)."""
     params = params or EvalParams()
     groups = seeker_groups(seeker)
     owner = np.empty(len(y), dtype=np.int64)
@@ -123,49 +157,87 @@ def evaluate(scores: Mapping[str, np.ndarray], probabilities: set[str], y: np.nd
     times = np.stack([np.bincount(d, minlength=len(groups)) for d in draws]).astype(float)
     ones = np.ones(len(groups))
     ndcg = {name: per_seeker_ndcg(groups, y, s, params.k) for name, s in scores.items()}
+    lls = {name: log_likelihood(scores[name], y) for name in scores if name in probabilities}
+    boots: dict[str, dict[str, np.ndarray]] = {}
     out: dict[str, Any] = {}
     for name, score in scores.items():
         ranker = _Ranker(score, y)
-        boot_ndcg = np.array([_nanmean(ndcg[name], t) for t in times])
+        boots[name] = {"ndcg_at_10": np.array([_nanmean(ndcg[name], t) for t in times]),
+                       "roc_auc": np.array([ranker.auc(t[owner]) for t in times])}
         row: dict[str, Any] = {
             "ndcg_at_10": _r(_nanmean(ndcg[name], ones)),
-            "ndcg_at_10_interval": _interval(boot_ndcg, params.level),
+            "ndcg_at_10_interval": _interval(boots[name]["ndcg_at_10"], params.level),
             "roc_auc": _r(ranker.auc(np.ones(len(y)))),
-            "roc_auc_interval": _interval(np.array([ranker.auc(t[owner]) for t in times]),
-                                          params.level)}
+            "roc_auc_interval": _interval(boots[name]["roc_auc"], params.level)}
         if name in probabilities:
+            boots[name]["log_likelihood"] = np.array([_row_mean(lls[name], t[owner])
+                                                      for t in times])
+            row["log_likelihood"] = _r(_row_mean(lls[name], np.ones(len(y))))
+            row["log_likelihood_interval"] = _interval(boots[name]["log_likelihood"],
+                                                       params.level)
             row["ece"] = _r(weighted_ece(score, y))
             row["ece_interval"] = _interval(np.array([weighted_ece(score, y, t[owner])
                                                       for t in times]), params.level)
             row["mean_probability"] = _r(float(np.mean(score)))
         out[name] = row
     first, second = pair
-    diff = ndcg[first] - ndcg[second]
-    boot = np.array([_nanmean(diff, t) for t in times])
     keep = informative(groups, y)
+    diff = ndcg[first] - ndcg[second]
+    differences = {
+        "ndcg_at_10": _difference(
+            "ndcg_at_10", _nanmean(diff, ones), np.array([_nanmean(diff, t) for t in times]),
+            params.level, first=out[first]["ndcg_at_10"], second=out[second]["ndcg_at_10"],
+            n_seekers=int(keep.sum())),
+        "roc_auc": _difference(
+            "roc_auc", (out[first]["roc_auc"] or np.nan) - (out[second]["roc_auc"] or np.nan),
+            boots[first]["roc_auc"] - boots[second]["roc_auc"], params.level,
+            first=out[first]["roc_auc"], second=out[second]["roc_auc"],
+            n_seekers=len(groups))}
+    if first in lls and second in lls:
+        gain = lls[first] - lls[second]
+        differences["log_likelihood"] = _difference(
+            "log_likelihood", _row_mean(gain, np.ones(len(y))),
+            np.array([_row_mean(gain, t[owner]) for t in times]), params.level,
+            first=out[first]["log_likelihood"], second=out[second]["log_likelihood"],
+            n_seekers=len(groups))
+    for d in differences.values():
+        d.update(n_outcomes=len(y), n_holdout_seekers=len(groups))
     return {"models": out, "observed_rate": _r(float(np.mean(y))) if len(y) else None,
-            "difference": {"metric": "ndcg_at_10", "delta": _r(_nanmean(diff, ones)),
-                           "interval": _interval(boot, params.level),
-                           "first": out[first]["ndcg_at_10"], "second": out[second]["ndcg_at_10"],
-                           "n_seekers": int(keep.sum()), "n_outcomes": len(y),
-                           "n_holdout_seekers": len(groups)}}
+            "differences": differences,
+            "difference": differences.get(params.metric, differences["ndcg_at_10"])}
 
 
-def gate(difference: Mapping[str, Any], against: str, params: EvalParams) -> dict[str, Any]:
-    """Passed iff the interval's lower bound of candidate − active NDCG@10 exceeds
-    ``params.threshold`` (0: the interval lies above zero).
+def _guard(difference: Mapping[str, Any]) -> dict[str, Any]:
+    """Not measurably worse: the upper bound of the difference's interval is at least 0."""
+    lo, hi = difference["interval"]
+    return {"metric": difference["metric"], "margin": difference["delta"] or 0.0,
+            "interval": [lo if lo is not None else 0.0, hi if hi is not None else 0.0],
+            "holds": bool(hi is not None and hi >= 0)}
 
-    The keys are those the model registry reads (``service.models.model_registry.Gate``:
-    its ``margin`` is the measured difference) plus ``delta`` (the same difference),
-    ``threshold`` (the lower bound must exceed it), ``n_seekers`` (informative hold-out
-    seekers) and ``n_outcomes`` (hold-out rows)."""
+
+def gate(evaluation: Mapping[str, Any], against: str, params: EvalParams) -> dict[str, Any]:
+    """Passed iff the interval's lower bound of candidate − active in ``params.metric``
+    exceeds ``params.threshold`` and every guard holds (see the module's docstring).
+
+    ``evaluation`` is what ``evaluate`` returned.  The keys are those the model registry
+    reads (``service.models.model_registry.Gate``: its ``margin`` is the measured
+    difference, ``guards`` the ranking checks) plus ``delta`` (the same difference),
+    ``n_seekers`` (the seekers the gate metric counted) and ``n_outcomes`` (hold-out
+    rows)."""
+    if params.metric not in evaluation["differences"]:
+        raise ValueError(f"gate metric {params.metric!r} was not measured (one of "
+                         f"{', '.join(evaluation['differences'])})")
+    difference = evaluation["differences"][params.metric]
+    guards = [_guard(evaluation["differences"][g]) for g in params.guards
+              if g != params.metric]
     lo, hi = difference["interval"]
     delta = difference["delta"]
-    passed = bool(lo is not None and lo > params.threshold)
-    return {"passed": passed, "metric": "ndcg_at_10", "against": against,
+    passed = bool(lo is not None and lo > params.threshold
+                  and all(g["holds"] for g in guards))
+    return {"passed": passed, "metric": params.metric, "against": against,
             "candidate": difference["first"], "active": difference["second"],
-            "margin": delta, "delta": delta,
+            "margin": delta if delta is not None else 0.0, "delta": delta,
             "interval": [lo if lo is not None else 0.0, hi if hi is not None else 0.0],
             "threshold": params.threshold, "confidence": params.level,
-            "resamples": params.resamples, "unit": "seeker",
+            "resamples": params.resamples, "unit": "seeker", "guards": guards,
             "n_seekers": difference["n_seekers"], "n_outcomes": difference["n_outcomes"]}

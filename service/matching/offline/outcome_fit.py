@@ -10,10 +10,14 @@ the active model's logit, in the active model's standardised units ``z``::
   training rows minus ``λ/2 · ‖δ‖²``: with little data the candidate stays at the active
   model, a feature the outcomes say nothing about (constant in them) keeps its active
   weight, and a feature the outcomes contradict is corrected as far as they show.
-  ``λ`` is chosen from a grid by the log-loss on the calibration rows (the newest
-  ``calibration_share`` of the training rows by referral time, which the correction is
-  not fitted on).
-* ``a``, ``b`` — a sigmoid (Platt) calibration fitted on the same calibration rows: the
+  ``λ`` is chosen from a grid by cross-fitting: the training rows are split into
+  ``folds`` groups *by seeker* (all of a person's rows in one group, so a person's own
+  outcomes never judge a fit that saw them), each group is predicted by a fit on the
+  others, and the ``λ`` with the lowest out-of-fold log-loss wins; ``δ, c`` are then fitted
+  on every training row.
+* ``a``, ``b`` — a sigmoid (Platt) calibration fitted on the out-of-fold logits of every
+  training row at the chosen ``λ`` (honest predictions, and all the data rather than a
+  slice of it: the calibration's error is what the service's probabilities carry).  The
   base rate of real outcomes is what the simulator could not know.  There a weaker row
   (a hire whose six-month outcome is not known yet) counts with its full weight, its soft
   label being its expected outcome: recent hires are the outcomes that arrive last, and
@@ -47,6 +51,14 @@ LAMBDAS: Final = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 class FitParams:
     lambdas: tuple[float, ...] = LAMBDAS
     calibrate: bool = True
+    folds: int = 5
+
+
+def seeker_folds(seeker: np.ndarray, folds: int) -> np.ndarray:
+    """A fold number per row, the same for all of a seeker's rows (a stable hash of the id,
+    so the split does not depend on row order)."""
+    return np.array([int(hashlib.sha256(str(s).encode()).hexdigest()[:8], 16) % folds
+                     for s in seeker.tolist()], dtype=np.int64)
 
 
 def _loss(logit: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
@@ -119,26 +131,34 @@ def fit_candidate(active: ScorerBundle, data: Dataset, params: FitParams | None 
     base_intercept = lin.a * lin.intercept + lin.b
     Z = (data.X - lin.mean) / lin.scale
     offset = Z @ base_coef + base_intercept
-    cal = data.calibration if params.calibrate else np.zeros(0, dtype=np.int64)
-    fit_rows = np.setdiff1d(data.train, cal)
-    y, w, wc = data.y, data.weight, data.calibration_weight
-    best: tuple[float, float, np.ndarray, float] | None = None
+    rows = data.train
+    Zt, yt, wt, wct, off = Z[rows], data.y[rows], data.weight[rows], \
+        data.calibration_weight[rows], offset[rows]
+    fold = seeker_folds(data.seeker[rows], params.folds)
     scores: dict[str, float] = {}
+    best: tuple[float, float, np.ndarray] | None = None
     for lam in params.lambdas:
-        delta, c = fit_offset(Z[fit_rows], y[fit_rows], w[fit_rows], offset[fit_rows], lam)
-        judged = cal if len(cal) else fit_rows
-        loss = _loss(offset[judged] + Z[judged] @ delta + c, y[judged], wc[judged])
+        oof = np.empty(len(rows))
+        for k in range(params.folds):
+            inside = fold == k
+            if not inside.any():
+                continue
+            if inside.all():  # one seeker only: nothing to fit on, predict the active model
+                oof[inside] = off[inside]
+                continue
+            d, c = fit_offset(Zt[~inside], yt[~inside], wt[~inside], off[~inside], lam)
+            oof[inside] = off[inside] + Zt[inside] @ d + c
+        loss = _loss(oof, yt, wct)
         scores[f"{lam:g}"] = round(loss, 6)
         if best is None or loss < best[0] - 1e-9:
-            best = (loss, lam, delta, c)
+            best = (loss, lam, oof)
     assert best is not None
-    _, lam, delta, c = best
-    a, b = 1.0, 0.0
-    if len(cal):
-        a, b = fit_platt(offset[cal] + Z[cal] @ delta + c, y[cal], wc[cal])
+    _, lam, oof = best
+    delta, c = fit_offset(Zt, yt, wt, off, lam)
+    a, b = fit_platt(oof, yt, wct) if params.calibrate else (1.0, 0.0)
     coef = a * (base_coef + delta)
     intercept = a * (base_intercept + c) + b
-    model = linear_pipeline(lin.mean, lin.scale, coef, intercept, len(fit_rows))
+    model = linear_pipeline(lin.mean, lin.scale, coef, intercept, len(rows))
     digest = hashlib.sha256(active.version.encode() + np.round(coef, 6).tobytes()
                             + np.round([intercept], 6).tobytes()).hexdigest()[:12]
     version = f"{FORMAT}.1+{tag}.{digest}"
@@ -146,7 +166,7 @@ def fit_candidate(active: ScorerBundle, data: Dataset, params: FitParams | None 
             "platt": {"a": round(a, 6), "b": round(b, 6)}, "offset_intercept": round(c, 6),
             "correction": {f: round(float(v), 6) for f, v in zip(active.feature_names, delta,
                                                                   strict=True)},
-            "fit_rows": len(fit_rows), "calibration_rows": len(cal)}
+            "fit_rows": len(rows), "folds": params.folds}
     bundle = ScorerBundle(version=version, text_encoder=active.text_encoder, model=model,
                           feature_names=active.feature_names,
                           params={"source": "outcomes", **info})

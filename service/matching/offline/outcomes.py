@@ -34,16 +34,19 @@ Exposure bias (the scorer's own lists decide what gets referred)
 A pair shown at rank ``r`` is examined with probability ``propensity(r) = r^(−η)``
 (a position-bias model: rank 1 is always examined).  Each row is weighted by the inverse
 propensity, clipped: ``min(r^η, max_weight)`` (``max_weight`` 10, which bounds the
-variance the correction adds).  A row without a rank (a counselor's own choice, a partner's
-pick) gets weight 1.  ``η`` is estimated from the rank histogram of the training
-referrals (``eta=None``, the default) or fixed (``eta``): the referral rate at rank ``r``
-(referrals at ``r`` over referrals whose list showed at least ``r`` items) is regressed on
-``log r`` (weighted by the referrals at each rank); minus the slope, clipped to [0, 2], is
-``η`` (1 when fewer than two ranks occur).  Where referrals follow relevance as well as
-position, the slope also absorbs the ranker's own ordering, so the estimate is an upper
-bound on the pure position effect: it over-corrects rather than under-corrects, and the
-clip bounds what that costs.  Weights are scaled to mean 1 over the training rows, so the
-penalty of the fit keeps its meaning.
+variance the correction adds) — in the fit of the correction, not in the calibration:
+which pairs were shown and referred depends on their scores, not on their outcomes given
+the score, so calibration (the outcome rate at a given probability) needs no exposure
+correction, and leaving it out spares it the variance those weights add.  A row without
+a rank (a counselor's own choice, a partner's pick) gets weight 1.  ``η`` is estimated
+from the rank histogram of the training referrals (``eta=None``, the default) or fixed
+(``eta``): the referral rate at rank ``r`` (referrals at ``r`` over referrals whose list
+showed at least ``r`` items) is regressed on ``log r`` (weighted by the referrals at each
+rank); minus the slope, clipped to [0, 2], is ``η`` (1 when fewer than two ranks occur).
+Where referrals follow relevance as well as position, the slope also absorbs the ranker's
+own ordering, so the estimate is an upper bound on the pure position effect: it
+over-corrects rather than under-corrects, and the clip bounds what that costs.  Weights
+are scaled to mean 1 over the training rows, so the penalty of the fit keeps its meaning.
 
 The time-ordered split
 ----------------------
@@ -187,14 +190,13 @@ class Dataset:
     X: np.ndarray
     y: np.ndarray
     weight: np.ndarray  # in the fit: exposure × evidence (× the soft label's share)
-    calibration_weight: np.ndarray  # in the calibration: exposure (× the share)
+    calibration_weight: np.ndarray  # in the calibration: 1 (× the soft label's share)
     rows: np.ndarray
     seeker: np.ndarray  # seeker id per row
     created: np.ndarray  # referral time per row (datetime objects)
     max_km: np.ndarray
     train: np.ndarray  # positions in X of the training rows
     holdout: np.ndarray  # positions in X of the hold-out rows
-    calibration: np.ndarray  # the newest training positions (``calibration_share``)
     counts: dict[str, int] = field(default_factory=dict)
     eta: float = 1.0
     soft_labels: dict[str, float] = field(default_factory=dict)
@@ -210,8 +212,7 @@ def counts_of(rows: Sequence[OutcomeRow], kinds: Sequence[str]) -> dict[str, int
 
 
 def build_dataset(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: VacancyArrays,
-                  day: Day, params: DatasetParams | None = None, *,
-                  calibration_share: float = 0.2) -> Dataset:
+                  day: Day, params: DatasetParams | None = None) -> Dataset:
     """Features, labels, evidence × exposure weights and the split (see the docstring).
 
     ``seekers``/``vacancies`` hold (at least) every seeker and vacancy the rows name."""
@@ -242,11 +243,11 @@ def build_dataset(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: 
             kind = kinds[i]
             exposure = ips[i] if part == 0 else 1.0
             if kind == "known":
-                entries.append((i, labels[i], exposure, exposure, part))
+                entries.append((i, labels[i], exposure, 1.0, part))
             else:  # a soft label: its expected log-likelihood, as two weighted rows
                 for label, share in ((1.0, soft[kind]), (0.0, 1.0 - soft[kind])):
                     entries.append((i, label, evidence[kind] * exposure * share,
-                                    exposure * share, part))
+                                    share, part))
     idx = np.array([e[0] for e in entries], dtype=np.int64)
     y = [e[1] for e in entries]
     weight = np.array([e[2] for e in entries], dtype=np.float64)
@@ -254,7 +255,6 @@ def build_dataset(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: 
     role_arr = np.array([e[4] for e in entries], dtype=np.int8)
     if (role_arr == 0).any():
         weight[role_arr == 0] /= weight[role_arr == 0].mean()
-        cal_weight[role_arr == 0] /= cal_weight[role_arr == 0].mean()
     s_row = {k: i for i, k in enumerate(seekers.ids.tolist())}
     v_row = {k: i for i, k in enumerate(vacancies.ids.tolist())}
     si = np.array([s_row[rows[i].seeker_id] for i in idx.tolist()], dtype=np.int64)
@@ -263,11 +263,6 @@ def build_dataset(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: 
          else np.zeros((0, 0)))
     created = np.array([rows[i].created_at for i in idx.tolist()], dtype=object)
     train_pos = np.flatnonzero(role_arr == 0)
-    calibration = np.zeros(0, dtype=np.int64)
-    if len(train_pos) and calibration_share > 0:
-        times = sorted({created[i] for i in train_pos.tolist()})
-        since = times[max(0, int(len(times) * (1 - calibration_share)))]
-        calibration = train_pos[np.array([created[i] >= since for i in train_pos.tolist()])]
     counts = counts_of(rows, kinds) | {"train_rows": len(split.train),
                                        "holdout_rows": len(split.holdout),
                                        "dropped_after_cutoff": split.dropped}
@@ -276,5 +271,5 @@ def build_dataset(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: 
                    seeker=np.array([rows[i].seeker_id for i in idx.tolist()], dtype=object),
                    created=created, max_km=seekers.max_km[si] if len(si) else np.zeros(0),
                    train=train_pos, holdout=np.flatnonzero(role_arr == 1),
-                   calibration=calibration, counts=counts, eta=float(eta),
+                   counts=counts, eta=float(eta),
                    soft_labels=soft, cutoff=split.cutoff)
