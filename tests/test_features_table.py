@@ -57,13 +57,21 @@ def _inputs(case: str, keep_s: frozenset[str] | None = None,
             DATA[f"{case}/s/groups"] if "groups" in keep_pair else empty.astype(np.int16))
 
 
+# numpy's float32 ``log1p`` (the experience feature) is vectorised per CPU: on another
+# machine than the one that wrote the sample it may differ in the last place.  The sample
+# pins what each feature means; the last place is the machine's, so up to 2 units in the
+# last place are allowed (a changed feature differs by far more).
+MAX_ULP = 2
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_pair_features_are_byte_identical_to_before_the_table(case: str) -> None:
+def test_pair_features_are_those_computed_before_the_table(case: str) -> None:
     expected = DATA[f"{case}/expected"]
     got = pair_features(*_inputs(case))
     assert got.dtype == np.float32 and got.shape == expected.shape
-    assert np.array_equal(got, expected)
-    assert got.tobytes() == expected.tobytes()
+    np.testing.assert_array_max_ulp(got, expected, maxulp=MAX_ULP)
+    exact = [j for j, f in enumerate(TABLE) if "s.experience" not in f.reads]
+    assert np.array_equal(got[:, exact], expected[:, exact])  # no transcendental: exact
 
 
 def test_the_derived_lists_are_the_ones_the_scorer_was_trained_on() -> None:
@@ -89,7 +97,7 @@ def test_each_feature_reads_only_what_it_declares(case: str) -> None:
     """Computed with every other column (and pair input) left empty, each feature still
     gives its column of the sample: ``reads`` is complete, so the columns derived from it
     are all the hot path needs."""
-    expected = DATA[f"{case}/expected"]
+    expected = pair_features(*_inputs(case))  # every column, on this machine
     k = len(expected)
     for j, feature in enumerate(TABLE):
         keep_s = frozenset(r[2:] for r in feature.reads if r.startswith("s."))
