@@ -18,9 +18,9 @@ which the candidate must not be measurably worse)::
 ``passed`` must equal ``interval[0] > threshold`` and every guard holding
 (``threshold`` optional, default and minimum 0); a guard ``holds`` exactly when its
 interval's upper bound is at least 0 (``guards`` optional: none).  Registration refuses a
-gate that says otherwise; other keys (``delta``,
-``n_seekers``, ...) are kept and ignored.  Activation promotes a candidate only if it
-passed *and* ``against`` is still the active version.
+gate that says otherwise; other keys (``delta``, ``n_seekers``, ...) are kept and ignored.
+Activation promotes a candidate only if it passed *and* ``against`` is still the active
+version.
 
 ``metrics["holdout"]`` (free form, read for the list's summary): the hold-out itself
 and every model on it, e.g.::

@@ -136,8 +136,9 @@ def learn(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: VacancyA
     times = data.created[hold]
     metrics = {
         "holdout": {"from": _iso(min(times)), "to": _iso(max(times)),
-                    "seekers": result["difference"]["n_holdout_seekers"],
-                    "ranked_seekers": result["difference"]["n_seekers"], "pairs": len(hold),
+                    "seekers": result["differences"]["ndcg_at_10"]["n_holdout_seekers"],
+                    "ranked_seekers": result["differences"]["ndcg_at_10"]["n_seekers"],
+                    "pairs": len(hold),
                     "positives": int(data.y[hold].sum()),
                     "observed_rate": result["observed_rate"], "models": result["models"],
                     "differences": result["differences"]},

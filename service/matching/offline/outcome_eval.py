@@ -44,11 +44,10 @@ class EvalParams:
     level: float = 0.95
     threshold: float = 0.0  # the lower bound of the difference must exceed it
     k: int = NDCG_K
-    metric: str = "log_likelihood"  # the gate's measure (one of METRICS)
+    metric: str = "log_likelihood"  # the gate's measure: a key of evaluate's differences
     guards: tuple[str, ...] = ("ndcg_at_10", "roc_auc")  # not measurably worse on these
 
 
-METRICS: Final = ("log_likelihood", "ndcg_at_10", "roc_auc")
 _EPS: Final = 1e-6
 
 
@@ -146,7 +145,7 @@ def evaluate(scores: Mapping[str, np.ndarray], probabilities: set[str], y: np.nd
              seeker: np.ndarray, params: EvalParams | None = None, *,
              pair: tuple[str, str] = ("candidate", "active")) -> dict[str, Any]:
     """Per-model metrics with bootstrap intervals, and the paired differences of ``pair``
-    (``differences``; ``difference`` is the gate metric's)."""
+    (``differences``, by metric)."""
     params = params or EvalParams()
     groups = seeker_groups(seeker)
     owner = np.empty(len(y), dtype=np.int64)
@@ -159,15 +158,17 @@ def evaluate(scores: Mapping[str, np.ndarray], probabilities: set[str], y: np.nd
     ndcg = {name: per_seeker_ndcg(groups, y, s, params.k) for name, s in scores.items()}
     lls = {name: log_likelihood(scores[name], y) for name in scores if name in probabilities}
     boots: dict[str, dict[str, np.ndarray]] = {}
+    auc: dict[str, float] = {}
     out: dict[str, Any] = {}
     for name, score in scores.items():
         ranker = _Ranker(score, y)
+        auc[name] = ranker.auc(np.ones(len(y)))
         boots[name] = {"ndcg_at_10": np.array([_nanmean(ndcg[name], t) for t in times]),
                        "roc_auc": np.array([ranker.auc(t[owner]) for t in times])}
         row: dict[str, Any] = {
             "ndcg_at_10": _r(_nanmean(ndcg[name], ones)),
             "ndcg_at_10_interval": _interval(boots[name]["ndcg_at_10"], params.level),
-            "roc_auc": _r(ranker.auc(np.ones(len(y)))),
+            "roc_auc": _r(auc[name]),
             "roc_auc_interval": _interval(boots[name]["roc_auc"], params.level)}
         if name in probabilities:
             boots[name]["log_likelihood"] = np.array([_row_mean(lls[name], t[owner])
@@ -189,7 +190,7 @@ def evaluate(scores: Mapping[str, np.ndarray], probabilities: set[str], y: np.nd
             params.level, first=out[first]["ndcg_at_10"], second=out[second]["ndcg_at_10"],
             n_seekers=int(keep.sum())),
         "roc_auc": _difference(
-            "roc_auc", (out[first]["roc_auc"] or np.nan) - (out[second]["roc_auc"] or np.nan),
+            "roc_auc", auc[first] - auc[second],
             boots[first]["roc_auc"] - boots[second]["roc_auc"], params.level,
             first=out[first]["roc_auc"], second=out[second]["roc_auc"],
             n_seekers=len(groups))}
@@ -203,8 +204,7 @@ def evaluate(scores: Mapping[str, np.ndarray], probabilities: set[str], y: np.nd
     for d in differences.values():
         d.update(n_outcomes=len(y), n_holdout_seekers=len(groups))
     return {"models": out, "observed_rate": _r(float(np.mean(y))) if len(y) else None,
-            "differences": differences,
-            "difference": differences.get(params.metric, differences["ndcg_at_10"])}
+            "differences": differences}
 
 
 def _guard(difference: Mapping[str, Any]) -> dict[str, Any]:
