@@ -47,6 +47,9 @@ class Action(StrEnum):
     # The model registry: versions, their metrics and monitoring; the switch between them.
     read_models = "read_models"
     activate_model = "activate_model"
+    # Statistics: aggregates only, never an individual record (service/stats/suppression).
+    read_stats = "read_stats"
+    manage_targets = "manage_targets"  # the plans' targets, as data
 
 
 class Scope(StrEnum):
@@ -66,7 +69,8 @@ ANY, OWN = Scope.any, Scope.own
 ACCESS: dict[Role, dict[Action, Scope]] = {
     Role.admin: dict.fromkeys(Action, ANY),
     Role.counselor: {a: ANY for a in Action if a not in (
-        Action.manage_keys, Action.read_audit, Action.read_models, Action.activate_model)},
+        Action.manage_keys, Action.read_audit, Action.read_models, Action.activate_model,
+        Action.manage_targets)},
     Role.partner: {
         Action.create_seeker: ANY, Action.read_seeker: OWN, Action.update_seeker: OWN,
         Action.delete_seeker: OWN, Action.export_seeker: OWN,
@@ -86,7 +90,7 @@ ACCESS: dict[Role, dict[Action, Scope]] = {
         Action.match_seeker: OWN, Action.read_vacancy: ANY,
     },
     # Aggregates only (the dashboard, the models' measured quality); no individual record.
-    Role.analyst: {Action.read_models: ANY},
+    Role.analyst: {Action.read_models: ANY, Action.read_stats: ANY},
 }
 
 CANDIDATE_VIEW: dict[Role, CandidateView] = {
@@ -113,6 +117,8 @@ class Principal:
     role: Role
     name: str
     owner_id: str
+    # The statistics jurisdiction: a district-code prefix the key's statistics stay within.
+    district_code: str | None = None
 
     def may(self, action: Action, owner_id: str) -> bool:
         """May this key perform ``action`` on a record owned by ``owner_id``?"""

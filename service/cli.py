@@ -1,4 +1,5 @@
-"""The ``accessmatch`` command: serve, migrate, seed-demo, create-key, openapi, train."""
+"""The ``accessmatch`` command: serve, migrate, seed-demo, create-key, openapi, train,
+report."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Literal
 
 from service.cli_outcomes import add_arguments as add_outcome_arguments
 from service.config import ConfigurationError, Settings, get_settings
@@ -122,6 +124,47 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from service.context import Context
+    from service.db import make_engine
+    from service.errors import ApiError
+    from service.models.crypto import Cipher
+    from service.report.build import ReportError, build_report
+    from service.report.fonts import FontFace
+    from service.report.html import render_html
+    from service.report.pdf import render_pdf
+    from service.rules import load_rules
+
+    if args.font and not Path(args.font).is_file():
+        print(f"accessmatch: report: --font {args.font}: no such file", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    ctx = Context(cipher=Cipher(settings.secret, settings.old_secrets),
+                  rules=load_rules(settings.rules_file),
+                  stats_threshold=settings.stats_threshold)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            report = build_report(session, ctx, district=args.district, year=args.year)
+    except (ReportError, ApiError) as exc:
+        print(f"accessmatch: report: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    Path(args.output).write_text(render_html(report), encoding="utf-8")
+    written = {"html": args.output}
+    if args.pdf:
+        font: FontFace | Literal["auto"] = (
+            FontFace(Path(args.font), index=args.font_index) if args.font else "auto")
+        Path(args.pdf).write_bytes(render_pdf(report, font=font))
+        written["pdf"] = args.pdf
+    print(json.dumps({**written, "district": report.district.code, "year": report.year,
+                      "sections": len(report.sections)}, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accessmatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -155,6 +198,18 @@ def build_parser() -> argparse.ArgumentParser:
                      "or scorer-report.md in --output)")
     add_outcome_arguments(fit)
     fit.set_defaults(func=_train)
+    rep = sub.add_parser("report", help="write the annual monitoring report of a district "
+                         "(self-contained HTML, and PDF with --pdf)")
+    rep.add_argument("--district", required=True,
+                     help="a county, city or province code (GB/T 2260), e.g. 140302")
+    rep.add_argument("--year", required=True, type=int)
+    rep.add_argument("--output", required=True, help="the HTML file to write")
+    rep.add_argument("--pdf", help="also write the report as this PDF file")
+    rep.add_argument("--font", help="a TrueType/OpenType font (.ttf/.otf/.ttc) with Chinese "
+                     "for the PDF (default: one installed, e.g. Debian's fonts-noto-cjk)")
+    rep.add_argument("--font-index", type=int, default=0,
+                     help="the face within a .ttc collection given by --font")
+    rep.set_defaults(func=_report)
     return parser
 
 

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # A claim in flight is renewed every third of this; once it runs out (its process
     # died), a retry with the same Idempotency-Key takes it over.
     idempotency_lease_seconds: float = Field(default=10.0, ge=0.5, le=3600)
+    # Statistics: a count of people below this is suppressed (service/stats/suppression).
+    stats_threshold: int = Field(default=5, ge=2, le=100)
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"

@@ -16,3 +16,5 @@ class Context:
     # How often a partner or kiosk key may learn that an ID number is already registered
     # (a 409 on registration); None outside the HTTP service (demo data, commands).
     registration_probes: Budget | None = None
+    # Counts of people below this are suppressed in statistics (Settings.stats_threshold).
+    stats_threshold: int = 5

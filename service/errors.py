@@ -37,6 +37,10 @@ class NotFound(ApiError):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class NotAcceptable(ApiError):
+    status, slug, title = 406, "not-acceptable", "No acceptable representation"
+
+
 class Conflict(ApiError):
     status, slug, title = 409, "conflict", "Conflict"
 

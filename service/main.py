@@ -26,6 +26,7 @@ from service.api.openapi_doc import customise_openapi
 from service.api.routers import (
     api_keys,
     audit,
+    declarations,
     employers,
     health,
     matches,
@@ -34,6 +35,9 @@ from service.api.routers import (
     referrals,
     seekers,
     service_records,
+    stats,
+    stats_quota,
+    stats_targets,
     vacancies,
 )
 from service.config import Settings, get_settings
@@ -165,7 +169,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     probes = Budget(app.state.limiter, parse_rate_limit(settings.registration_conflict_limit),
                     "registration-conflict")
     app.state.context = Context(cipher=Cipher(settings.secret, settings.old_secrets),
-                                rules=rules, registration_probes=probes)
+                                rules=rules, registration_probes=probes,
+                                stats_threshold=settings.stats_threshold)
     # A missing or corrupt scorer stops start-up here (ScorerError), never a silent fallback.
     # It is served until the registry is read (start-up); then the registry's active one.
     scorer = load_bundle(settings.scorer_dir)
@@ -184,10 +189,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                            report=app.state.metrics.show_model)
     app.state.key_cache = key_service.KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
+    app.include_router(stats_targets.router)  # ahead of any /v1/stats/{...} route
     for router in (health.router, api_keys.router, audit.router, matches.router,
                    seekers.router, employers.router, vacancies.router,
                    service_records.router, referrals.router, placements.router,
-                   models.router):
+                   models.router, stats.router, stats_quota.router, declarations.router):
         app.include_router(router)
     customise_openapi(app)
     app.add_middleware(IdempotencyMiddleware, engine=engine,

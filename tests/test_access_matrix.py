@@ -34,11 +34,12 @@ CASEWORK_ACTIONS = [Action.record_service, Action.read_services, Action.create_p
 REFERRAL_ACTIONS = [Action.create_referral, Action.read_referral, Action.update_referral]
 ADMIN_ONLY = [Action.manage_keys, Action.read_audit]
 MODEL_ACTIONS = [Action.read_models, Action.activate_model]
+STATS_ACTIONS = [Action.read_stats, Action.manage_targets]
 
 HAND_TABLE: dict[str, dict[Action, str]] = {
     A: {a: ANY for a in Action},
     C: {a: ANY for a in SEEKER_ACTIONS + EMPLOYER_ACTIONS + VACANCY_ACTIONS + MATCH_ACTIONS
-        + CASEWORK_ACTIONS + REFERRAL_ACTIONS},
+        + CASEWORK_ACTIONS + REFERRAL_ACTIONS + [Action.read_stats]},
     P: {Action.create_seeker: ANY, Action.read_seeker: OWN, Action.update_seeker: OWN,
         Action.delete_seeker: OWN, Action.export_seeker: OWN,
         Action.create_employer: ANY, Action.read_employer: ANY, Action.update_employer: OWN,
@@ -49,13 +50,14 @@ HAND_TABLE: dict[str, dict[Action, str]] = {
         Action.create_referral: OWN, Action.read_referral: OWN, Action.update_referral: OWN},
     K: {Action.create_seeker: ANY, Action.read_seeker: OWN, Action.export_seeker: OWN,
         Action.match_seeker: OWN, Action.read_vacancy: ANY},
-    N: {Action.read_models: ANY},
+    N: {Action.read_models: ANY, Action.read_stats: ANY},
 }
 
 
 def test_every_action_is_covered_by_the_hand_table() -> None:
     covered = (SEEKER_ACTIONS + EMPLOYER_ACTIONS + VACANCY_ACTIONS + MATCH_ACTIONS
-               + CASEWORK_ACTIONS + REFERRAL_ACTIONS + ADMIN_ONLY + MODEL_ACTIONS)
+               + CASEWORK_ACTIONS + REFERRAL_ACTIONS + ADMIN_ONLY + MODEL_ACTIONS
+               + STATS_ACTIONS)
     assert sorted(covered) == sorted(Action), "a new action needs a row in HAND_TABLE"
 
 
@@ -84,6 +86,7 @@ def _employer_side(status: int, partner_other: int) -> dict[str, Cell]:
 SEEKER_READ = _seeker_like(200, 404, (200, 404))
 ADMIN_ONLY_CELLS = {A: 200, C: 403, P: 403, K: 403, N: 403}
 PUBLIC = dict.fromkeys((A, C, P, K, N), 200)
+STATS = {A: 200, C: 200, P: 403, K: 403, N: 200}
 
 
 def _casework(status: int) -> dict[str, Cell]:
@@ -146,6 +149,16 @@ MATRIX: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/v1/models"): {A: 200, C: 403, P: 403, K: 403, N: 200},
     ("GET", "/v1/models/{model}"): {A: 200, C: 403, P: 403, K: 403, N: 200},
     ("POST", "/v1/models/{model}/activate"): {A: 409, C: 403, P: 403, K: 403, N: 403},
+    # Statistics: aggregates for admin, counselor and analyst; nobody else.
+    **{("GET", f"/v1/stats/{name}"): STATS for name in (
+        "seekers", "employment", "training", "funnel", "employment-rate", "four-ones",
+        "follow-ups", "vacancies", "employers", "quota", "targets", "targets/{target}")},
+    ("POST", "/v1/stats/targets"): {**ADMIN_ONLY_CELLS, A: 201},
+    ("PATCH", "/v1/stats/targets/{target}"): ADMIN_ONLY_CELLS,
+    ("DELETE", "/v1/stats/targets/{target}"): {**ADMIN_ONLY_CELLS, A: 204},
+    ("GET", "/v1/employers/{employer}/declarations"): _employer_side(200, 200),
+    ("GET", "/v1/employers/{employer}/declarations/{year}"): _employer_side(200, 200),
+    ("PUT", "/v1/employers/{employer}/declarations/{year}"): _employer_side(200, 403),
     **{("GET", path): PUBLIC for path in ("/healthz", "/readyz", "/metrics", "/openapi.json",
                                           "/docs", "/docs/oauth2-redirect", "/redoc")},
 }
@@ -156,7 +169,8 @@ def _template(path: str) -> str:
     for long, short in (("seeker_id", "seeker"), ("vacancy_id", "vacancy"),
                         ("employer_id", "employer"), ("key_id", "key"),
                         ("service_id", "service"), ("referral_id", "referral"),
-                        ("placement_id", "placement"), ("version", "model")):
+                        ("placement_id", "placement"), ("version", "model"),
+                        ("target_id", "target")):
         path = path.replace("{" + long + "}", "{" + short + "}")
     return path
 
@@ -246,7 +260,7 @@ def _placement_body(seeker: str, employer: str) -> dict[str, Any]:
 
 def _kinds(path: str) -> list[str]:
     return [k for k in ("seeker", "employer", "vacancy", "key", "service", "referral",
-                        "placement", "model") if "{" + k + "}" in path]
+                        "placement", "model", "target", "year") if "{" + k + "}" in path]
 
 
 def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
@@ -254,7 +268,10 @@ def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
     if method == "PATCH":
         return {"seeker": {"hukou": "urban"}, "employer": {"staff_count": 500},
                 "vacancy": {"openings": 2}, "referral": {"status": "interview_scheduled"},
-                "placement": {"form": "concentrated"}}[_kinds(path)[0]]
+                "placement": {"form": "concentrated"},
+                "target": {"note": "the access matrix"}}[_kinds(path)[0]]
+    if method == "PUT":
+        return {"staff_count": 100, "disabled_staff": 1, "severe_disabled_staff": 0}
     if method != "POST":
         return None
     employer = ids.get("own_employer") or ids["other_employer"]
@@ -280,7 +297,17 @@ def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
         "/v1/vacancies": vacancy_body(employer),
         "/v1/vacancies/import": [vacancy_body(employer, external_id=f"imp-{n}")],
         "/v1/api-keys": {"role": "analyst", "name": "x"},
+        "/v1/stats/targets": _target_body(),
     }[path]
+
+
+def _target_body() -> dict[str, Any]:
+    return {"plan": "access-matrix", "district_code": "140300", "year_from": 2025,
+            "year_to": 2026, "metric": "new_employment", "target": 100}
+
+
+# Required query parameters, so that the answer shows the access decision.
+QUERY = {"/v1/stats/employment-rate": {"definition": "certificate_holders"}}
 
 
 def _call(world: World, method: str, path: str, owner: str, ids: dict[str, str]) -> Any:
@@ -299,6 +326,12 @@ def _call(world: World, method: str, path: str, owner: str, ids: dict[str, str])
         if kind == "placement":
             values[kind] = world.placement(ahead=method == "DELETE")
             continue
+        if kind == "target":  # made by the admin (the table is emptied between tests)
+            values[kind] = world.post("/v1/stats/targets", _target_body(), {})
+            continue
+        if kind == "year":
+            values[kind] = str(dt.date.today().year)
+            continue
         if kind == "model":  # the active version, registered at start-up
             values[kind] = world.client.get("/v1/models").json()["active_version"]
             continue
@@ -307,10 +340,10 @@ def _call(world: World, method: str, path: str, owner: str, ids: dict[str, str])
         values[kind] = world.make(kind, owner) if fresh else ids[f"{owner}_{kind}"]
     url = path.format(**values)
     headers = dict(world.me)
-    if method == "PATCH":  # a current If-Match, so the answer shows the access decision
+    if method in ("PATCH", "PUT"):  # a current If-Match: the answer shows the decision
         headers["If-Match"] = world.client.get(url).headers["etag"]
     return world.client.request(method, url, json=_body(world, method, path, ids),
-                                headers=headers)
+                                headers=headers, params=QUERY.get(path))
 
 
 @pytest.mark.parametrize("role", [A, C, P, K, N])

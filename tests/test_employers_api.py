@@ -340,18 +340,55 @@ def test_levy_unknown_without_wage(quota_client: TestClient) -> None:
     assert report["levy_due"] is None and report["notes"]
 
 
-@pytest.mark.parametrize("kind, posts, disabled, duty", [
-    ("government_organ", 50, 0, True), ("government_organ", 120, 0, True),
-    ("government_organ", 49, 0, False), ("government_organ", None, 0, False),
-    ("government_organ", 50, 1, False),  # 1 ≥ 60 × 1.5 % = 0.9: not below the ratio
-    ("public_institution", 67, 0, True), ("public_institution", 66, 0, False),
-    ("soe", 500, 0, False),
+@pytest.mark.parametrize("kind, posts, disabled, stage, duty, met", [
+    ("government_organ", 50, 0, None, True, False),
+    ("government_organ", 120, 0, None, True, False),
+    ("government_organ", 49, 0, None, False, None),
+    ("government_organ", None, 0, None, False, None),
+    # The duty is to employ at least one disabled person; it applies whatever the ratio.
+    ("government_organ", 50, 1, None, True, True),
+    ("public_institution", 67, 0, None, True, False),
+    ("public_institution", 66, 0, None, False, None),
+    ("soe", 500, 0, None, False, None),
+    # Kindergartens, primary and secondary schools are excluded from the duty.
+    ("public_institution", 80, 0, "primary", False, None),
+    ("public_institution", 80, 0, "kindergarten", False, None),
+    ("public_institution", 80, 0, "secondary", False, None),
+    ("public_institution", 80, 0, "vocational", True, False),
+    ("public_institution", 80, 2, "higher", True, True),
 ])
 def test_lead_by_example_duty(quota_client: TestClient, kind: str, posts: int | None,
-                              disabled: int, duty: bool) -> None:
+                              disabled: int, stage: str | None, duty: bool,
+                              met: bool | None) -> None:
     report = quota(quota_client, kind=kind, staff_count=60, established_posts=posts,
-                   disabled_staff=disabled, severe_disabled_staff=0)
+                   disabled_staff=disabled, severe_disabled_staff=0, school_stage=stage)
     assert report["lead_by_example_duty"] is duty
+    assert report["lead_by_example_met"] is met
+
+
+@pytest.mark.parametrize("kind", ["private", "soe", "government_organ"])
+def test_school_stage_only_for_public_institutions(client: TestClient, raw_db: sa.Engine,
+                                                   kind: str) -> None:
+    before = row_counts(raw_db)
+    response = client.post("/v1/employers", json=employer_body(kind=kind,
+                                                               school_stage="primary"))
+    assert problem_fields(response, 422) == {"school_stage"}
+    assert row_counts(raw_db) == before
+
+
+def test_school_stage_is_kept_and_cleared(client: TestClient) -> None:
+    school = create(client, kind="public_institution", established_posts=80,
+                    school_stage="primary")
+    assert school["school_stage"] == "primary"
+    url = f"/v1/employers/{school['id']}"
+    moved = patch_current(client, url, {"kind": "private"})
+    assert problem_fields(moved, 422) == {"school_stage"}
+    changed = patch_current(client, url, {"kind": "private", "school_stage": None})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["school_stage"] is None
+    bad = client.post("/v1/employers", json=employer_body(kind="public_institution",
+                                                          school_stage="university"))
+    assert problem_fields(bad, 422) == {"school_stage"}
 
 
 @pytest.mark.parametrize("kind, staff, disabled, concentrated", [

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service.rules import today_in_china
 from tests.conftest import assert_problem
 from tests.factories import employer_body, seeker_body, vacancy_body
 
@@ -81,6 +82,12 @@ def test_every_single_resource_read_has_an_etag(client: TestClient) -> None:
     reads[f"/v1/seekers/{seeker}"] = '"v2"'  # the placement made the person employed
     [model] = client.get("/v1/models").json()["items"]
     reads[f"/v1/models/{model['version']}"] = None
+    target = client.post("/v1/stats/targets", json={
+        "plan": "etags", "district_code": "140300", "year_from": 2025, "year_to": 2026,
+        "metric": "new_employment", "target": 100})
+    assert target.status_code == 201, target.text
+    reads[target.headers["location"]] = '"v1"'
+    reads[f"/v1/employers/{employer}/declarations/{today_in_china().year}"] = '"v1"'
     for url, expected in reads.items():
         response = client.get(url)
         assert response.status_code == 200, (url, response.text)
@@ -98,7 +105,7 @@ def test_every_single_resource_get_route_is_covered(client: TestClient) -> None:
     from tests.test_auth import v1_routes
 
     # GETs of one thing: a path naming an id that is not a list of matches.
-    lists = ("/matches", "/services")
+    lists = ("/matches", "/services", "/declarations")
     singles = {path for (method, path) in v1_routes(client.app)
                if method == "GET" and "{" in path and not path.endswith(lists)}
     assert singles == {"/v1/employers/{employer_id}", "/v1/vacancies/{vacancy_id}",
@@ -108,7 +115,8 @@ def test_every_single_resource_get_route_is_covered(client: TestClient) -> None:
                        "/v1/seekers/{seeker_id}/services/{service_id}",
                        "/v1/seekers/{seeker_id}/status-history",
                        "/v1/referrals/{referral_id}", "/v1/placements/{placement_id}",
-                       "/v1/models/{version}"}
+                       "/v1/models/{version}", "/v1/stats/targets/{target_id}",
+                       "/v1/employers/{employer_id}/declarations/{year}"}
 
 
 @pytest.fixture

@@ -53,3 +53,36 @@ def test_every_v1_route_declares_its_errors() -> None:
             assert 404 in declared, route.path
         if route.methods & {"POST", "PATCH"}:
             assert 422 in declared, route.path
+
+
+CONTRACT_DOC = SPEC.parents[1] / "docs" / "contract.md"
+ALWAYS = {"401", "403", "422", "429", "503"}  # stated once for every /v1 operation
+ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \| `([^`]+)` \|.*\| "
+                 r"([0-9, ]+) \| ([0-9, —]+) \|$")
+
+
+def _documented() -> dict[tuple[str, str], tuple[str, set[str], set[str]]]:
+    rows = {}
+    for line in CONTRACT_DOC.read_text(encoding="utf-8").splitlines():
+        if found := ROW.match(line):
+            method, path, operation_id, success, other = found.groups()
+            rows[(method.lower(), path)] = (
+                operation_id, {s.strip() for s in success.split(",")},
+                {s.strip() for s in other.split(",") if s.strip() != "—"})
+    return rows
+
+
+def test_docs_contract_lists_every_operation_with_its_statuses() -> None:
+    """docs/contract.md is what integrators read: each served operation is in its tables
+    with the operationId, the success statuses and the other statuses the spec declares."""
+    documented, served = _documented(), {}
+    for path, ops in _app_spec()["paths"].items():  # type: ignore[union-attr]
+        for method, op in ops.items():
+            codes = set(op["responses"])
+            success = {c for c in codes if c.startswith("2")}
+            always = ALWAYS if path.startswith("/v1/") else set()
+            served[(method, path)] = (op["operationId"], success, codes - success - always)
+    assert set(documented) == set(served), set(documented) ^ set(served)
+    wrong = {key: (documented[key], served[key]) for key in served
+             if documented[key] != served[key]}
+    assert not wrong, wrong

@@ -63,7 +63,8 @@ def current_key(request: Request, session: SessionDep,
                            headers={"WWW-Authenticate": "ApiKey"})
     request.state.key_id = key.id  # for the access line (the id, never the key)
     _enforce_rate_limit(request, key.id)
-    return Principal(key_id=key.id, role=Role(key.role), name=key.name, owner_id=key.owner_id)
+    return Principal(key_id=key.id, role=Role(key.role), name=key.name, owner_id=key.owner_id,
+                     district_code=key.district_code)
 
 
 def _enforce_rate_limit(request: Request, key_id: str) -> None:
@@ -167,7 +168,7 @@ def _declared_query(route: APIRoute) -> dict[str, bool]:
         dependant = pending.pop()
         for param in dependant.query_params:
             annotation = param.field_info.annotation
-            options = typing.get_args(annotation) or (annotation,)
+            options = (annotation, *typing.get_args(annotation))
             names[param.alias] = any(typing.get_origin(t) in (list, tuple, set)
                                      for t in options)
         pending.extend(dependant.dependencies)

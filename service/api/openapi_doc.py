@@ -22,14 +22,15 @@ def _errors_as_problem_json(operation: dict[str, Any]) -> None:
             response["description"] = declared["description"]
 
 
-def _if_match_required(operation: dict[str, Any]) -> None:
+def _if_match_required(method: str, operation: dict[str, Any]) -> None:
     """The route answers 428 (not 422) when If-Match is missing, so FastAPI documents it
-    as optional; the contract is that it is required."""
+    as optional; the contract is that it is required.  A PUT that may create needs it
+    only to replace (428 then), so there it stays optional, a plain string."""
     if "428" not in operation.get("responses", {}):
         return
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
-            parameter["required"] = True
+            parameter["required"] = method != "put"
             schema = parameter.get("schema", {})
             options = [o for o in schema.pop("anyOf", []) if o.get("type") != "null"]
             if options:
@@ -45,9 +46,9 @@ def customise_openapi(app: FastAPI) -> None:
             return app.openapi_schema
         spec = build()
         for operations in spec.get("paths", {}).values():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 _errors_as_problem_json(operation)
-                _if_match_required(operation)
+                _if_match_required(method, operation)
         schemas = spec.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)

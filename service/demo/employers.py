@@ -28,6 +28,7 @@ class EmployerSpec:
     jobs: tuple[str, ...]  # job kind keys (service.demo.jobs)
     owner: str = "partner"  # role of the demo key that registers it
     posts: int | None = None  # established posts (organs, institutions)
+    stage: str | None = None  # school stage (public institutions that are schools)
     city_level: bool = False  # registered with the city (division 140300)
     prefix: str | None = None  # credit-code body type when not the kind's default
     weight: int = 2  # how many extra vacancies it tends to post
@@ -60,7 +61,7 @@ EMPLOYERS: tuple[EmployerSpec, ...] = (
     E("盂县融媒体中心", "public_institution", "140322", 96, 1, 0, 68000, ("step_free_access",),
       ("voice", "audio_edit", "live_host"), "counselor", posts=90),
     E("平定县职业教育中心", "public_institution", "140321", 150, 2, 0, 69000, BASIC,
-      ("library", "archive"), "counselor", posts=140, weight=1),
+      ("library", "archive"), "counselor", posts=140, stage="vocational", weight=1),
     # 国有企业 state-owned enterprises
     E("阳泉华晟煤业集团有限责任公司", "soe", "140303", 8600, 96, 20, 89000, PUBLIC,
       ("data_entry", "phone_cs", "archive", "cleaning", "sorting", "accounting"),

@@ -37,7 +37,7 @@ from service.matching.scorer import load_bundle
 from service.models.base import utcnow
 from service.models.crypto import Cipher
 from service.models.employer import EmployerCreate
-from service.models.enums import Category, EmployerKind, PriorityGroup, Role
+from service.models.enums import Category, EmployerKind, PriorityGroup, Role, SchoolStage
 from service.models.seeker import SeekerCreate
 from service.models.tables import Employer, Seeker, Vacancy
 from service.models.vacancy import VacancyCreate
@@ -86,7 +86,8 @@ def _create_employers(session: Session, rng: random.Random, keys: dict[str, str]
             name=spec.name, credit_code=code, kind=EmployerKind(spec.kind),
             district_code=spec.district, staff_count=spec.staff, disabled_staff=spec.disabled,
             severe_disabled_staff=spec.severe, average_annual_wage=spec.wage,
-            established_posts=spec.posts, accessibility=list(spec.access))
+            established_posts=spec.posts, accessibility=list(spec.access),
+            school_stage=SchoolStage(spec.stage) if spec.stage else None)
         employer = employers.create(session, keys[spec.owner], body)
         if employer.credit_code_warning is not None:  # pragma: no cover - generator bug
             raise AssertionError(f"{spec.name}: {employer.credit_code_warning}")

@@ -21,6 +21,10 @@ class ApiKeyCreate(Strict):
                         AfterValidator(no_nul)] | None = Field(
         default=None, description="id of a key of the same role this one replaces: the new "
                                   "key owns what the old one registered (key rotation)")
+    district_code: Annotated[str, StringConstraints(
+        pattern=r"^[0-9]{2}([0-9]{2}){0,2}$")] | None = Field(
+        default=None, description="limit the key's statistics to this area: a province (2 "
+                                  "digits), city (4) or county (6) code prefix")
 
     @field_validator("expires_at")
     @classmethod
@@ -43,6 +47,7 @@ class ApiKeyPublic(BaseModel):
     created_at: dt.datetime
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    district_code: str | None = Field(description="the statistics jurisdiction, if limited")
 
 
 class ApiKeyCreated(ApiKeyPublic):

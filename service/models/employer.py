@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from service.models.common import DistrictCode, PatchBody, Strict, Text
-from service.models.enums import Accommodation, EmployerKind
+from service.models.enums import Accommodation, EmployerKind, SchoolStage
 from service.models.identifiers import validate_credit_code
 
 
@@ -42,6 +42,10 @@ class EmployerCreate(Strict):
                                               le=100_000_000,
                                               allow_inf_nan=False)
     established_posts: Count | None = None
+    school_stage: SchoolStage | None = Field(
+        default=None, description="public institutions that are schools: the stage they "
+        "teach; kindergartens, primary and secondary schools carry no lead-by-example duty. "
+        "Refused (422) for other kinds")
     accessibility: list[Accommodation] = Field(default_factory=list)
 
 
@@ -61,6 +65,10 @@ class EmployerUpdate(PatchBody):
                                               le=100_000_000,
                                               allow_inf_nan=False)
     established_posts: Count | None = None
+    school_stage: SchoolStage | None = Field(
+        default=None, description="public institutions that are schools: the stage they "
+        "teach; kindergartens, primary and secondary schools carry no lead-by-example duty. "
+        "Refused (422) for other kinds")
     accessibility: list[Accommodation] | None = None
 
 
@@ -76,6 +84,7 @@ class EmployerPublic(BaseModel):
     severe_disabled_staff: int
     average_annual_wage: float | None
     established_posts: int | None
+    school_stage: SchoolStage | None
     accessibility: list[Accommodation]
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -100,6 +109,12 @@ class QuotaReport(BaseModel):
     levy_share: float | None
     levy_due: float | None
     levy_rule: str
-    lead_by_example_duty: bool
+    lead_by_example_duty: bool = Field(description="a government organ or public "
+                                       "institution with at least the rules' established "
+                                       "posts, not a kindergarten, primary or secondary "
+                                       "school: it must employ at least one disabled person")
+    lead_by_example_met: bool | None = Field(description="whether a unit with the duty "
+                                             "employs at least one disabled person; null "
+                                             "without the duty")
     concentrated_employment: bool
     notes: list[str]

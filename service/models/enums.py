@@ -80,6 +80,27 @@ class EmployerKind(StrEnum):
     individual_business = "individual_business"
 
 
+class SchoolStage(StrEnum):
+    """The stage a school (a public institution) teaches.  Kindergartens, primary and
+    secondary schools are exempt from the lead-by-example duty (see LEAD_EXEMPT_STAGES)."""
+
+    kindergarten = "kindergarten"
+    primary = "primary"
+    secondary = "secondary"  # junior and senior secondary (general education)
+    vocational = "vocational"
+    higher = "higher"
+    special = "special"  # special-education schools
+    other = "other"
+
+
+# Stages whose schools carry no lead-by-example duty (the policy's exclusion).
+LEAD_EXEMPT_STAGES = frozenset({SchoolStage.kindergarten, SchoolStage.primary,
+                                SchoolStage.secondary})
+
+# The only kinds for which a school stage means anything.
+SCHOOL_KINDS = frozenset({EmployerKind.public_institution})
+
+
 class PriorityGroup(StrEnum):
     graduate = "graduate"
     rural = "rural"

@@ -24,6 +24,8 @@ class ApiKey(SQLModel, table=True):
     # Records are owned by this identity: the key's own id, or the owner of the key it
     # replaced (a rotated partner key keeps the partner's records).
     owner_id: str = Field(max_length=40, index=True)
+    # The jurisdiction a key's statistics are limited to (a district-code prefix), if any.
+    district_code: str | None = Field(default=None, max_length=6)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
     expires_at: dt.datetime | None = Field(default=None, sa_column=time_column(nullable=True))
     revoked_at: dt.datetime | None = Field(default=None, sa_column=time_column(nullable=True))
@@ -60,6 +62,8 @@ class Employer(SQLModel, table=True):
     severe_disabled_staff: int
     average_annual_wage: float | None = None
     established_posts: int | None = None
+    # Kindergartens, primary and secondary schools are exempt from the lead-by-example duty.
+    school_stage: str | None = Field(default=None, max_length=20)
     accessibility: list[str] = Field(default_factory=list, sa_column=json_column())
     version: int = Field(default=1, sa_column=_EMPLOYER_VERSION)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
@@ -283,6 +287,9 @@ class SeekerStatusChange(SQLModel, table=True):
     date: dt.date
     cause: str = Field(max_length=30)
     placement_id: str | None = Field(default=None, max_length=40)
+    # The date of the next entry (None: this is the newest), kept by
+    # repositories.status.add so that "status as of a date" is a range test in SQL.
+    valid_to: dt.date | None = None
     recorded_by: str = Field(max_length=40)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
 
@@ -445,3 +452,7 @@ class ModelActivation(SQLModel, table=True):
     previous_version: str | None = Field(default=None, max_length=40)
     reason: str = Field(max_length=20)  # initial | promotion | rollback
     note: str | None = Field(default=None, max_length=500)
+
+
+# Registered with the metadata here, so that importing the tables imports them all.
+from service.models.tables_stats import PlanTarget, StaffDeclaration  # noqa: E402, F401

@@ -25,6 +25,7 @@ from service.models.common import (
 from service.models.enums import (
     Accommodation,
     Education,
+    EmployerKind,
     EmploymentType,
     PriorityGroup,
     VacancyStatus,
@@ -95,6 +96,8 @@ class VacancyUpdate(PatchBody):
 class VacancyPublic(BaseModel):
     id: str
     employer_id: str
+    employer_name: str = Field(description="the employer's name, as registered now")
+    employer_kind: EmployerKind = Field(description="the employer's kind, as registered now")
     external_id: str | None
     title: str
     description: str

@@ -85,7 +85,8 @@ def _services(session: Session, seeker_id: str, remainder_id: str) -> None:
     for change in list(session.exec(select(SeekerStatusChange).where(
             SeekerStatusChange.seeker_id == seeker_id))):
         _replace(session, change, _copy(change, id=random_id("sst"), seeker_id=remainder_id,
-                                        date=month_of(change.date), placement_id=None))
+                                        date=month_of(change.date), placement_id=None,
+                                        valid_to=month_of(change.valid_to)))
 
 
 def _referrals(session: Session, seeker_id: str, remainder_id: str) -> dict[str, str]:

@@ -139,7 +139,7 @@ def delete(session: Session, placement: Placement) -> None:
     session.flush()
 
 
-def _retained(value: bool) -> Any:
+def retained_condition(value: bool) -> Any:
     """SQL of services.follow_ups.retained_6_months being ``value``."""
     end, six = col(Placement.end_date), col(Placement.six_months_on)
     if not value:
@@ -172,7 +172,7 @@ def page(session: Session, flt: PlacementFilter,
     if flt.started_to:
         stmt = stmt.where(col(Placement.start_date) <= flt.started_to)
     if flt.retained_6_months is not None:
-        stmt = stmt.where(_retained(flt.retained_6_months))
+        stmt = stmt.where(retained_condition(flt.retained_6_months))
     if flt.seeker_owner:
         stmt = stmt.where(_owned_seekers(flt.seeker_owner))
     return fetch_page(session, stmt, Placement.id, params)

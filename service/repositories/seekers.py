@@ -99,7 +99,7 @@ class GroupRules:
     severe_grades: list[int]
 
 
-def _group_condition(group: PriorityGroup, rules: GroupRules) -> Any:
+def group_condition(group: PriorityGroup, rules: GroupRules) -> Any:
     conditions: dict[PriorityGroup, Any] = {
         PriorityGroup.graduate: and_(col(Seeker.education).in_(rules.graduate_levels),
                                      col(Seeker.graduation_date).is_not(None),
@@ -125,5 +125,5 @@ def page(session: Session, flt: SeekerFilter, params: PageParams,
     if flt.owner_key_id:
         stmt = stmt.where(Seeker.owner_key_id == flt.owner_key_id)
     if flt.priority_group:
-        stmt = stmt.where(_group_condition(flt.priority_group, rules))
+        stmt = stmt.where(group_condition(flt.priority_group, rules))
     return fetch_page(session, stmt, Seeker.id, params)

@@ -8,7 +8,15 @@ from service.models.tables import SeekerStatusChange
 
 
 def add(session: Session, change: SeekerStatusChange) -> None:
+    """Append an entry and re-date the seeker's ``valid_to`` chain (an entry may be late)."""
     session.add(change)
+    session.flush()
+    entries = history(session, change.seeker_id)
+    for entry, following in zip(entries, [*entries[1:], None], strict=True):
+        valid_to = following.date if following is not None else None
+        if entry.valid_to != valid_to:
+            entry.valid_to = valid_to
+            session.add(entry)
     session.flush()
 
 

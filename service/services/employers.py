@@ -2,31 +2,72 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from service.access import Action, Principal
 from service.errors import Conflict, NotFound, field_error, raise_if_errors
 from service.models.base import as_utc, new_id, utcnow
+from service.models.common import FieldProblem
 from service.models.employer import EmployerCreate, EmployerPublic, EmployerUpdate
+from service.models.enums import SCHOOL_KINDS
 from service.models.identifiers import validate_credit_code
 from service.models.tables import Employer
-from service.repositories import changes
+from service.repositories import changes, declarations
 from service.repositories import employers as repo
 from service.repositories.pagination import PageParams
+from service.rules import today_in_china
 from service.services import guard
 
+FIGURES = ("staff_count", "disabled_staff", "severe_disabled_staff", "average_annual_wage",
+           "established_posts")
+FROM_EMPLOYER_RECORD = "employer_record"  # declared_by of a declaration made by POST/PATCH
 
-def _check(employer: Employer) -> None:
+
+def figure_problems(values: dict[str, Any]) -> list[FieldProblem]:
+    """The staff figures' own consistency (an employer's, or one year's declaration)."""
     problems = []
-    if employer.disabled_staff > employer.staff_count:
+    if values["disabled_staff"] > values["staff_count"]:
         problems.append(field_error("disabled_staff", "exceeds_staff",
                                     "disabled_staff cannot exceed staff_count"))
-    if employer.severe_disabled_staff > employer.disabled_staff:
+    if values["severe_disabled_staff"] > values["disabled_staff"]:
         problems.append(field_error("severe_disabled_staff", "exceeds_disabled",
                                     "severe_disabled_staff is part of disabled_staff and "
                                     "cannot exceed it"))
+    return problems
+
+
+def _check(employer: Employer) -> None:
+    problems = figure_problems(employer.model_dump())
+    if employer.school_stage is not None and employer.kind not in SCHOOL_KINDS:
+        problems.append(field_error(
+            "school_stage", "not_a_school_kind",
+            f"a school stage is recorded only for {', '.join(sorted(SCHOOL_KINDS))}; "
+            f"a {employer.kind} has none (send null)"))
     raise_if_errors(problems)
+
+
+def record_current(session: Session, employer: Employer) -> None:
+    """The employer's own figures become (or replace) its declaration of this year, so
+    that the yearly history accrues."""
+    values = {name: getattr(employer, name) for name in FIGURES}
+    try:
+        declarations.upsert(session, employer.id, today_in_china().year, values,
+                            FROM_EMPLOYER_RECORD)
+    except IntegrityError as exc:
+        raise Conflict("this year's declaration was just made by another request") from exc
+
+
+def apply_figures(session: Session, employer: Employer, values: dict[str, Any]) -> Employer:
+    """This year's declaration's figures become the employer's own (a new version)."""
+    for name in FIGURES:
+        setattr(employer, name, values[name])
+    employer.updated_at = utcnow()
+    employer.version += 1
+    _check(employer)
+    return _save(session, employer)
 
 
 def _check_unique(session: Session, employer: Employer) -> None:
@@ -47,7 +88,9 @@ def create(session: Session, owner_id: str, body: EmployerCreate) -> Employer:
                         credit_code_warning=credit.warning)
     _check(employer)
     _check_unique(session, employer)
-    return _save(session, employer)
+    employer = _save(session, employer)
+    record_current(session, employer)
+    return employer
 
 
 def _save(session: Session, employer: Employer) -> Employer:
@@ -87,7 +130,10 @@ def update(session: Session, employer: Employer, body: EmployerUpdate) -> Employ
     employer.version += 1
     _check(employer)
     _check_unique(session, employer)
-    return _save(session, employer)
+    employer = _save(session, employer)
+    if set(values) & set(FIGURES):
+        record_current(session, employer)
+    return employer
 
 
 def delete(session: Session, employer: Employer) -> None:

@@ -20,7 +20,7 @@ from service.models.export import (
     SeekerExport,
 )
 from service.models.tables import ERASED_PREFIX, ErasedSeeker, Seeker
-from service.profile import age_on
+from service.profile import age_band, age_on
 from service.repositories import api_keys as key_repo
 from service.repositories import audit as audit_repo
 from service.repositories import casework_remainder, changes, consent, idempotency
@@ -43,9 +43,6 @@ from service.services.seekers import (
     to_public,
 )
 
-# Lower bounds of the age bands the statistical remainder keeps instead of a birth date.
-AGE_BANDS = (16, 25, 35, 45, 55)
-
 PURPOSES = [
     "matching with vacancies the person can do with the accommodations on offer "
     "(separate consent to process disability data, PIPL Art. 29)",
@@ -58,12 +55,6 @@ PURPOSES = [
 ]
 
 
-def _age_band(age: int) -> str:
-    lower = max((b for b in AGE_BANDS if b <= age), default=AGE_BANDS[0])
-    following = [b for b in AGE_BANDS if b > lower]
-    return f"{lower}-{following[0] - 1}" if following else f"{lower}+"
-
-
 def _remainder(session: Session, ctx: Context, seeker: Seeker) -> ErasedSeeker:
     today = today_in_china()
     owner = key_repo.get(session, seeker.owner_key_id)
@@ -74,7 +65,7 @@ def _remainder(session: Session, ctx: Context, seeker: Seeker) -> ErasedSeeker:
         registered_month=f"{as_utc(seeker.created_at):%Y-%m}",
         registered_by_role=owner.role if owner else "unknown",
         district_code=seeker.district_code, category=seeker.category, grade=seeker.grade,
-        sex=seeker.sex, age_band=_age_band(age_on(seeker.birth_date, today)),
+        sex=seeker.sex, age_band=age_band(age_on(seeker.birth_date, today)),
         hukou=seeker.hukou, education=seeker.education, status=seeker.status,
         priority_groups=[g.value for g in groups_of(seeker, ctx)])
 

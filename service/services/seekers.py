@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -59,7 +60,7 @@ from service.ratelimit import Budget
 from service.repositories import changes, consent
 from service.repositories import seekers as repo
 from service.repositories.pagination import PageParams
-from service.rules import today_in_china
+from service.rules import DomainRules, today_in_china
 from service.services import guard, status
 from service.services.audit import Audit
 
@@ -276,15 +277,19 @@ def update(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
 def page(session: Session, ctx: Context, audit: Audit, flt: repo.SeekerFilter,
          params: PageParams) -> tuple[list[Seeker], str | None]:
     """A page of the seekers the key may read (for partners and kiosks: their own)."""
-    today = today_in_china()
-    rules = repo.GroupRules(
-        graduated_since=years_before(today, ctx.rules.graduate_window_years),
-        graduate_levels=graduate_levels(ctx.rules), severe_grades=ctx.rules.severe_grades)
+    rules = group_rules(ctx.rules, today_in_china())
     flt = dataclasses.replace(flt, owner_key_id=audit.principal.owner_filter(
         Action.read_seeker))
     rows, cursor = repo.page(session, flt, params, rules)
     audit.record(AuditAction.seeker_list, "seeker", None, seekers=[s.id for s in rows])
     return rows, cursor
+
+
+def group_rules(rules: DomainRules, day: dt.date) -> repo.GroupRules:
+    """The priority groups on ``day``, as SQL needs them (the same rules as groups_of)."""
+    return repo.GroupRules(graduated_since=years_before(day, rules.graduate_window_years),
+                           graduate_levels=graduate_levels(rules),
+                           severe_grades=rules.severe_grades)
 
 
 def groups_of(seeker: Seeker, ctx: Context) -> list[PriorityGroup]:

@@ -139,17 +139,27 @@ def delete(session: Session, vacancy: Vacancy) -> None:
 
 
 def page(session: Session, flt: repo.VacancyFilter,
-         params: PageParams) -> tuple[list[Vacancy], str | None]:
-    return repo.page(session, flt, params)
+         params: PageParams) -> tuple[list[VacancyPublic], str | None]:
+    rows, cursor = repo.page(session, flt, params)
+    return [to_public(v, name, kind) for v, name, kind in rows], cursor
 
 
-def to_public(vacancy: Vacancy) -> VacancyPublic:
+def public(session: Session, vacancy: Vacancy) -> VacancyPublic:
+    """One vacancy as the API shows it, with its employer's name and kind."""
+    ref = repo.employer_ref(session, vacancy.employer_id)
+    if ref is None:  # pragma: no cover - the foreign key keeps the employer
+        raise NotFound(f"no employer {vacancy.employer_id}")
+    return to_public(vacancy, *ref)
+
+
+def to_public(vacancy: Vacancy, employer_name: str, employer_kind: str) -> VacancyPublic:
     values = vacancy.model_dump()
     lat, lon = values.pop("lat"), values.pop("lon")
     values["location"] = {"lat": lat, "lon": lon} if lat is not None and lon is not None \
         else None
     values["created_at"] = as_utc(vacancy.created_at)
     values["updated_at"] = as_utc(vacancy.updated_at)
+    values["employer_name"], values["employer_kind"] = employer_name, employer_kind
     return VacancyPublic.model_validate(values)
 
 

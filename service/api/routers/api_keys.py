@@ -29,7 +29,8 @@ def _public(key: ApiKey) -> dict[str, object]:
             "owner_id": key.owner_id,
             "created_at": as_utc(key.created_at),
             "expires_at": as_utc(key.expires_at) if key.expires_at else None,
-            "revoked_at": as_utc(key.revoked_at) if key.revoked_at else None}
+            "revoked_at": as_utc(key.revoked_at) if key.revoked_at else None,
+            "district_code": key.district_code}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
@@ -39,7 +40,8 @@ def create(body: ApiKeyCreate, response: Response, session: SessionDep, audit: A
            principal: Annotated[Principal, Authorize(Action.manage_keys)]) -> ApiKeyCreated:
     """Issue a key; the secret is in this response only and never shown again."""
     key, secret = service.issue_by(session, audit, role=Role(body.role), name=body.name,
-                                   expires_at=body.expires_at, replaces=body.replaces)
+                                   expires_at=body.expires_at, replaces=body.replaces,
+                                   district_code=body.district_code)
     response.headers["Location"] = f"{router.prefix}/{key.id}"
     return ApiKeyCreated.model_validate({**_public(key), "key": secret})
 

@@ -39,7 +39,7 @@ def create(body: VacancyCreate, response: Response, session: SessionDep,
     vacancy = service.create(session, principal, body)
     response.headers["Location"] = f"{router.prefix}/{vacancy.id}"
     response.headers["ETag"] = etag_of(vacancy.version)
-    return service.to_public(vacancy)
+    return service.public(session, vacancy)
 
 
 @router.post("/import", response_model=ImportReport,
@@ -73,7 +73,7 @@ def list_(session: SessionDep, page: PageDep,
                         employment_type=employment_type, targeted=targeted,
                         public_welfare=public_welfare, external_id=external_id)
     rows, cursor = service.page(session, flt, page)
-    return Page(items=[service.to_public(v) for v in rows], next_cursor=cursor)
+    return Page(items=rows, next_cursor=cursor)
 
 
 @router.get("/{vacancy_id}", response_model=VacancyPublic,
@@ -82,7 +82,7 @@ def read(vacancy_id: str, response: Response, session: SessionDep,
          principal: Annotated[Principal, Authorize(Action.read_vacancy)]) -> VacancyPublic:
     vacancy = service.get_for(session, principal, vacancy_id, Action.read_vacancy)
     response.headers["ETag"] = etag_of(vacancy.version)
-    return service.to_public(vacancy)
+    return service.public(session, vacancy)
 
 
 @router.patch("/{vacancy_id}", response_model=VacancyPublic,
@@ -95,7 +95,7 @@ def update(vacancy_id: str, body: VacancyUpdate, response: Response, session: Se
     require_match(if_match, vacancy.version)
     vacancy = service.update(session, principal, vacancy, body)
     response.headers["ETag"] = etag_of(vacancy.version)
-    return service.to_public(vacancy)
+    return service.public(session, vacancy)
 
 
 @router.delete("/{vacancy_id}", status_code=status.HTTP_204_NO_CONTENT,

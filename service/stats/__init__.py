@@ -1,0 +1,1 @@
+"""Statistics helpers that need no database: disclosure control for published tables."""
