@@ -241,7 +241,7 @@ class Employers:
         """One row per employer and year it existed in: the head counts drift a little."""
         cols = ("employer_id", "year", "staff_count", "disabled_staff",
                 "severe_disabled_staff", "average_annual_wage", "established_posts",
-                "declared_by", "declared_at")
+                "declared_by", "declared_at", "version")
         drift = self.rng.normal(1.0, 0.05, (self.n, len(YEARS)))
         hires = self.rng.random((self.n, len(YEARS))) < 0.08
 
@@ -257,7 +257,7 @@ class Employers:
                     yield (self.ids[i], year, staff, disabled,
                            min(disabled, int(self.severe[i])), float(self.wage[i]) - 1500 * back,
                            posts if posts >= 0 else None, self.owner_of(i),
-                           f"{year + 1 if year < END.year else year}-03-15 02:00:00+00")
+                           f"{year + 1 if year < END.year else year}-03-15 02:00:00+00", 1)
         return Table("staff_declaration", cols, rows())
 
 
