@@ -155,6 +155,25 @@ FOUR_ONES = ("basic_info_check", "ability_assessment", "needs_registration",
              "employment_service")
 
 
+def _status_on(live: Any, status_on: dt.date | None) -> tuple[Any, Any]:
+    """The query joined to each seeker's status on ``status_on`` (None: the current one),
+    and the column holding that status."""
+    if status_on is None:
+        return live, Seeker.status
+    return live.join(SeekerStatusChange, sa.and_(
+        col(SeekerStatusChange.seeker_id) == col(Seeker.id),
+        col(SeekerStatusChange.date) <= status_on,
+        sa.or_(col(SeekerStatusChange.valid_to).is_(None),
+               col(SeekerStatusChange.valid_to) > status_on))), SeekerStatusChange.status
+
+
+def _working_age(births: dict[str, tuple[dt.date, dt.date]]) -> Any:
+    """Born within the working-age window of the person's sex."""
+    return sa.or_(*[sa.and_(col(Seeker.sex) == sex, col(Seeker.birth_date) > after,
+                            col(Seeker.birth_date) <= upto)
+                    for sex, (after, upto) in births.items()])
+
+
 def coverage(session: Session, *, services: Any, registered_before: dt.datetime,
              registered_month: str, status_on: dt.date | None,
              births: dict[str, tuple[dt.date, dt.date]],
@@ -163,19 +182,10 @@ def coverage(session: Session, *, services: Any, registered_before: dt.datetime,
     services subquery's flags (0 when they had none); erased people by their age band."""
     flags = [sa.func.coalesce(services.c[name], 0).label(name)
              for name in (*FOUR_ONES, "need")]
-    status: Any = Seeker.status
     live: Any = sa.select(col(Seeker.district_code).label("district"), *flags,
                      sa.func.count().label("n")).select_from(Seeker)
-    if status_on is not None:
-        live = live.join(SeekerStatusChange, sa.and_(
-            col(SeekerStatusChange.seeker_id) == col(Seeker.id),
-            col(SeekerStatusChange.date) <= status_on,
-            sa.or_(col(SeekerStatusChange.valid_to).is_(None),
-                   col(SeekerStatusChange.valid_to) > status_on)))
-        status = SeekerStatusChange.status
-    working_age = sa.or_(*[sa.and_(col(Seeker.sex) == sex, col(Seeker.birth_date) > after,
-                                   col(Seeker.birth_date) <= upto)
-                           for sex, (after, upto) in births.items()])
+    live, status = _status_on(live, status_on)
+    working_age = _working_age(births)
     live = (live.outerjoin(services, services.c.seeker_id == Seeker.id)
             .where(col(Seeker.created_at) < registered_before, working_age,
                    status != "employed")
@@ -211,18 +221,9 @@ def rate_population(session: Session, *, registered_before: dt.datetime,
     """Working-age people registered by then, by county and whether employed on
     ``status_on`` (None: now); ``able_on``: only those whose newest basic check up to that
     day found them able to work (labour capacity full or partial)."""
-    status: Any = Seeker.status
     live: Any = sa.select(col(Seeker.district_code).label("district")).select_from(Seeker)
-    if status_on is not None:
-        live = live.join(SeekerStatusChange, sa.and_(
-            col(SeekerStatusChange.seeker_id) == col(Seeker.id),
-            col(SeekerStatusChange.date) <= status_on,
-            sa.or_(col(SeekerStatusChange.valid_to).is_(None),
-                   col(SeekerStatusChange.valid_to) > status_on)))
-        status = SeekerStatusChange.status
-    working_age = sa.or_(*[sa.and_(col(Seeker.sex) == sex, col(Seeker.birth_date) > after,
-                                   col(Seeker.birth_date) <= upto)
-                           for sex, (after, upto) in births.items()])
+    live, status = _status_on(live, status_on)
+    working_age = _working_age(births)
     live = live.where(col(Seeker.created_at) < registered_before, working_age)
     erased: Any = (sa.select(col(ErasedSeeker.district_code).label("district"))
                    .select_from(ErasedSeeker)
