@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from typing import Any
 
+from service.clock import today_in_china
 from service.matching.dimensions import ACCOMMODATIONS, DIMENSIONS
 
 # (title, occupation code, typical skills, dimensions the job leans on)
@@ -84,7 +85,7 @@ def vacancy(rng: random.Random, employer_id: str, external_id: str | None, *,
         "targeted": rng.random() < 0.4,
         "priority_groups": rng.sample(PRIORITY_GROUPS, rng.randint(0, 2)),
         "public_welfare": rng.random() < 0.15,
-        "closes_on": (dt.date.today() + dt.timedelta(days=rng.randint(30, 365))).isoformat(),
+        "closes_on": (today_in_china() + dt.timedelta(days=rng.randint(30, 365))).isoformat(),
     }
     if external_id is None:
         del body["external_id"]

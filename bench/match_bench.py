@@ -21,7 +21,6 @@ at 10k vacancies over HTTP.  One run measures, in this order:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ from bench.match_engine import (
 )
 from bench.match_report import MB, ROWS, K, fmt_ms, ratio_note, row, say, timing_line
 from bench.match_service import ServiceSections
+from service.clock import today_in_china
 from service.matching.arrays import SeekerArrays, build_seekers, build_vacancies
 from service.matching.constraints import eligible_mask
 from service.matching.index import Side
@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                       for p in threadpool_info())
     print_machine_info({"numpy": np.__version__, "threadpools": pools or "none",
                         "run": "quick" if args.quick else "full",
-                        "sim day": str(simulator.SIM_DAY), "today": str(dt.date.today())})
+                        "sim day": str(simulator.SIM_DAY), "today": str(today_in_china())})
     bench = Bench(args)
     bench.prepare()
     bench.memory()

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from service.clock import utcnow
 from service.matching.arrays import SeekerArrays
 from service.matching.dimensions import DIMENSIONS
 from service.matching.offline import population
@@ -89,7 +90,7 @@ def tile_seekers(base: SeekerArrays, n: int, seed: int) -> SeekerArrays:
 # --------------------------------------------------------------------------- database rows
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return utcnow()
 
 
 def employer_rows(employers: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ written yet, or has changed shape, is reported as such and skipped."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from sqlmodel import Session
 from bench.common import percentile
 from bench.stats_cases import PAST, YEAR
 from bench.stats_measure import Recorder, Timing, time_case
+from service.clock import today_in_china
 
 ANALYST_SECRET = "am_stats_bench_analyst_0123456789abcdef"  # the bench database's own key
 HTTP_ROUTES = (
@@ -152,7 +152,7 @@ def http_timings(url: str, *, runs: int) -> None:
 
 def product_section(args: argparse.Namespace, engine: sa.Engine, recorder: Recorder) -> None:
     print(f"\n== the services on a real Session (default settings, migrations' indexes; "
-          f"{dt.date.today()})")
+          f"{today_in_china()})")
     service_timings(engine, recorder, runs=args.runs)
     print("\n== through HTTP (the ASGI app, an analyst key)")
     http_timings(args.url, runs=min(args.runs, 3))

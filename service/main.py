@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from service import clock
 from service.api.deps import check_parameters
 from service.api.errors import install_error_handlers
 from service.api.idempotency import IdempotencyMiddleware
@@ -121,6 +122,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if clock.offset():
+            moved = clock.offset().total_seconds()
+            log.warning("the clock is moved", extra={"offset_seconds": moved})
         bootstrap: Callable[[], None] | None = None
         try:
             _bootstrap_admin(engine, settings)

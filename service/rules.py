@@ -14,12 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-# China has one time zone and no daylight saving time: "today" is today in Beijing.
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8), name="Asia/Shanghai")
-
-
-def today_in_china() -> dt.date:
-    return dt.datetime.now(CHINA_TZ).date()
+# Re-exported from the one clock, where the rules' callers have always found them.
+from service.clock import CHINA_TZ as CHINA_TZ
+from service.clock import today_in_china as today_in_china
 
 
 class RetirementTrack(BaseModel):

@@ -4,6 +4,7 @@ tables)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import SQLModel
 
 import service.models.tables  # noqa: F401
+from service import clock
 from service.config import Settings
 from service.main import create_app
 from service.migrate import upgrade
@@ -27,6 +29,19 @@ SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 ADMIN_KEY = "test-admin-key-0123456789"
 PROBLEM_JSON = "application/problem+json"
 TABLES = [t.name for t in SQLModel.metadata.sorted_tables]
+
+
+def _pin_the_day() -> None:
+    """Move the service's clock so this run starts at 10:00 in Beijing: a run never crosses
+    midnight there, so "today" stays one day for every test (and every subprocess, which
+    inherits the variable). A run that sets the offset itself keeps its own."""
+    if clock.OFFSET_ENV not in os.environ:
+        now = dt.datetime.now(clock.CHINA_TZ)
+        ten = now.replace(hour=10, minute=0, second=0, microsecond=0)
+        clock.set_offset((ten - now).total_seconds())
+
+
+_pin_the_day()  # at collection, before any test module computes its "today"
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ from typing import Any
 
 from stdnum.cn import ric, uscc
 
+from service.clock import today_in_china
+
 CATEGORY_DIGITS = {"visual": 1, "hearing": 2, "speech": 3, "physical": 4,
                    "intellectual": 5, "mental": 6, "multiple": 7}
 
@@ -69,7 +71,7 @@ def employer_body(**overrides: Any) -> dict[str, Any]:
 
 
 def vacancy_body(employer_id: str, **overrides: Any) -> dict[str, Any]:
-    closes = dt.date.today() + dt.timedelta(days=60)
+    closes = today_in_china() + dt.timedelta(days=60)
     body: dict[str, Any] = {
         "employer_id": employer_id, "external_id": None, "title": "电话客服专员",
         "description": "接听客户来电，解答咨询。", "occupation_code": "4-07-05-01",

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from stdnum.cn import uscc
 
+from service.clock import today_in_china
 from service.matching.dimensions import DIMENSIONS
 from tests.factories import CATEGORY_DIGITS, id_number
 
@@ -121,7 +122,7 @@ def vacancy_payload(employer_id: str, *, title: str = "数据录入员",
         "salary_max": salary_max, "education_min": education_min, "openings": 2,
         "targeted": targeted, "priority_groups": priority_groups or [],
         "public_welfare": public_welfare,
-        "closes_on": (dt.date.today() + dt.timedelta(days=60)).isoformat()}
+        "closes_on": (today_in_china() + dt.timedelta(days=60)).isoformat()}
     body.update(extra)
     return body
 

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.access import Action, scope_of
+from service.clock import today_in_china
 from service.models.enums import Role
 from tests.conftest import assert_problem, issue_key
 from tests.factories import credit_code, employer_body, id_number, seeker_body, vacancy_body
@@ -234,7 +235,7 @@ class World:
         """A placement (for a cancellation, one whose start is still to come)."""
         body = _placement_body(self.seeker(self.admin), self.employer(self.admin))
         if ahead:
-            body["start_date"] = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+            body["start_date"] = (today_in_china() + dt.timedelta(days=20)).isoformat()
         return self.post("/v1/placements", body, self.admin)
 
     def make(self, kind: str, owner: str) -> str:
@@ -247,7 +248,7 @@ class World:
 
 
 def _record_body() -> dict[str, Any]:
-    return {"type": "basic_info_check", "date": dt.date.today().isoformat(),
+    return {"type": "basic_info_check", "date": today_in_china().isoformat(),
             "channel": "on_site", "agency_district_code": "140302", "result": "completed",
             "details": {"has_employment_need": True, "labour_capacity": "full"}}
 
@@ -255,7 +256,7 @@ def _record_body() -> dict[str, Any]:
 def _placement_body(seeker: str, employer: str) -> dict[str, Any]:
     return {"seeker_id": seeker, "employer_id": employer, "form": "quota",
             "counts_as_new": True,
-            "start_date": (dt.date.today() - dt.timedelta(days=10)).isoformat()}
+            "start_date": (today_in_china() - dt.timedelta(days=10)).isoformat()}
 
 
 def _kinds(path: str) -> list[str]:
@@ -275,7 +276,7 @@ def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
     if method != "POST":
         return None
     employer = ids.get("own_employer") or ids["other_employer"]
-    today = dt.date.today().isoformat()
+    today = today_in_china().isoformat()
     if path.endswith("/services"):
         return _record_body()
     if path.endswith("/status"):
@@ -330,7 +331,7 @@ def _call(world: World, method: str, path: str, owner: str, ids: dict[str, str])
             values[kind] = world.post("/v1/stats/targets", _target_body(), {})
             continue
         if kind == "year":
-            values[kind] = str(dt.date.today().year)
+            values[kind] = str(today_in_china().year)
             continue
         if kind == "model":  # the active version, registered at start-up
             values[kind] = world.client.get("/v1/models").json()["active_version"]

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from service.access import Action
+from service.clock import utcnow
 from service.main import create_app
 from service.models.enums import Role
 from service.models.tables import ApiKey
@@ -227,7 +228,7 @@ def test_revoked_key_is_refused_at_once(client: TestClient) -> None:
 
 
 def test_expiry_given_when_issued(client: TestClient) -> None:
-    future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    future = (utcnow() + dt.timedelta(days=30)).isoformat()
     response = client.post("/v1/api-keys",
                            json={"role": "counselor", "name": "c", "expires_at": future})
     assert response.status_code == 201, response.text
@@ -237,7 +238,7 @@ def test_expiry_given_when_issued(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("expires_at", [
-    (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(), "2020-01-01T00:00:00Z",
+    (utcnow() - dt.timedelta(days=1)).isoformat(), "2020-01-01T00:00:00Z",
     "2099-01-01T00:00:00",  # no time zone: ambiguous
 ], ids=["yesterday", "2020", "naive"])
 def test_key_already_expired_or_ambiguous_is_refused(client: TestClient, raw_db: sa.Engine,
@@ -258,7 +259,7 @@ def test_key_expired_in_the_database_is_refused(client: TestClient,
     created = client.post("/v1/api-keys", json={"role": "partner", "name": "p"}).json()
     headers = {"X-API-Key": created["key"]}
     assert client.get("/v1/employers", headers=headers).status_code == 200
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    past = utcnow() - dt.timedelta(seconds=5)
     with raw_db.begin() as conn:
         conn.execute(sa.update(ApiKey.__table__)
                      .where(ApiKey.__table__.c.id == created["id"]).values(expires_at=past))
@@ -363,7 +364,7 @@ def test_an_expiry_with_an_offset_means_that_instant(client: TestClient,
                                                     raw_db: sa.Engine) -> None:
     """2 hours from now written in China time is stored and enforced as that instant."""
     china = dt.timezone(dt.timedelta(hours=8))
-    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).astimezone(china)
+    soon = (utcnow() + dt.timedelta(hours=2)).astimezone(china)
     created = client.post("/v1/api-keys", json={"role": "kiosk", "name": "k",
                                                 "expires_at": soon.isoformat()})
     assert created.status_code == 201, created.text

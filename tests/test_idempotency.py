@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from service.api.idempotency import IdempotencyMiddleware
+from service.clock import utcnow
 from service.db import transaction
 from service.main import create_app
 from service.models.base import as_utc
@@ -54,7 +55,7 @@ def test_a_retry_while_the_first_is_in_flight_is_409(client: TestClient, db_url:
     engine = sa.create_engine(db_url)
     owner = hashlib.sha256(ADMIN_KEY.encode()).hexdigest()
     with transaction(engine) as session:  # the first request has claimed the key
-        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        later = utcnow() + dt.timedelta(hours=1)
         idempotency.claim(session, idempotency.Claim(owner, "slow-1", "live"), "anything",
                           expires_at=later, lease_until=later)
     engine.dispose()
@@ -185,7 +186,7 @@ def test_a_key_secret_is_not_replayed(client: TestClient, raw_db: sa.Engine) -> 
 def _dead_claim(db_url: str, key: str) -> None:
     """A claim in flight whose process died: nobody renews its lease, which has run out."""
     engine = sa.create_engine(db_url)
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     with transaction(engine) as session:
         idempotency.claim(session, idempotency.Claim(OWNER, key, "dead-process"), "anything",
                           expires_at=now + dt.timedelta(hours=1),
@@ -261,7 +262,7 @@ def test_the_lease_is_renewed_while_the_request_runs(db_url: str, raw_db: sa.Eng
                 leased = as_utc(conn.execute(sa.select(IdempotencyRecord.lease_expires_at)
                                              .where(IdempotencyRecord.key == "slow-2"))
                                 .scalar_one())
-            while dt.datetime.now(dt.UTC) <= leased + dt.timedelta(seconds=0.5):
+            while utcnow() <= leased + dt.timedelta(seconds=0.5):
                 time.sleep(0.1)  # the first lease has run out: only renewal keeps the claim
             assert_problem(client.post("/v1/vacancies", json=body, headers=headers), 409)
             release.set()

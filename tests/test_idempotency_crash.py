@@ -4,7 +4,6 @@ Real processes on both databases."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from service.clock import utcnow
 from service.migrate import upgrade
 from service.models.base import as_utc
 from service.models.tables import IdempotencyRecord
@@ -82,7 +82,7 @@ def test_a_retry_after_the_server_was_killed_runs_the_request_once(
     second = Server(db_url, tmp_path / "server.log", **LEASE_ENV)
     servers.append(second)
     lease = as_utc(claim.lease_expires_at)
-    _wait_for(lambda: dt.datetime.now(dt.UTC) > lease, "the dead claim's lease to run out")
+    _wait_for(lambda: utcnow() > lease, "the dead claim's lease to run out")
     with second.client() as http:
         retry = http.post("/v1/vacancies/import", json=items, headers=headers)
         assert retry.status_code == 200, retry.text  # run, not 409 "still in progress"

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from service.clock import today_in_china
 from service.matching.arrays import build_seekers, build_vacancies
 from service.matching.constraints import Day
 from service.matching.dimensions import BRIDGES, DIMENSIONS, estimate_abilities
@@ -52,7 +53,7 @@ from tests.reason_predicates import (
 
 BUNDLE = load_bundle(None)
 POLICY = PriorityPolicy()
-TODAY = dt.date.today()
+TODAY = today_in_china()
 DAY = Day.of(TODAY, 2)
 SKILLS = ["客服", "电脑打字", "数据录入", "包装", "质检", "按摩", "保洁", "仓储", "会计"]
 TITLES = ["客服专员", "数据录入员", "包装工", "质检员", "按摩师", "仓库管理员"]

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from service.clock import today_in_china, utcnow
 from tests.conftest import assert_problem, audit_rows, issue_key, row_counts
 from tests.match_helpers import (
     abilities,
@@ -320,7 +321,7 @@ def test_full_pipeline_from_referral_to_hire(client: TestClient, raw_db: sa.Engi
     seeker = make_seeker(client)
     made = refer(client, counselor, seeker_id=seeker, vacancy_id=vacancy)
     rid = made["id"]
-    at = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).replace(microsecond=0)
+    at = (utcnow() + dt.timedelta(days=3)).replace(microsecond=0)
     step = move(client, rid, partner, status="interview_scheduled",
                 interview_at=at.isoformat())
     assert step["interview_at"] == at.isoformat().replace("+00:00", "Z")
@@ -332,7 +333,7 @@ def test_full_pipeline_from_referral_to_hire(client: TestClient, raw_db: sa.Engi
     employer = client.get(f"/v1/vacancies/{vacancy}").json()["employer_id"]
     placed = client.post("/v1/placements", headers=counselor, json={
         "seeker_id": seeker, "employer_id": employer, "referral_id": rid,
-        "start_date": dt.date.today().isoformat(), "form": "quota", "counts_as_new": True})
+        "start_date": today_in_china().isoformat(), "form": "quota", "counts_as_new": True})
     assert placed.status_code == 201, placed.text
     done = client.get(f"{URL}/{rid}", headers=counselor).json()
     assert done["status"] == "hired"

@@ -9,7 +9,7 @@ from service.matching.dimensions import estimate_abilities
 from service.models.enums import Category, Education, PriorityGroup, Sex
 from service.models.tables import Employer, Seeker, Vacancy
 from service.profile import graduate_levels, priority_groups
-from service.rules import DomainRules
+from service.rules import DomainRules, today_in_china
 
 
 def vacancy_record(vacancy: Vacancy, employer: Employer) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def seeker_record(seeker: Seeker, rules: DomainRules) -> dict[str, Any]:
     groups = priority_groups(
         education=Education(seeker.education), graduation_date=None, hukou=seeker.hukou,
         hard_to_employ=seeker.hard_to_employ, poverty_monitoring=seeker.poverty_monitoring,
-        category=Category(seeker.category), grade=seeker.grade, day=dt.date.today(),
+        category=Category(seeker.category), grade=seeker.grade, day=today_in_china(),
         rules=rules)
     degree = seeker.education in graduate_levels(rules)
     prefs = seeker.preferences

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
+from service.clock import utcnow
 from service.models.common import Strict, Text, no_nul, to_utc
 from service.models.enums import Role
 
@@ -32,7 +33,7 @@ class ApiKeyCreate(Strict):
         if value is None:
             return None
         value = to_utc(value)
-        if value <= dt.datetime.now(dt.UTC):
+        if value <= utcnow():
             raise PydanticCustomError("date_in_past", "the expiry lies in the past")
         return value
 

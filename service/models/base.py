@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
-import time
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import SQLModel
+
+# Re-exported: the models' timestamps come from the one clock.
+from service.clock import epoch_ms
+from service.clock import utcnow as utcnow
 
 # Stable constraint names, so Alembic batch migrations on SQLite can find them.
 SQLModel.metadata.naming_convention = {
@@ -28,12 +31,8 @@ UTCDateTime = sa.DateTime(timezone=True)
 def new_id(prefix: str) -> str:
     """An opaque id that sorts by creation time (to the millisecond): 48-bit milliseconds
     + 80 random bits, in base32hex, whose alphabet (0-9, a-v) keeps the byte order."""
-    raw = int(time.time() * 1000).to_bytes(6, "big") + os.urandom(10)
+    raw = epoch_ms().to_bytes(6, "big") + os.urandom(10)
     return f"{prefix}_{base64.b32hexencode(raw).decode().rstrip('=').lower()}"
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:

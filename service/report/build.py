@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from service.access import Principal
+from service.clock import china_now
 from service.context import Context
 from service.models.enums import Role
 from service.models.identifiers import district_name
@@ -32,7 +33,7 @@ from service.report.sections import (
     seekers_section,
     targets_section,
 )
-from service.rules import CHINA_TZ, today_in_china
+from service.rules import today_in_china
 
 # The command line runs with the database's own authority: a key without a jurisdiction
 # limit, of the analyst role (read_stats), never stored.
@@ -100,7 +101,7 @@ def build_report(session: Session, ctx: Context, *, district: str, year: int,
     return Report(
         title=f"Annual monitoring report {year}: employment of people with disabilities, "
               f"{area.name}",
-        district=area, year=year, generated_at=now or dt.datetime.now(CHINA_TZ),
+        district=area, year=year, generated_at=now or china_now(),
         threshold=ctx.stats_threshold,
         notes=_notes(year, as_of),
         sections=(
