@@ -319,3 +319,46 @@ def test_the_annual_report_shows_the_targets_of_its_area(client: TestClient,
     [rates] = [s for s in report.sections if s.heading == "Employment rate"]
     assert rates.charts[0].target == pytest.approx(70)
     assert "Progress towards the plan targets" in render_html(report)
+
+
+def test_progress_as_of_a_past_day(client: TestClient, crowd: list[Person]) -> None:
+    """A target measured as it stood on an earlier day counts only what had happened by
+    then, says so in its dates, and a day in the future is refused naming ``as_of``."""
+    employer = make_employer(client)
+    early, late = TODAY - dt.timedelta(days=20), TODAY - dt.timedelta(days=3)
+    for i, p in enumerate(crowd[:5]):
+        place(client, p.id, employer, start_date=early if i < 3 else late)
+    target = _create(client, target=10)
+    analyst = issue_key(client, "analyst")
+    url = f"{URL}/{target['id']}"
+    between = (TODAY - dt.timedelta(days=10)).isoformat()
+    then = client.get(url, params={"as_of": between}, headers=analyst)
+    assert then.status_code == 200, then.text
+    assert (then.json()["figure"], then.json()["covered_to"]) == (3, between)
+    assert then.json()["measured_at"] == between
+    listed = client.get(URL, params={"as_of": between, "plan": "test-plan"}, headers=analyst)
+    assert [t["figure"] for t in listed.json()] == [3]
+    assert _progress(client, target["id"])["figure"] == 5
+    before_span = client.get(url, params={"as_of": f"{LAST - 1}-06-30"}, headers=analyst)
+    assert before_span.json()["status"] == "not_started"
+    for bad in ((TODAY + dt.timedelta(days=1)).isoformat(), "2026-13-01", "soon"):
+        for where in (url, URL):
+            problem = assert_problem(client.get(where, params={"as_of": bad},
+                                                headers=analyst), 422)
+            assert [e["field"] for e in problem["errors"]] == ["as_of"], problem
+
+
+def test_changes_to_targets_are_audited(client: TestClient) -> None:
+    """Who set, changed and removed a plan's target, and which fields, is on record."""
+    made = _create(client, target=40)
+    changed = patch_current(client, f"{URL}/{made['id']}", {"target": 45, "note": "revised"})
+    assert changed.status_code == 200, changed.text
+    assert client.delete(f"{URL}/{made['id']}").status_code == 204
+    entries = client.get("/v1/audit", params={"limit": 200}).json()["items"]
+    mine = [(e["action"], e["fields"], e["outcome"]) for e in entries
+            if e["resource_type"] == "plan_target" and e["resource_id"] == made["id"]]
+    assert mine[0][0] == "target.create" and "target" in mine[0][1]
+    assert mine[1:] == [("target.update", ["note", "target"], "ok"),
+                        ("target.delete", [], "ok")]
+    admin = [e["key_id"] for e in entries if e["resource_id"] == made["id"]]
+    assert len(set(admin)) == 1

@@ -15,7 +15,7 @@ class AuditEventPublic(BaseModel):
     key_id: str
     role: Role
     action: AuditAction
-    resource_type: str = Field(description="seeker, vacancy or api_key")
+    resource_type: str = Field(description="seeker, vacancy, api_key, model or plan_target")
     resource_id: str | None
     outcome: AuditOutcome
     request_id: str | None = Field(description="also in the access log and X-Request-ID")

@@ -352,6 +352,9 @@ class AuditAction(StrEnum):
     api_key_create = "api_key.create"
     api_key_revoke = "api_key.revoke"
     model_activate = "model.activate"
+    target_create = "target.create"
+    target_update = "target.update"
+    target_delete = "target.delete"
 
 
 class AuditOutcome(StrEnum):

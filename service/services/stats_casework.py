@@ -51,9 +51,9 @@ def check_years(year_from: int, year_to: int) -> list[int]:
     return list(range(year_from, year_to + 1))
 
 
-def year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    """From 1 January to 31 December, or to today in the current year."""
-    return dt.date(year, 1, 1), min(dt.date(year, 12, 31), today_in_china())
+def year_bounds(year: int, *, until: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """From 1 January to 31 December, or to ``until`` (default today) if that is sooner."""
+    return dt.date(year, 1, 1), min(dt.date(year, 12, 31), until or today_in_china())
 
 
 def group_conditions(ctx: Context, groups: Sequence[PriorityGroup], on: dt.date) -> dict[str, Any]:

@@ -42,11 +42,13 @@ def _inside(district: str, code: str) -> bool:
 
 
 def new_employment(session: Session, ctx: Context, *, district: str, year_from: int,
-                   year_to: int, rural_only: bool = False, form: str | None = None) -> int:
-    """Job starts counted as new employment in the years (rural: by hukou)."""
+                   year_to: int, until: dt.date, rural_only: bool = False,
+                   form: str | None = None) -> int:
+    """Job starts counted as new employment in the years, none after ``until`` (rural: by
+    hukou)."""
     total = 0
     for year in range(year_from, year_to + 1):
-        start, end = year_bounds(year)
+        start, end = year_bounds(year, until=until)
         groups = group_conditions(ctx, [PriorityGroup.rural] if rural_only else [], end)
         for row in repo.new_employment(session, start=start, end=end, groups=groups):
             if not _inside(district, row["district"]):
@@ -68,12 +70,12 @@ def employment_rate(session: Session, ctx: Context, *, district: str, on: dt.dat
 
 
 def training_person_times(session: Session, *, district: str, year_from: int,
-                          year_to: int, kind: str | None = None) -> int:
-    """Training records dated in the years (each one person-time); ``kind``: only
-    vocational or only rural practical courses."""
+                          year_to: int, until: dt.date, kind: str | None = None) -> int:
+    """Training records dated in the years, none after ``until`` (each one person-time);
+    ``kind``: only vocational or only rural practical courses."""
     total = 0
     for year in range(year_from, year_to + 1):
-        start, end = year_bounds(year)
+        start, end = year_bounds(year, until=until)
         total += sum(int(r["n"]) for r in repo.training(session, start=start, end=end,
                                                          groups={})
                      if _inside(district, r["district"])
@@ -82,15 +84,16 @@ def training_person_times(session: Session, *, district: str, year_from: int,
 
 
 def public_welfare_share(session: Session, ctx: Context, *, district: str, year_from: int,
-                         year_to: int) -> Fraction:
+                         year_to: int, until: dt.date) -> Fraction:
     """Public-welfare job starts of people with disabilities (new employment in the
     public-welfare form) over the public-welfare posts registered with the service
     (openings of vacancies flagged public_welfare, created in the years)."""
     filled = new_employment(session, ctx, district=district, year_from=year_from,
-                            year_to=year_to, form=EmploymentForm.public_welfare.value)
+                            year_to=year_to, until=until,
+                            form=EmploymentForm.public_welfare.value)
     posts = 0
     for year in range(year_from, year_to + 1):
-        start, end = year_bounds(year)
+        start, end = year_bounds(year, until=until)
         begin = dt.datetime.combine(start, dt.time(), CHINA_TZ)
         stop = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), CHINA_TZ)
         posts += sum(int(r["openings"]) for r in

@@ -17,7 +17,7 @@ from service.context import Context
 from service.errors import Conflict, NotFound, field_error, raise_if_errors
 from service.models.base import as_utc, new_id, utcnow
 from service.models.common import FieldProblem
-from service.models.enums import EmploymentForm, TrainingKind
+from service.models.enums import AuditAction, EmploymentForm, TrainingKind
 from service.models.identifiers import district_name
 from service.models.stats import RateDefinition
 from service.models.tables_stats import PlanTarget
@@ -36,8 +36,10 @@ from service.models.targets import (
 from service.repositories import targets as repo
 from service.rules import today_in_china
 from service.services import stats_figures as figures
+from service.services.audit import Audit
 from service.services.stats_rates import RATE_DEFINITIONS
 from service.services.stats_scope import jurisdiction
+from service.services.stats_seekers import not_in_future
 
 NOT_MEASURED = {TargetMetric.fairs_held: (
     "job fairs (专场招聘活动) are not recorded by this service yet; no figure is given "
@@ -105,7 +107,8 @@ def target_problems(values: dict[str, Any]) -> list[FieldProblem]:
     return problems
 
 
-def create(session: Session, body: PlanTargetCreate) -> PlanTarget:
+def create(session: Session, audit: Audit, body: PlanTargetCreate) -> PlanTarget:
+    """A new target (audited: a plan's figures are changed by someone, on record)."""
     values = body.model_dump(exclude={"id"})
     raise_if_errors(target_problems(values))
     target_id = body.id or new_id("tgt")
@@ -114,10 +117,12 @@ def create(session: Session, body: PlanTargetCreate) -> PlanTarget:
                        errors=[field_error("id", "duplicate", "this id is taken")])
     now = utcnow()
     try:
-        return repo.save(session, PlanTarget(id=target_id, created_at=now, updated_at=now,
-                                             **values))
+        saved = repo.save(session, PlanTarget(id=target_id, created_at=now, updated_at=now,
+                                              **values))
     except IntegrityError as exc:  # a concurrent request took the id
         raise Conflict(f"a target {target_id} was just created") from exc
+    audit.record(AuditAction.target_create, "plan_target", saved.id, fields=sorted(values))
+    return saved
 
 
 def get(session: Session, target_id: str) -> PlanTarget:
@@ -134,7 +139,9 @@ def get_for(session: Session, principal: Principal, target_id: str) -> PlanTarge
     return target
 
 
-def update(session: Session, target: PlanTarget, body: PlanTargetUpdate) -> PlanTarget:
+def update(session: Session, audit: Audit, target: PlanTarget,
+           body: PlanTargetUpdate) -> PlanTarget:
+    """Change fields (audited, naming the fields changed)."""
     values = body.model_dump(exclude_unset=True)
     if not values:
         return target
@@ -143,10 +150,12 @@ def update(session: Session, target: PlanTarget, body: PlanTargetUpdate) -> Plan
         setattr(target, name, value)
     target.updated_at = utcnow()
     target.version += 1
+    audit.record(AuditAction.target_update, "plan_target", target.id, fields=sorted(values))
     return repo.save(session, target)
 
 
-def delete(session: Session, target: PlanTarget) -> None:
+def delete(session: Session, audit: Audit, target: PlanTarget) -> None:
+    audit.record(AuditAction.target_delete, "plan_target", target.id)
     repo.delete(session, target)
 
 
@@ -168,13 +177,26 @@ def in_area(target: PlanTarget, prefix: str) -> bool:
 
 
 def list_progress(session: Session, ctx: Context, principal: Principal, *,
-                  plan: str | None, district: str | None, year: int | None) -> list[
-                      TargetProgress]:
-    """Every target within the key's jurisdiction (narrowed to ``district``), measured
-    today."""
+                  plan: str | None, district: str | None, year: int | None,
+                  as_of: dt.date | None = None) -> list[TargetProgress]:
+    """Every target within the key's jurisdiction (narrowed to ``district``), measured as
+    of ``as_of`` (today unless given; a future day is refused)."""
+    on = _measuring_day(as_of)
     scope = jurisdiction(principal, district)
     rows = repo.listed(session, repo.TargetFilter(plan=plan, year=year))
-    return [progress(session, ctx, t) for t in rows if in_area(t, scope)]
+    return [progress(session, ctx, t, on=on) for t in rows if in_area(t, scope)]
+
+
+def progress_as_of(session: Session, ctx: Context, target: PlanTarget, *,
+                   as_of: dt.date | None) -> TargetProgress:
+    return progress(session, ctx, target, on=_measuring_day(as_of))
+
+
+def _measuring_day(as_of: dt.date | None) -> dt.date:
+    if as_of is None:
+        return today_in_china()
+    not_in_future(as_of, "as_of")
+    return as_of
 
 
 def report_progress(session: Session, ctx: Context, *, district: str,
@@ -278,7 +300,8 @@ def _measure(session: Session, ctx: Context, target: PlanTarget, metric: TargetM
     if metric in RATES:
         if metric is TargetMetric.public_welfare_post_share:
             share = figures.public_welfare_share(session, ctx, district=area,
-                                                 year_from=year_from, year_to=year_to)
+                                                 year_from=year_from, year_to=year_to,
+                                                 until=on)
             hidden = _withheld(share.numerator, threshold)  # the posts are not people
             empty = "no public-welfare posts are registered for the span"
         else:
@@ -297,23 +320,25 @@ def _measure(session: Session, ctx: Context, target: PlanTarget, metric: TargetM
         return Measured(value=share.value, count=share.numerator,
                         denominator=share.denominator,
                         reason=None if share.denominator else empty)
-    n = COUNTS[metric](session, ctx, area, year_from, year_to)
+    n = COUNTS[metric](session, ctx, area, year_from, year_to, on)
     if _withheld(n, threshold):
         return Measured(value=None, suppressed=True)
     return Measured(value=float(n))
 
 
-Count = Callable[[Session, Context, str, int, int], int]
+Count = Callable[[Session, Context, str, int, int, dt.date], int]
 COUNTS: dict[TargetMetric, Count] = {
-    TargetMetric.new_employment: lambda s, c, d, a, b: figures.new_employment(
-        s, c, district=d, year_from=a, year_to=b),
-    TargetMetric.new_employment_rural: lambda s, c, d, a, b: figures.new_employment(
-        s, c, district=d, year_from=a, year_to=b, rural_only=True),
-    TargetMetric.sheltered_employment: lambda s, c, d, a, b: figures.new_employment(
-        s, c, district=d, year_from=a, year_to=b, form=EmploymentForm.sheltered.value),
-    TargetMetric.trained_person_times: lambda s, c, d, a, b: figures.training_person_times(
-        s, district=d, year_from=a, year_to=b, kind=TrainingKind.vocational.value),
+    TargetMetric.new_employment: lambda s, c, d, a, b, u: figures.new_employment(
+        s, c, district=d, year_from=a, year_to=b, until=u),
+    TargetMetric.new_employment_rural: lambda s, c, d, a, b, u: figures.new_employment(
+        s, c, district=d, year_from=a, year_to=b, until=u, rural_only=True),
+    TargetMetric.sheltered_employment: lambda s, c, d, a, b, u: figures.new_employment(
+        s, c, district=d, year_from=a, year_to=b, until=u,
+        form=EmploymentForm.sheltered.value),
+    TargetMetric.trained_person_times: lambda s, c, d, a, b, u: figures.training_person_times(
+        s, district=d, year_from=a, year_to=b, until=u, kind=TrainingKind.vocational.value),
     TargetMetric.rural_practical_training_person_times:
-        lambda s, c, d, a, b: figures.training_person_times(
-            s, district=d, year_from=a, year_to=b, kind=TrainingKind.rural_practical.value),
+        lambda s, c, d, a, b, u: figures.training_person_times(
+            s, district=d, year_from=a, year_to=b, until=u,
+            kind=TrainingKind.rural_practical.value),
 }

@@ -46,7 +46,8 @@ def list_(session: SessionDep, page: PageDep,
           until: InstantQuery = None) -> Page[AuditEventPublic]:
     """Audit entries, oldest first: every create, read, list, update, erasure and export
     of a seeker record, every match list (with each seeker shown), key issue and
-    revocation.  ``since`` is inclusive, ``until`` exclusive."""
+    revocation, model activation, and every change to a plan target.  ``since`` is
+    inclusive, ``until`` exclusive."""
     if since and until and since > until:
         raise ValidationFailed("until: lies before since", errors=[field_error(
             "until", "range_reversed", "until must not lie before since")])

@@ -4,12 +4,14 @@ Progress figures that count people are suppressed below the threshold, like the 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
 from service.access import Action
 from service.api.deps import (
+    AuditDep,
     Authorize,
     ContextDep,
     IfMatch,
@@ -38,6 +40,9 @@ District = Annotated[str | None, Query(
     pattern=r"^[0-9]{2}([0-9]{2}){0,2}$",
     description="only targets whose area lies within this province (2 digits), city (4) "
                 "or county (6) code prefix")]
+AsOf = Annotated[dt.date | None, Query(
+    description="measure the progress as it stood at the end of this day (Beijing time; "
+                "default today); a day in the future is refused")]
 
 
 @router.get("", response_model=list[TargetProgress], responses=problem_responses(*AUTH, 422))
@@ -46,49 +51,55 @@ def list_targets(session: SessionDep, ctx: ContextDep, principal: Reader,
                  district: District = None,
                  year: Annotated[int | None, Query(ge=2000, le=2100, description="only "
                                                    "targets whose span includes it")] = None,
-                 ) -> list[TargetProgress]:
-    """Every target within the key's jurisdiction, with its progress measured today."""
+                 as_of: AsOf = None) -> list[TargetProgress]:
+    """Every target within the key's jurisdiction, with its progress as of a day (today
+    unless asked)."""
     return service.list_progress(session, ctx, principal, plan=plan, district=district,
-                                 year=year)
+                                 year=year, as_of=as_of)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PlanTargetPublic,
              responses=problem_responses(*AUTH, 400, 409, 413, 422),
              dependencies=[IdempotencyKeyHeader])
 def create_target(body: PlanTargetCreate, response: Response, session: SessionDep,
-                  principal: Manager) -> PlanTargetPublic:
-    target = service.create(session, body)
+                  principal: Manager, audit: AuditDep) -> PlanTargetPublic:
+    """A new target (recorded in the audit log)."""
+    target = service.create(session, audit, body)
     response.headers["Location"] = f"{router.prefix}/{target.id}"
     response.headers["ETag"] = etag_of(target.version)
     return service.to_public(target)
 
 
 @router.get("/{target_id}", response_model=TargetProgress,
-            responses=problem_responses(*AUTH, 404))
+            responses=problem_responses(*AUTH, 404, 422))
 def read_target(target_id: str, response: Response, session: SessionDep, ctx: ContextDep,
-                principal: Reader) -> TargetProgress:
-    """The target and its progress today; the ETag names the target's version."""
+                principal: Reader, as_of: AsOf = None) -> TargetProgress:
+    """The target and its progress as of a day (today unless asked); the ETag names the
+    target's version."""
     target = service.get_for(session, principal, target_id)
     response.headers["ETag"] = etag_of(target.version)
     response.headers["Cache-Control"] = "no-cache"  # the figures change with the records
-    return service.progress(session, ctx, target)
+    return service.progress_as_of(session, ctx, target, as_of=as_of)
 
 
 @router.patch("/{target_id}", response_model=PlanTargetPublic,
               responses=problem_responses(*AUTH, 400, 404, 412, 413, 422, 428))
 def update_target(target_id: str, body: PlanTargetUpdate, response: Response,
-                  session: SessionDep, principal: Manager,
+                  session: SessionDep, principal: Manager, audit: AuditDep,
                   if_match: IfMatch = None) -> PlanTargetPublic:
-    """Change fields; send If-Match with the ETag of the version you read."""
+    """Change fields; send If-Match with the ETag of the version you read (recorded in
+    the audit log with the fields changed)."""
     target = service.get(session, target_id)
     require_match(if_match, target.version)
-    target = service.update(session, target, body)
+    target = service.update(session, audit, target, body)
     response.headers["ETag"] = etag_of(target.version)
     return service.to_public(target)
 
 
 @router.delete("/{target_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=problem_responses(*AUTH, 404))
-def delete_target(target_id: str, session: SessionDep, principal: Manager) -> Response:
-    service.delete(session, service.get(session, target_id))
+def delete_target(target_id: str, session: SessionDep, principal: Manager,
+                  audit: AuditDep) -> Response:
+    """Remove a target (recorded in the audit log)."""
+    service.delete(session, audit, service.get(session, target_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
