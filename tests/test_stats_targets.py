@@ -362,3 +362,15 @@ def test_changes_to_targets_are_audited(client: TestClient) -> None:
                         ("target.delete", [], "ok")]
     admin = [e["key_id"] for e in entries if e["resource_id"] == made["id"]]
     assert len(set(admin)) == 1
+
+
+@pytest.mark.parametrize("url", ["/v1/stats/seekers", "/v1/stats/employment-rate", URL])
+@pytest.mark.parametrize("value", ["0007-01-01", "1999-12-31", "1700000000", "2026-02-30"])
+def test_a_day_measured_before_the_records_or_not_a_date_is_422(client: TestClient, url: str,
+                                                                  value: str) -> None:
+    analyst = issue_key(client, "analyst")
+    params = {"as_of": value}
+    if url.endswith("employment-rate"):
+        params["definition"] = "able_to_work"
+    problem = assert_problem(client.get(url, params=params, headers=analyst), 422)
+    assert [e["field"] for e in problem["errors"]] == ["as_of"], problem

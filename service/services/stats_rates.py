@@ -15,8 +15,8 @@ from service.models.stats import DistrictLevel, RateDefinition, StatsCell, Stats
 from service.profile import AGE_BANDS, age_band, working_age_births
 from service.repositories import stats_casework as repo
 from service.rules import today_in_china
-from service.services.stats_scope import jurisdiction
-from service.services.stats_seekers import SUPPRESSION, not_in_future, start_of_day_after
+from service.services.stats_scope import check_day, jurisdiction
+from service.services.stats_seekers import SUPPRESSION, start_of_day_after
 from service.services.stats_tables import Ask, Row, check_ask, publish
 
 # The erased remainder keeps an age band, not a birth date: the bands wholly past the
@@ -75,7 +75,7 @@ def employment_rate_table(session: Session, ctx: Context, principal: Principal, 
                           district: str | None, district_level: DistrictLevel,
                           as_of: dt.date | None) -> StatsTable:
     on = as_of or today_in_china()
-    not_in_future(on, "as_of")
+    check_day(on, "as_of")
     ask = Ask(by=[*by, "employed"], district=jurisdiction(principal, district),
               district_level=district_level, group_name="employed")
     check_ask(ask)

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from service.access import Principal
-from service.errors import Forbidden
+from service.errors import Forbidden, field_error, raise_if_errors
+from service.rules import today_in_china
+
+# The registry's records begin long after this; earlier days (a year 7, say) are mistakes.
+EARLIEST_DAY = dt.date(2000, 1, 1)
+
+
+def check_day(day: dt.date, field: str) -> None:
+    """A day statistics are measured on: from 2000-01-01 to today (422 naming ``field``)."""
+    if day > today_in_china():
+        raise_if_errors([field_error(field, "date_in_future", "this date lies in the future")])
+    if day < EARLIEST_DAY:
+        raise_if_errors([field_error(field, "date_too_early",
+                                     f"statistics begin on {EARLIEST_DAY.isoformat()}")])
 
 
 def jurisdiction(principal: Principal, requested: str | None) -> str:

@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from service.access import Principal
 from service.context import Context
-from service.errors import field_error, raise_if_errors
 from service.models.enums import PriorityGroup
 from service.models.stats import DistrictLevel, StatsTable
 from service.profile import age_band, age_band_cutoffs
@@ -17,7 +16,7 @@ from service.repositories import stats_seekers as repo
 from service.repositories.seekers import group_condition
 from service.rules import CHINA_TZ, today_in_china
 from service.services.seekers import group_rules
-from service.services.stats_scope import jurisdiction
+from service.services.stats_scope import check_day, jurisdiction
 from service.services.stats_tables import GROUP, Ask, Row, check_ask, publish
 
 SUPPRESSION = ("cells of fewer than {t} people are suppressed, and so are others so that "
@@ -31,11 +30,6 @@ DEFINITION = ("people registered on or before {d} (the erased remainder included
 
 def start_of_day_after(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), CHINA_TZ)
-
-
-def not_in_future(day: dt.date, field: str) -> None:
-    if day > today_in_china():
-        raise_if_errors([field_error(field, "date_in_future", "this date lies in the future")])
 
 
 def seeker_rows(session: Session, ctx: Context, *, fields: Sequence[str],
@@ -61,7 +55,7 @@ def seekers_table(session: Session, ctx: Context, principal: Principal, *,
                   by: Sequence[str], filters: dict[str, str], district: str | None,
                   district_level: DistrictLevel, as_of: dt.date | None) -> StatsTable:
     on = as_of or today_in_china()
-    not_in_future(on, "as_of")
+    check_day(on, "as_of")
     ask = Ask(by=list(by), filters=filters, district=jurisdiction(principal, district),
               district_level=district_level)
     check_ask(ask)

@@ -38,8 +38,7 @@ from service.rules import today_in_china
 from service.services import stats_figures as figures
 from service.services.audit import Audit
 from service.services.stats_rates import RATE_DEFINITIONS
-from service.services.stats_scope import jurisdiction
-from service.services.stats_seekers import not_in_future
+from service.services.stats_scope import check_day, jurisdiction
 
 NOT_MEASURED = {TargetMetric.fairs_held: (
     "job fairs (专场招聘活动) are not recorded by this service yet; no figure is given "
@@ -195,7 +194,7 @@ def progress_as_of(session: Session, ctx: Context, target: PlanTarget, *,
 def _measuring_day(as_of: dt.date | None) -> dt.date:
     if as_of is None:
         return today_in_china()
-    not_in_future(as_of, "as_of")
+    check_day(as_of, "as_of")
     return as_of
 
 

@@ -4,7 +4,6 @@ Every answer is JSON, or CSV with ``Accept: text/csv``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -13,6 +12,7 @@ from service.access import Action
 from service.api.csv_response import CSV_CONTENT, table_response
 from service.api.deps import Authorize, ContextDep, Principal, SessionDep
 from service.api.errors import problem_responses
+from service.api.stats_params import AsOf, District
 from service.models.enums import (
     Category,
     EmployerKind,
@@ -43,12 +43,8 @@ ERRORS = problem_responses(401, 403, 406, 422, 429)
 RESPONSES = {**ERRORS, **CSV_CONTENT}
 
 Reader = Annotated[Principal, Authorize(Action.read_stats)]
-District = Annotated[str | None, Query(
-    pattern=r"^[0-9]{2}([0-9]{2}){0,2}$",
-    description="limit to a province (2 digits), city (4) or county (6) code prefix")]
 Level = Annotated[DistrictLevel, Query(description="the level a `district` breakdown is "
                                                    "shown at")]
-AsOf = Annotated[dt.date | None, Query(description="the day counted (default today)")]
 YearFrom = Annotated[int | None, Query(ge=2000, le=2100, description="first calendar year "
                                                                      "(default year_to)")]
 YearTo = Annotated[int | None, Query(ge=2000, le=2100, description="last calendar year "

@@ -4,7 +4,6 @@ Progress figures that count people are suppressed below the threshold, like the 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -22,6 +21,7 @@ from service.api.deps import (
 )
 from service.api.errors import problem_responses
 from service.api.idempotency import IdempotencyKeyHeader
+from service.api.stats_params import AsOf, District
 from service.models.targets import (
     PlanTargetCreate,
     PlanTargetPublic,
@@ -36,13 +36,6 @@ AUTH = (401, 403, 429)
 
 Reader = Annotated[Principal, Authorize(Action.read_stats)]
 Manager = Annotated[Principal, Authorize(Action.manage_targets)]
-District = Annotated[str | None, Query(
-    pattern=r"^[0-9]{2}([0-9]{2}){0,2}$",
-    description="only targets whose area lies within this province (2 digits), city (4) "
-                "or county (6) code prefix")]
-AsOf = Annotated[dt.date | None, Query(
-    description="measure the progress as it stood at the end of this day (Beijing time; "
-                "default today); a day in the future is refused")]
 
 
 @router.get("", response_model=list[TargetProgress], responses=problem_responses(*AUTH, 422))
