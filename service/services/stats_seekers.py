@@ -19,10 +19,10 @@ from service.services.seekers import group_rules
 from service.services.stats_scope import check_day, jurisdiction
 from service.services.stats_tables import GROUP, Ask, Row, check_ask, publish
 
-SUPPRESSION = ("cells of fewer than {t} people are suppressed, and so are others so that "
-               "none can be recomputed from this table's margins (complementary "
-               "suppression); combining many tables can still narrow some down: see "
-               "docs/privacy.md")
+SUPPRESSION = ("cells of fewer than {t} people are suppressed, and so are other cells (empty "
+               "ones too, listed as suppressed) so that none can be recomputed from this "
+               "table, its margins and the coarser tables together (complementary "
+               "suppression): see docs/privacy.md for the method and its limits")
 DEFINITION = ("people registered on or before {d} (the erased remainder included, with the "
               "status and age band they had when erased); status and age as of that day; "
               "a person counts in every priority group they belong to")

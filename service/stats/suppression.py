@@ -14,15 +14,19 @@ In each table:
 - lines: for each dimension d not at ``ALL``, a line is the set of cells that share all
   other coordinates and the same parent in d; its margin is the cell of the table one level
   coarser in d (already processed).  If the margin is published, the line's suppressed
-  cells must be none, or k >= 2 of them summing to at least threshold + k - 2 (so each may
-  be anything from 1 to threshold - 1 as far as the line tells); if the margin is
-  suppressed, at least one cell of the line must be too (else the margin is their sum);
-- complementary cells are added greedily, the smallest published non-zero cell of a line
-  first (ties by key), until every line holds; a cell alone in a line under a published
-  margin equals that margin, so it is chosen last, and then that margin is hidden too;
-- a line that no cell of its own can protect has its margin hidden; coarser tables are
-  then completed again, until nothing changes (hidden sets only grow).
+  cells must be none, or k >= 2 of them summing to at least threshold + k - 2; if the
+  margin is suppressed, at least one cell of the line must be too.  Complementary cells are
+  added greedily, the smallest published non-zero cell of a line first (ties by key); a
+  cell alone in a line under a published margin equals that margin, so it is chosen last;
+- empty neighbours: the empty cells in every line of a hidden cell are listed as hidden
+  too (count 0 kept), so that which hidden cells are empty cannot be read off the listing:
+  that knowledge is what lets several margins together pin a count down;
+- the attacker's audit (``service.stats.audit``), for tables of at most
+  ``AUDITED_CELLS`` listed cells: linear programmes over every published cell of the table
+  and of the coarser tables find the range of every hidden small count, and more of this
+  table's cells are hidden until each range is wide enough.
 
+A coarser table is never changed by a finer one.
 ``total`` is the ``ALL``..``ALL`` cell, suppressed if it is below the threshold.
 """
 
@@ -35,7 +39,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from service.stats.audit import Coarser, protection_width, repair
+
 ALL = "*"
+# Tables up to this many listed cells also get the attacker's audit (linear programmes);
+# larger ones rely on the line rules and the hiding of empty neighbours.  By the table's
+# own size, so that the same table is treated alike in every query.
+AUDITED_CELLS = 200
 
 Key = tuple[str, ...]
 LineId = tuple[int, Key]  # (dimension's canonical position, the margin's key)
@@ -94,6 +104,7 @@ class _Table:
     counts: dict[Key, int]  # non-zero cells only
     hidden: set[Key] = field(default_factory=set)
     primary: set[Key] = field(default_factory=set)
+    unprotected: set[Key] = field(default_factory=set)  # what no hiding here could save
 
 
 class _Lattice:
@@ -135,19 +146,85 @@ class _Lattice:
             table = self.tables[shape]
             table.primary = {k for k, c in table.counts.items() if c < self.threshold}
             table.hidden = set(table.primary)
-        # Coarsest first, then again while some line could only be protected by hiding its
-        # margin: hidden sets only grow, so this ends, and the result is a fixed point.
-        while True:
-            forced = [(shape, key) for table_shape in reversed(shapes)
-                      for shape, key in self._suppress(table_shape)
-                      if key not in self.tables[shape].hidden]
-            if not forced:
-                return
-            for shape, key in forced:
-                self.tables[shape].hidden.add(key)
+        # Coarsest first: a table's pattern is fixed from its own counts and the patterns
+        # of the tables coarser than it, so it is the same in whichever query it is met.
+        for shape in reversed(shapes):
+            self._suppress(shape)
+            self._hide_empty_neighbours(shape)
+            if len(self.tables[shape].counts) <= AUDITED_CELLS:
+                self._audit(shape)
 
-    def _suppress(self, shape: tuple[int, ...]) -> list[tuple[tuple[int, ...], Key]]:
-        """Complete the table's pattern; return the margins that must be hidden too."""
+    def _coarser(self, shape: tuple[int, ...]) -> list[Coarser]:
+        out = []
+        for other, table in self.tables.items():
+            if other == shape or any(o < s for o, s in zip(other, shape, strict=True)):
+                continue
+            out.append(Coarser(lift=self._lifter(shape, other), counts=table.counts,
+                               hidden=table.hidden, primary=table.primary))
+        return out
+
+    def _lifter(self, shape: tuple[int, ...], other: tuple[int, ...]
+                ) -> Callable[[Key], Key]:
+        memo: dict[Key, Key] = {}
+
+        def lift(key: Key) -> Key:
+            known = memo.get(key)
+            if known is not None:
+                return known
+            out = list(key)
+            for d, (start, stop) in enumerate(zip(shape, other, strict=True)):
+                for level in range(start, stop):
+                    out[d] = self.up(d, level, out[d])
+            memo[key] = lifted = tuple(out)
+            return lifted
+        return lift
+
+    def _neighbours(self, shape: tuple[int, ...]) -> Callable[[Key], list[Key]]:
+        """The other cells of a cell's lines, empty ones included (the values each
+        dimension takes under each parent anywhere in the table)."""
+        table = self.tables[shape]
+        siblings: list[dict[str, list[str]]] = []
+        for d, level in enumerate(shape):
+            under: dict[str, set[str]] = defaultdict(set)
+            if level < self.top[d]:
+                for key in table.counts:
+                    under[self.up(d, level, key[d])].add(key[d])
+            siblings.append({p: sorted(v) for p, v in under.items()})
+
+        def neighbours(key: Key) -> list[Key]:
+            out = []
+            for d, level in enumerate(shape):
+                if level < self.top[d]:
+                    out += [(*key[:d], v, *key[d + 1:])
+                            for v in siblings[d][self.up(d, level, key[d])] if v != key[d]]
+            return out
+        return neighbours
+
+    def _hide_empty_neighbours(self, shape: tuple[int, ...]) -> None:
+        """List the empty cells in a hidden cell's lines as hidden too: knowing which cells
+        next to a hidden one are empty is what lets two margins pin a count down."""
+        table = self.tables[shape]
+        neighbours = self._neighbours(shape)
+        for key in sorted(k for k in table.hidden if table.counts[k]):
+            for other in neighbours(key):
+                if other not in table.counts:
+                    table.counts[other] = 0
+                    table.hidden.add(other)
+
+    def _audit(self, shape: tuple[int, ...]) -> None:
+        """Hide more of this table's cells until the attacker's audit passes."""
+        table = self.tables[shape]
+        if not table.hidden:
+            return
+        neighbours = self._neighbours(shape)
+
+        table.unprotected = repair(table.counts, table.hidden, table.primary,
+                                   self._coarser(shape), width=protection_width(self.threshold),
+                                   neighbours=neighbours)
+
+    def _suppress(self, shape: tuple[int, ...]) -> None:
+        """Step 1: complete the lines of the table's pattern (coarser tables stay as they
+        are)."""
         table = self.tables[shape]
         hidden = table.hidden
         members: dict[LineId, list[Key]] = defaultdict(list)
@@ -171,27 +248,17 @@ class _Lattice:
             state.add(line, keys)
         queue = [line for line in members if not state.holds(line)]
         heapq.heapify(queue)
-        forced: list[tuple[tuple[int, ...], Key]] = []
         while queue:
             line = heapq.heappop(queue)
             while not state.holds(line):
                 chosen = state.next_candidate(line)
-                if chosen is None:  # no cell left to hide: only the margin can protect it
-                    d, margin = line
-                    level = shape[d]
-                    forced.append(((*shape[:d], level + 1, *shape[d + 1:]), margin))
+                if chosen is None:  # nothing left in the line: the next steps protect it
                     break
                 hidden.add(chosen)
-                if chosen in pinned:  # hidden only if the margin that gives it away is too
-                    forced.extend(((*shape[:d], shape[d] + 1, *shape[d + 1:]), margin)
-                                  for d, margin in lines_of[chosen]
-                                  if len(members[(d, margin)]) == 1
-                                  and margin not in margins[d])
                 for other in lines_of[chosen]:
                     state.hide(other, chosen)
                     if other != line:
                         heapq.heappush(queue, other)
-        return forced
 
 
 class _LineState:
@@ -284,6 +351,8 @@ def suppress(counts: Mapping[tuple[str, ...], int], dims: Sequence[Dimension], *
         for key, count in counts.items():
             canonical = tuple(key[i] for i in order)
             cells[tuple(key)] = None if canonical in table.hidden else count
+        for canonical in table.hidden - finest.keys():  # empty cells hidden as partners
+            cells[original(canonical)] = None
     return Suppressed(
         cells=cells,
         total=None if top.hidden and total else total,
