@@ -45,7 +45,7 @@ ALL = "*"
 # Tables up to this many listed cells also get the attacker's audit (linear programmes);
 # larger ones rely on the line rules and the hiding of empty neighbours.  By the table's
 # own size, so that the same table is treated alike in every query.
-AUDITED_CELLS = 200
+AUDITED_CELLS = 60
 
 Key = tuple[str, ...]
 LineId = tuple[int, Key]  # (dimension's canonical position, the margin's key)
