@@ -35,10 +35,17 @@ POSTGRES_URL_ENV = "ACCESSMATCH_TEST_POSTGRES_URL"
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
 # A valid unified social credit code and a Yangquan district for the benchmark employer.
-EMPLOYER = {"name": "阳泉市基准测试集团有限公司", "credit_code": "91110000600037341L",
-            "kind": "soe", "district_code": "140302", "staff_count": 1200,
-            "disabled_staff": 12, "severe_disabled_staff": 3, "average_annual_wage": 68000,
-            "accessibility": ["step_free_access", "accessible_toilet"]}
+EMPLOYER = {
+    "name": "阳泉市基准测试集团有限公司",
+    "credit_code": "91110000600037341L",
+    "kind": "soe",
+    "district_code": "140302",
+    "staff_count": 1200,
+    "disabled_staff": 12,
+    "severe_disabled_staff": 3,
+    "average_annual_wage": 68000,
+    "accessibility": ["step_free_access", "accessible_toilet"],
+}
 
 
 class BenchError(RuntimeError):
@@ -61,6 +68,7 @@ def free_port() -> int:
 
 
 # --------------------------------------------------------------------------- databases
+
 
 @contextmanager
 def sqlite_database(directory: Path, name: str = "bench.db") -> Iterator[str]:
@@ -88,8 +96,7 @@ def postgres_database(base_url: str | None = None) -> Iterator[str]:
 
     base = make_url(base_url or postgres_base_url())
     schema = f"bench_{secrets.token_hex(6)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT",
-                          connect_args={"connect_timeout": 5})
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -97,7 +104,8 @@ def postgres_database(base_url: str | None = None) -> Iterator[str]:
         admin.dispose()
         raise PostgresUnavailable(
             f"PostgreSQL at {base.render_as_string(hide_password=True)} is unreachable "
-            f"(set {POSTGRES_URL_ENV}): {str(exc.orig).strip()}") from exc
+            f"(set {POSTGRES_URL_ENV}): {str(exc.orig).strip()}"
+        ) from exc
     given = base.query.get("options")
     given = " ".join(given) if isinstance(given, tuple) else given
     options = " ".join(filter(None, [given, f"-csearch_path={schema}"]))
@@ -129,6 +137,7 @@ def migrate(url: str) -> None:
 
 # --------------------------------------------------------------------------- the server
 
+
 class ServiceProcess:
     """``accessmatch serve`` in a subprocess on 127.0.0.1 and a free port.
 
@@ -136,8 +145,15 @@ class ServiceProcess:
     whatever happened inside.  Its output goes to ``<log_dir>/server-<port>.log``.
     """
 
-    def __init__(self, database_url: str, *, log_dir: Path, workers: int = 1,
-                 env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        log_dir: Path,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
         self.database_url = database_url
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -151,24 +167,41 @@ class ServiceProcess:
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ACCESSMATCH_")}
-        env.update({
-            "ACCESSMATCH_DATABASE_URL": self.database_url,
-            "ACCESSMATCH_SECRET_KEY": self.secret_key,
-            "ACCESSMATCH_ADMIN_KEY": self.admin_key,
-            "ACCESSMATCH_RATE_LIMIT": "100000/minute",
-            "ACCESSMATCH_LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "ACCESSMATCH_DATABASE_URL": self.database_url,
+                "ACCESSMATCH_SECRET_KEY": self.secret_key,
+                "ACCESSMATCH_ADMIN_KEY": self.admin_key,
+                "ACCESSMATCH_RATE_LIMIT": "100000/minute",
+                "ACCESSMATCH_LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = READY_TIMEOUT_S) -> None:
-        command = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--workers", str(self.workers)]
+        command = [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, env=self.environment(), cwd=self.cwd,
-                                            stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                command,
+                env=self.environment(),
+                cwd=self.cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float) -> None:
@@ -178,8 +211,10 @@ class ServiceProcess:
             while time.monotonic() < deadline:
                 assert self.process is not None
                 if self.process.poll() is not None:
-                    raise BenchError(f"server exited with {self.process.returncode} before "
-                                     f"it was ready:\n{self.log_tail()}")
+                    raise BenchError(
+                        f"server exited with {self.process.returncode} before "
+                        f"it was ready:\n{self.log_tail()}"
+                    )
                 try:
                     response = client.get("/readyz")
                     if response.status_code == 200:
@@ -209,8 +244,9 @@ class ServiceProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def client(self, timeout: float = 120.0) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=timeout,
-                            headers={"X-API-Key": self.admin_key})
+        return httpx.Client(
+            base_url=self.base_url, timeout=timeout, headers={"X-API-Key": self.admin_key}
+        )
 
     def __enter__(self) -> ServiceProcess:
         try:
@@ -227,18 +263,21 @@ class ServiceProcess:
 def expect(response: httpx.Response, status: int, what: str) -> Any:
     """The JSON body of a response with the expected status, or a loud BenchError."""
     if response.status_code != status:
-        raise BenchError(f"{what}: expected HTTP {status}, got {response.status_code}: "
-                         f"{response.text[:1000]}")
+        raise BenchError(
+            f"{what}: expected HTTP {status}, got {response.status_code}: {response.text[:1000]}"
+        )
     return response.json()
 
 
 def create_employer(client: httpx.Client, **overrides: Any) -> str:
-    body = expect(client.post("/v1/employers", json={**EMPLOYER, **overrides}), 201,
-                  "POST /v1/employers")
+    body = expect(
+        client.post("/v1/employers", json={**EMPLOYER, **overrides}), 201, "POST /v1/employers"
+    )
     return str(body["id"])
 
 
 # --------------------------------------------------------------------------- statistics
+
 
 def percentile(values: Sequence[float], pct: float) -> float:
     """Nearest-rank percentile (pct in 0..100)."""
@@ -249,16 +288,17 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]],
-                align: str = "") -> None:
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str = "") -> None:
     """A plain-text table; ``align`` has one ``l``/``r`` per column (default: first left)."""
     align = align or "l" + "r" * (len(headers) - 1)
     cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
 
     def line(row: Sequence[str]) -> str:
-        return "  ".join(c + " " * (w - _width(c)) if a == "l" else " " * (w - _width(c)) + c
-                         for c, w, a in zip(row, widths, align, strict=True)).rstrip()
+        return "  ".join(
+            c + " " * (w - _width(c)) if a == "l" else " " * (w - _width(c)) + c
+            for c, w, a in zip(row, widths, align, strict=True)
+        ).rstrip()
 
     print(line(cells[0]))
     print("  ".join("-" * w for w in widths))
@@ -285,8 +325,7 @@ def machine_info() -> dict[str, str]:
     except AttributeError:
         usable = os.cpu_count() or 0
     versions = []
-    for dist in ("fastapi", "uvicorn", "pydantic", "sqlalchemy", "sqlmodel", "psycopg",
-                 "httpx"):
+    for dist in ("fastapi", "uvicorn", "pydantic", "sqlalchemy", "sqlmodel", "psycopg", "httpx"):
         with suppress(metadata.PackageNotFoundError):
             versions.append(f"{dist} {metadata.version(dist)}")
     return {

@@ -32,26 +32,71 @@ JOBS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("园艺工", "5-01-05-01", ("园艺", "种植"), ("walking", "endurance")),
     ("文字校对员", "4-08-01-02", ("校对", "中文写作"), ("literacy", "attention")),
 )
-EXTRA_SKILLS = ("Word", "Excel", "PPT", "普通话", "英语", "驾驶", "手语", "盲文", "摄影",
-                "剪映", "微信运营", "财务软件", "客户关系管理", "团队合作", "中医推拿")
+EXTRA_SKILLS = (
+    "Word",
+    "Excel",
+    "PPT",
+    "普通话",
+    "英语",
+    "驾驶",
+    "手语",
+    "盲文",
+    "摄影",
+    "剪映",
+    "微信运营",
+    "财务软件",
+    "客户关系管理",
+    "团队合作",
+    "中医推拿",
+)
 DISTRICTS = {  # district code -> rough centre (lat, lon)
-    "140302": (37.857, 113.583), "140303": (37.870, 113.555), "140311": (37.910, 113.530),
-    "140321": (37.804, 113.631), "140322": (38.086, 113.412), "140105": (37.736, 112.565),
-    "140106": (37.855, 112.563), "140702": (37.697, 112.708), "110105": (39.921, 116.443),
+    "140302": (37.857, 113.583),
+    "140303": (37.870, 113.555),
+    "140311": (37.910, 113.530),
+    "140321": (37.804, 113.631),
+    "140322": (38.086, 113.412),
+    "140105": (37.736, 112.565),
+    "140106": (37.855, 112.563),
+    "140702": (37.697, 112.708),
+    "110105": (39.921, 116.443),
     "310115": (31.221, 121.544),
 }
-COMPANIES = ("阳泉煤业", "晋东物流", "城区便民服务中心", "平定县福利工厂", "盂县电商产业园",
-             "太原数字科技", "晋中康复中心", "阳泉市图书馆", "华润万家", "山西焦煤")
+COMPANIES = (
+    "阳泉煤业",
+    "晋东物流",
+    "城区便民服务中心",
+    "平定县福利工厂",
+    "盂县电商产业园",
+    "太原数字科技",
+    "晋中康复中心",
+    "阳泉市图书馆",
+    "华润万家",
+    "山西焦煤",
+)
 WORK_MODES = ("on_site", "on_site", "on_site", "hybrid", "remote")
 EMPLOYMENT_TYPES = ("full_time", "full_time", "part_time", "flexible", "internship")
-EDUCATION = ("none", "primary", "junior_secondary", "senior_secondary", "vocational",
-             "associate", "bachelor")
-PRIORITY_GROUPS = ("graduate", "rural", "hard_to_employ", "poverty_monitoring",
-                   "severe_disability", "blind")
+EDUCATION = (
+    "none",
+    "primary",
+    "junior_secondary",
+    "senior_secondary",
+    "vocational",
+    "associate",
+    "bachelor",
+)
+PRIORITY_GROUPS = (
+    "graduate",
+    "rural",
+    "hard_to_employ",
+    "poverty_monitoring",
+    "severe_disability",
+    "blind",
+)
 
 
-def vacancy(rng: random.Random, employer_id: str, external_id: str | None, *,
-            revision: int = 0) -> dict[str, Any]:
+def vacancy(
+    rng: random.Random, employer_id: str, external_id: str | None, *, revision: int = 0
+) -> dict[str, Any]:
     """One valid VacancyCreate body; ``revision`` > 0 gives an edited version of it."""
     title, occupation, skills, leans = rng.choice(JOBS)
     district = rng.choice(tuple(DISTRICTS))
@@ -65,19 +110,30 @@ def vacancy(rng: random.Random, employer_id: str, external_id: str | None, *,
         "employer_id": employer_id,
         "external_id": external_id,
         "title": f"{title}（{rng.choice(COMPANIES)}）" + (f" 第{revision}版" if revision else ""),
-        "description": (f"{rng.choice(COMPANIES)}招聘{title}，欢迎残疾人朋友报名。"
-                        f"工作地点：{district}。提供岗前培训，五险一金。"),
+        "description": (
+            f"{rng.choice(COMPANIES)}招聘{title}，欢迎残疾人朋友报名。"
+            f"工作地点：{district}。提供岗前培训，五险一金。"
+        ),
         "occupation_code": occupation,
-        "skills": list(dict.fromkeys([*rng.sample(skills, rng.randint(1, len(skills))),
-                                      *rng.sample(EXTRA_SKILLS, rng.randint(0, 3))])),
+        "skills": list(
+            dict.fromkeys(
+                [
+                    *rng.sample(skills, rng.randint(1, len(skills))),
+                    *rng.sample(EXTRA_SKILLS, rng.randint(0, 3)),
+                ]
+            )
+        ),
         "demands": demands,
         "accommodations": rng.sample(ACCOMMODATIONS, rng.randint(0, 4)),
         "work_mode": work_mode,
         "employment_type": rng.choice(EMPLOYMENT_TYPES),
         "district_code": district,
-        "location": None if work_mode == "remote" else {
+        "location": None
+        if work_mode == "remote"
+        else {
             "lat": round(lat + rng.uniform(-0.05, 0.05), 5),
-            "lon": round(lon + rng.uniform(-0.05, 0.05), 5)},
+            "lon": round(lon + rng.uniform(-0.05, 0.05), 5),
+        },
         "salary_min": salary_min,
         "salary_max": salary_min + rng.randrange(0, 4000, 100),
         "education_min": rng.choice(EDUCATION),

@@ -31,8 +31,12 @@ K = 20
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seed", type=int, default=777, help="simulation seed (the "
-                        "scorer was trained on seed 20261123)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=777,
+        help="simulation seed (the scorer was trained on seed 20261123)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     bundle, policy = load_bundle(), PriorityPolicy()
@@ -60,30 +64,39 @@ def main() -> None:
             continue
         lists += 1
         truth = sim.p[pairs][None, :]
-        order_fair, lifted = fair_order(boosted[pairs], protected[pairs], K,
-                                        policy.fair_min_share, policy.fair_alpha)
+        order_fair, lifted = fair_order(
+            boosted[pairs], protected[pairs], K, policy.fair_min_share, policy.fair_alpha
+        )
         lifted_total += int(lifted.sum())
         fair_score = np.zeros(len(pairs))
         fair_score[order_fair] = np.arange(len(order_fair), 0, -1)  # rank as a score
-        for name, score in (("probability only", probability[pairs]),
-                            ("with boosts", boosted[pairs]), ("boosts + FA*IR", fair_score)):
+        for name, score in (
+            ("probability only", probability[pairs]),
+            ("with boosts", boosted[pairs]),
+            ("boosts + FA*IR", fair_score),
+        ):
             rows[name].append(ndcg_score(truth, score[None, :], k=K))
             top = np.argsort(-score, kind="stable")[:K]
             shares[name].append(float(protected[pairs][top].mean()))
-    print(f"FA*IR cost — {lists} simulated candidate lists (≥ {2 * K} eligible candidates "
-          f"each), seed {args.seed}, scorer {bundle.version}")
-    print(f"policy: protected = {[g.value for g in policy.fair_groups]}, "
-          f"p = {policy.fair_min_share}, alpha = {policy.fair_alpha}; "
-          f"mtable(20) = {mtable(K, policy.fair_min_share, policy.fair_alpha).tolist()}")
+    print(
+        f"FA*IR cost — {lists} simulated candidate lists (≥ {2 * K} eligible candidates "
+        f"each), seed {args.seed}, scorer {bundle.version}"
+    )
+    print(
+        f"policy: protected = {[g.value for g in policy.fair_groups]}, "
+        f"p = {policy.fair_min_share}, alpha = {policy.fair_alpha}; "
+        f"mtable(20) = {mtable(K, policy.fair_min_share, policy.fair_alpha).tolist()}"
+    )
     base = float(np.mean(rows["probability only"]))
     print(f"{'ranking':<20} {'NDCG@20':>8} {'vs prob.':>9} {'protected share top-20':>24}")
     for name, values in rows.items():
         mean = float(np.mean(values))
-        print(f"{name:<20} {mean:>8.4f} {mean - base:>+9.4f} "
-              f"{np.mean(shares[name]):>24.3f}")
-    print(f"candidates lifted by FA*IR: {lifted_total} in {lists} lists "
-          f"({lifted_total / max(lists, 1):.2f} per list); "
-          f"{time.perf_counter() - started:.1f} s")
+        print(f"{name:<20} {mean:>8.4f} {mean - base:>+9.4f} {np.mean(shares[name]):>24.3f}")
+    print(
+        f"candidates lifted by FA*IR: {lifted_total} in {lists} lists "
+        f"({lifted_total / max(lists, 1):.2f} per list); "
+        f"{time.perf_counter() - started:.1f} s"
+    )
 
 
 if __name__ == "__main__":

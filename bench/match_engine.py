@@ -74,17 +74,29 @@ class VacancyFloor:
         self.lon = np.radians(v.lon)
         self.located = ~np.isnan(v.lat)
         self.city, self.restricted, self.groups = v.city, v.restricted, v.groups
-        kinds = (v.kind[:, None] == np.arange(len(KINDS))[None, :])
-        self.features = np.ascontiguousarray(np.column_stack([
-            self.remote, v.mode == MODE_CODE["hybrid"], np.isin(v.etype, _PART_TIME),
-            v.etype == ETYPE_CODE["internship"], v.targeted, v.welfare,
-            v.salary_max / 1000.0, v.edu, kinds]), dtype=np.float32)
-        self.weights = np.asarray(np.random.default_rng(0).normal(
-            0, 1, self.features.shape[1]), dtype=np.float32)
+        kinds = v.kind[:, None] == np.arange(len(KINDS))[None, :]
+        self.features = np.ascontiguousarray(
+            np.column_stack(
+                [
+                    self.remote,
+                    v.mode == MODE_CODE["hybrid"],
+                    np.isin(v.etype, _PART_TIME),
+                    v.etype == ETYPE_CODE["internship"],
+                    v.targeted,
+                    v.welfare,
+                    v.salary_max / 1000.0,
+                    v.edu,
+                    kinds,
+                ]
+            ),
+            dtype=np.float32,
+        )
+        self.weights = np.asarray(
+            np.random.default_rng(0).normal(0, 1, self.features.shape[1]), dtype=np.float32
+        )
 
     def rows(self, s: SeekerArrays, i: int, day: Day) -> np.ndarray:
-        if not (s.seeking[i] and s.consented[i] and s.adult_from[i] <= day.today
-                < s.retire_on[i]):
+        if not (s.seeking[i] and s.consented[i] and s.adult_from[i] <= day.today < s.retire_on[i]):
             return np.zeros(0, dtype=np.int64)
         mask = (self.closes >= day.today) & (self.need <= s.abilities[i]).all(axis=1)
         required = int(s.required[i])
@@ -100,11 +112,13 @@ class VacancyFloor:
             lat, cos = _half_angle(s.lat[i])
             a = _hav(lat, np.radians(s.lon[i]), cos, self.lat, self.lon, self.cos)
             with np.errstate(invalid="ignore"):
-                near = np.where(self.located, a <= np.sin(s.max_km[i] / (2 * EARTH_RADIUS_KM))
-                                ** 2, same_city)
+                near = np.where(
+                    self.located, a <= np.sin(s.max_km[i] / (2 * EARTH_RADIUS_KM)) ** 2, same_city
+                )
         mask &= self.remote | near
-        groups = int(s.groups[i]) | (GRADUATE_BIT if NO_DATE != s.graduated[i]
-                                     >= day.graduate_since else 0)
+        groups = int(s.groups[i]) | (
+            GRADUATE_BIT if NO_DATE != s.graduated[i] >= day.graduate_since else 0
+        )
         mask &= ~self.restricted | ((self.groups & groups) != 0)
         return np.flatnonzero(mask)
 
@@ -126,11 +140,15 @@ class SeekerFloor:
         self.located = ~np.isnan(s.lat)
         self.limit = np.sin(s.max_km / (2 * EARTH_RADIUS_KM)) ** 2
         self.city, self.groups, self.graduated = s.city, s.groups, s.graduated
-        self.features = np.ascontiguousarray(np.column_stack([
-            np.log1p(s.experience), s.edu, s.min_salary / 1000.0, s.n_skills,
-            s.abilities]), dtype=np.float32)
-        self.weights = np.asarray(np.random.default_rng(1).normal(
-            0, 1, self.features.shape[1]), dtype=np.float32)
+        self.features = np.ascontiguousarray(
+            np.column_stack(
+                [np.log1p(s.experience), s.edu, s.min_salary / 1000.0, s.n_skills, s.abilities]
+            ),
+            dtype=np.float32,
+        )
+        self.weights = np.asarray(
+            np.random.default_rng(1).normal(0, 1, self.features.shape[1]), dtype=np.float32
+        )
 
     def rows(self, v: VacancyArrays, j: int, day: Day) -> np.ndarray:
         if not v.open_[j] or v.closes[j] < day.today:
@@ -166,10 +184,19 @@ class SeekerFloor:
 
 # --------------------------------------------------------------------------- naive loop
 
-def naive_for_seeker(record: dict[str, Any], s_one: SeekerArrays,
-                     vacancy_records: Sequence[dict[str, Any]], vacancies: VacancyArrays,
-                     day: Day, date: dt.date, window: int, scorer: ScorerBundle,
-                     policy: PriorityPolicy, k: int) -> list[tuple[float, int]]:
+
+def naive_for_seeker(
+    record: dict[str, Any],
+    s_one: SeekerArrays,
+    vacancy_records: Sequence[dict[str, Any]],
+    vacancies: VacancyArrays,
+    day: Day,
+    date: dt.date,
+    window: int,
+    scorer: ScorerBundle,
+    policy: PriorityPolicy,
+    k: int,
+) -> list[tuple[float, int]]:
     """One pair at a time: ``verdict`` on the records, then for an eligible pair its
     one-row arrays, its text and skill dot products, ``pair_features``, ``predict`` on
     one row and the boosts; finally a sort.  (Texts are the index's precomputed vectors,
@@ -184,15 +211,18 @@ def naive_for_seeker(record: dict[str, Any], s_one: SeekerArrays,
         text = np.array([(s_one.text @ v.text.T).sum()], dtype=np.float32)
         overlap = np.array([(s_one.skills @ v.skills.T).sum()], dtype=np.float32)
         probability = float(scorer.predict(pair_features(s_one, v, text, overlap, groups))[0])
-        boost = (policy.names_seekers_group * bool(int(v.groups[0]) & group_mask)
-                 + policy.targeted * bool(v.targeted[0])
-                 + policy.public_welfare_for_hard_to_employ * (bool(v.welfare[0]) and hard))
+        boost = (
+            policy.names_seekers_group * bool(int(v.groups[0]) & group_mask)
+            + policy.targeted * bool(v.targeted[0])
+            + policy.public_welfare_for_hard_to_employ * (bool(v.welfare[0]) and hard)
+        )
         scored.append((probability + boost, j))
     scored.sort(key=lambda item: -item[0])
     return scored[:k]
 
 
 # --------------------------------------------------------------------------- timing
+
 
 @dataclass
 class Timings:
@@ -203,8 +233,9 @@ class Timings:
         return float(np.percentile(self.ms, q)) if self.ms else float("nan")
 
 
-def time_calls(calls: dict[str, Callable[[int], Any]], items: Sequence[int],
-               warmup: int = 10) -> dict[str, Timings]:
+def time_calls(
+    calls: dict[str, Callable[[int], Any]], items: Sequence[int], warmup: int = 10
+) -> dict[str, Timings]:
     """Wall time of each ``call(item)``, the calls interleaved item by item (so a burst of
     load elsewhere on the machine hits all of them alike), after ``warmup`` untimed items."""
     for item in list(items)[:warmup]:
@@ -227,6 +258,7 @@ def time_calls(calls: dict[str, Callable[[int], Any]], items: Sequence[int],
 
 
 # --------------------------------------------------------------------------- memory
+
 
 def rss_bytes() -> int:
     with open("/proc/self/statm") as handle:
@@ -254,5 +286,9 @@ def side_nbytes(side: Side) -> dict[str, int]:
                 objects += sum(sys.getsizeof(x) for x in {id(x): x for x in value}.values())
     for matrix in (side.text_csc, side.skills_csc):
         sparse += matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes
-    return {"numeric": numeric, "sparse": sparse, "python_objects": objects,
-            "row_dict": sys.getsizeof(side.row)}
+    return {
+        "numeric": numeric,
+        "sparse": sparse,
+        "python_objects": objects,
+        "row_dict": sys.getsizeof(side.row),
+    }

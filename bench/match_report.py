@@ -16,8 +16,7 @@ def say(text: str = "") -> None:
 
 
 def row(metric: str, measured: str, target: str = "", met: bool | None = None) -> None:
-    ROWS.append([metric, measured, target or "—",
-                 "—" if met is None else ("yes" if met else "NO")])
+    ROWS.append([metric, measured, target or "—", "—" if met is None else ("yes" if met else "NO")])
 
 
 def fmt_ms(value: float) -> str:
@@ -35,5 +34,7 @@ def ratio_note(engine: Timings, bare: Timings) -> str:
 
 def timing_line(label: str, t: Timings, extra: str = "") -> None:
     errors = f"  errors {t.errors}" if t.errors else ""
-    say(f"  {label:<34} n={len(t.ms):<4} p50 {fmt_ms(t.pct(50)):>10}  "
-        f"p95 {fmt_ms(t.pct(95)):>10}{extra}{errors}")
+    say(
+        f"  {label:<34} n={len(t.ms):<4} p50 {fmt_ms(t.pct(50)):>10}  "
+        f"p95 {fmt_ms(t.pct(95)):>10}{extra}{errors}"
+    )

@@ -61,14 +61,19 @@ class ServiceSections:
         records = self.records[:n]
         used = {r["employer_id"] for r in records}
         employers = data.employer_rows(e for e in self.pool.employers if e["id"] in used)
-        seekers = data.seeker_rows(self.pool.seekers[:a.db_seekers], DomainRules(), a.seed)
+        seekers = data.seeker_rows(self.pool.seekers[: a.db_seekers], DomainRules(), a.seed)
         migrate(url)
-        inserted = data.insert_population(url, employers, data.vacancy_rows(
-            records, today_in_china()), seekers)
+        inserted = data.insert_population(
+            url, employers, data.vacancy_rows(records, today_in_china()), seekers
+        )
         engine = make_engine(url)
         try:
-            index = MatchIndex(engine, self.bundle.encode_text, DomainRules(),
-                               location_key=location_key(Cipher(random_token())))
+            index = MatchIndex(
+                engine,
+                self.bundle.encode_text,
+                DomainRules(),
+                location_key=location_key(Cipher(random_token())),
+            )
             started = time.perf_counter()
             snap = index.snapshot()
             build = time.perf_counter() - started
@@ -77,8 +82,11 @@ class ServiceSections:
             for attempt in range(3):
                 target = records[attempt * 997]["id"]
                 with Session(engine) as session:
-                    session.execute(update(Vacancy).where(Vacancy.id == target)  # type: ignore[arg-type]
-                                    .values(salary_max=9000 + attempt, version=2 + attempt))
+                    session.execute(
+                        update(Vacancy)
+                        .where(Vacancy.id == target)  # type: ignore[arg-type]
+                        .values(salary_max=9000 + attempt, version=2 + attempt)
+                    )
                     changes.record(session, "vacancy", [target])
                     session.commit()
                 index.notify()
@@ -89,14 +97,19 @@ class ServiceSections:
                 assert fresh == 9000 + attempt, "the refresh did not pick up the update"
         finally:
             engine.dispose()
-        say(f" {name}: inserted {n:,} vacancies + {len(employers):,} employers + "
+        say(
+            f" {name}: inserted {n:,} vacancies + {len(employers):,} employers + "
             f"{len(seekers):,} seekers in {inserted:.1f} s (Core); full build "
             f"{build:.2f} s; incremental refresh after 1 update: "
-            + ", ".join(f"{r * 1e3:.0f} ms" for r in refresh))
-        row(f"index full build from {name} ({n:,} vac + {len(seekers):,} seekers)",
-            f"{build:.2f} s")
-        row(f"  incremental refresh after 1 update ({name})",
-            f"{np.median(refresh) * 1e3:.0f} ms (median of 3)")
+            + ", ".join(f"{r * 1e3:.0f} ms" for r in refresh)
+        )
+        row(
+            f"index full build from {name} ({n:,} vac + {len(seekers):,} seekers)", f"{build:.2f} s"
+        )
+        row(
+            f"  incremental refresh after 1 update ({name})",
+            f"{np.median(refresh) * 1e3:.0f} ms (median of 3)",
+        )
 
     def databases(self, tmp: Path) -> None:
         say(f"\n== match index from the database ({self.args.db_vacancies:,} vacancies)")
@@ -114,10 +127,12 @@ class ServiceSections:
     # ------------------------------------------------------------------ HTTP
     def http(self, tmp: Path) -> None:
         a = self.args
-        say(f"\n== HTTP GET /v1/seekers/{{id}}/matches?limit=20: 10,000 open vacancies, "
+        say(
+            f"\n== HTTP GET /v1/seekers/{{id}}/matches?limit=20: 10,000 open vacancies, "
             f"{a.db_seekers:,} seekers, {a.connections} connections, {a.http_repeats} runs "
             f"of {a.http_seconds:.0f} s each (median reported: which worker accepts which "
-            "keep-alive connection varies from run to run)")
+            "keep-alive connection varies from run to run)"
+        )
         with sqlite_database(tmp, "http.db") as url:
             self.http_on("SQLite", url, tmp, a.workers)
         if a.sqlite_only:
@@ -134,61 +149,93 @@ class ServiceSections:
         records = self.records[:10_000]
         migrate(url)
         used = {r["employer_id"] for r in records}
-        seekers = self.pool.seekers[:a.db_seekers]
+        seekers = self.pool.seekers[: a.db_seekers]
         data.insert_population(
-            url, data.employer_rows(e for e in self.pool.employers if e["id"] in used),
+            url,
+            data.employer_rows(e for e in self.pool.employers if e["id"] in used),
             data.vacancy_rows(records, today_in_china()),
-            data.seeker_rows(seekers, DomainRules(), a.seed))
+            data.seeker_rows(seekers, DomainRules(), a.seed),
+        )
         ids = [s["id"] for s in seekers]
         for workers in workers_list:
-            env = {"ACCESSMATCH_RATE_LIMIT": "1000000/second",
-                   "ACCESSMATCH_WORKERS": str(workers)}
+            env = {"ACCESSMATCH_RATE_LIMIT": "1000000/second", "ACCESSMATCH_WORKERS": str(workers)}
             server = ServiceProcess(url, log_dir=tmp, workers=workers, env=env)
             ensure_admin_key(url, server.admin_key)
             with server:
                 statuses, good, eligible = warm_up(server.base_url, server.admin_key, ids)
                 bad = len(ids) - len(good)
-                say(f" {name}, workers={workers}: warm-up over all {len(ids)} seekers: "
+                say(
+                    f" {name}, workers={workers}: warm-up over all {len(ids)} seekers: "
                     f"{dict(statuses)}; eligible vacancies per seeker median "
-                    f"{np.median(eligible):.0f}")
+                    f"{np.median(eligible):.0f}"
+                )
                 if bad:
-                    row(f"HTTP warm-up non-2xx ({name}, workers={workers})",
-                        f"{bad} of {len(ids)} seekers", "0", False)
+                    row(
+                        f"HTTP warm-up non-2xx ({name}, workers={workers})",
+                        f"{bad} of {len(ids)} seekers",
+                        "0",
+                        False,
+                    )
                 run_load(a.load_client, server.port, server.admin_key, good, 3, a.connections)
                 assert server.process is not None
                 runs = []
                 for _ in range(a.http_repeats):
                     cpu_before = cpu_seconds(server.process.pid)
-                    result = run_load(a.load_client, server.port, server.admin_key, good,
-                                      a.http_seconds, a.connections)
-                    cpu_ms = (cpu_seconds(server.process.pid) - cpu_before) * 1e3 / max(
-                        result.requests, 1)
+                    result = run_load(
+                        a.load_client,
+                        server.port,
+                        server.admin_key,
+                        good,
+                        a.http_seconds,
+                        a.connections,
+                    )
+                    cpu_ms = (
+                        (cpu_seconds(server.process.pid) - cpu_before)
+                        * 1e3
+                        / max(result.requests, 1)
+                    )
                     runs.append((result, cpu_ms))
-                    say(f"  {result.client}: {result.requests:,} requests in "
+                    say(
+                        f"  {result.client}: {result.requests:,} requests in "
                         f"{result.seconds:.1f} s = {result.rate:,.0f}/s; p50 "
                         f"{result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms; errors "
-                        f"{result.errors or 0}; server CPU {cpu_ms:.1f} ms per request")
+                        f"{result.errors or 0}; server CPU {cpu_ms:.1f} ms per request"
+                    )
                 alive = server.process is not None and server.process.poll() is None
                 errors = sum(r.error_count for r, _ in runs)
                 log_tail = server.log_tail(5) if errors else ""
-                reference = run_load(a.load_client, server.port, server.admin_key,
-                                     [r["id"] for r in records], min(5.0, a.http_seconds),
-                                     a.connections, "/v1/vacancies/{}")
+                reference = run_load(
+                    a.load_client,
+                    server.port,
+                    server.admin_key,
+                    [r["id"] for r in records],
+                    min(5.0, a.http_seconds),
+                    a.connections,
+                    "/v1/vacancies/{}",
+                )
             runs.sort(key=lambda run: run[0].rate)
             result, cpu_ms = runs[len(runs) // 2]
             spread = f"{runs[0][0].rate:,.0f}–{runs[-1][0].rate:,.0f}"
-            say(f"  median {result.rate:,.0f}/s (runs {spread}/s); server alive after: {alive}"
-                + (f"\n{log_tail}" if log_tail else ""))
-            say(f"  reference, GET /v1/vacancies/{{id}} (auth + one row, same load): "
+            say(
+                f"  median {result.rate:,.0f}/s (runs {spread}/s); server alive after: {alive}"
+                + (f"\n{log_tail}" if log_tail else "")
+            )
+            say(
+                f"  reference, GET /v1/vacancies/{{id}} (auth + one row, same load): "
                 f"{reference.rate:,.0f}/s, p50 {reference.p50_ms:.1f} ms, errors "
-                f"{reference.error_count}")
+                f"{reference.error_count}"
+            )
             label = f"HTTP @ 10k vacancies, {name}, {workers} worker(s), c={a.connections}"
-            row(f"{label}: requests/s",
-                f"{result.rate:,.0f} (median; runs {spread}; {result.client})", "≥ 500/s",
-                result.rate >= 500)
+            row(
+                f"{label}: requests/s",
+                f"{result.rate:,.0f} (median; runs {spread}; {result.client})",
+                "≥ 500/s",
+                result.rate >= 500,
+            )
             row("  p50 / p99 (median run)", f"{result.p50_ms:.1f} / {result.p99_ms:.1f} ms")
             row("  server CPU per request (median run)", f"{cpu_ms:.1f} ms")
-            row("  errors (non-2xx or socket), all runs", str(errors), "0",
-                errors == 0 and alive)
-            row("  reference: GET /v1/vacancies/{id} requests/s",
-                f"{reference.rate:,.0f} (p50 {reference.p50_ms:.1f} ms)")
+            row("  errors (non-2xx or socket), all runs", str(errors), "0", errors == 0 and alive)
+            row(
+                "  reference: GET /v1/vacancies/{id} requests/s",
+                f"{reference.rate:,.0f} (p50 {reference.p50_ms:.1f} ms)",
+            )

@@ -74,8 +74,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--panel", type=int, default=150, help="people in the panel")
     parser.add_argument("--seed", type=int, default=2027)
     parser.add_argument("--world", default=DEFAULT_WORLD)
-    parser.add_argument("--metrics-out", type=Path,
-                        help="write each retraining's metrics (JSON) here")
+    parser.add_argument(
+        "--metrics-out", type=Path, help="write each retraining's metrics (JSON) here"
+    )
     return parser.parse_args(argv)
 
 
@@ -85,53 +86,92 @@ def _f(x: float | None) -> str:
 
 def gate_text(gate: dict[str, Any]) -> str:
     """The gate's verdict: its measure's gain and interval, and the guards'."""
-    guards = "; ".join(f"{g['metric']} {g['margin']:+.3f} [{g['interval'][0]:+.3f}, "
-                       f"{g['interval'][1]:+.3f}]{'' if g['holds'] else ' worse'}"
-                       for g in gate.get("guards", []))
-    return (f"{'passed' if gate['passed'] else 'failed'}: {gate['metric']} "
-            f"{gate['delta']:+.4f} [{gate['interval'][0]:+.4f}, {gate['interval'][1]:+.4f}], "
-            f"{gate['n_seekers']} seekers" + (f"; guards {guards}" if guards else ""))
+    guards = "; ".join(
+        f"{g['metric']} {g['margin']:+.3f} [{g['interval'][0]:+.3f}, "
+        f"{g['interval'][1]:+.3f}]{'' if g['holds'] else ' worse'}"
+        for g in gate.get("guards", [])
+    )
+    return (
+        f"{'passed' if gate['passed'] else 'failed'}: {gate['metric']} "
+        f"{gate['delta']:+.4f} [{gate['interval'][0]:+.4f}, {gate['interval'][1]:+.4f}], "
+        f"{gate['n_seekers']} seekers" + (f"; guards {guards}" if guards else "")
+    )
 
 
-def print_report(rows: list[Row], world: str, assumes: str, seconds: float,
-                 counts: dict[str, int]) -> None:
+def print_report(
+    rows: list[Row], world: str, assumes: str, seconds: float, counts: dict[str, int]
+) -> None:
     print(f"\nSimulated year in the held-out world '{world}': {assumes}")
-    print(f"{counts['seekers']} people, {counts['vacancies']} vacancies, "
-          f"{counts['referrals']} referrals, {counts['placements']} placements, "
-          f"{counts['visits']} six-month visits, {counts['requests']} API requests; "
-          f"{seconds:.0f} s\n")
-    head = ("quarter", "serving", "NDCG@10 serving", "cold start", "TF-IDF", "rules",
-            "oracle", "ECE panel", "ECE outcomes", "(cold start)", "candidate NDCG@10",
-            "gate at quarter end")
+    print(
+        f"{counts['seekers']} people, {counts['vacancies']} vacancies, "
+        f"{counts['referrals']} referrals, {counts['placements']} placements, "
+        f"{counts['visits']} six-month visits, {counts['requests']} API requests; "
+        f"{seconds:.0f} s\n"
+    )
+    head = (
+        "quarter",
+        "serving",
+        "NDCG@10 serving",
+        "cold start",
+        "TF-IDF",
+        "rules",
+        "oracle",
+        "ECE panel",
+        "ECE outcomes",
+        "(cold start)",
+        "candidate NDCG@10",
+        "gate at quarter end",
+    )
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
     for r in rows:
         m = r.metrics
         gate = r.gate
         verdict = "—" if gate is None else gate_text(gate)
-        print(" | ".join([
-            r.label, r.serving, _f(m["active"]["ndcg_at_10"]),
-            _f(m["cold_start"]["ndcg_at_10"]), _f(m["tfidf_skills"]["ndcg_at_10"]),
-            _f(m["rules"]["ndcg_at_10"]), _f(m["oracle"]["ndcg_at_10"]),
-            _f(m["active"]["ece_panel"]), _f(r.referred_ece), _f(r.referred_ece_cold),
-            _f(r.candidate_ndcg), verdict + (f" {r.note}" if r.note else "")]))
+        print(
+            " | ".join(
+                [
+                    r.label,
+                    r.serving,
+                    _f(m["active"]["ndcg_at_10"]),
+                    _f(m["cold_start"]["ndcg_at_10"]),
+                    _f(m["tfidf_skills"]["ndcg_at_10"]),
+                    _f(m["rules"]["ndcg_at_10"]),
+                    _f(m["oracle"]["ndcg_at_10"]),
+                    _f(m["active"]["ece_panel"]),
+                    _f(r.referred_ece),
+                    _f(r.referred_ece_cold),
+                    _f(r.candidate_ndcg),
+                    verdict + (f" {r.note}" if r.note else ""),
+                ]
+            )
+        )
 
 
 def targets(rows: list[Row]) -> list[str]:
     learned = [r for r in rows if r.serving != "cold start"]
-    beats = [r.label for r in learned
-             if r.metrics["active"]["ndcg_at_10"] > max(r.metrics[b]["ndcg_at_10"] for b in
-                                                        ("cold_start", "tfidf_skills",
-                                                         "rules"))]
-    out = [f"learned model above cold start and both baselines (panel NDCG@10): "
-           f"{'met in ' + ', '.join(beats) if beats else 'NOT met'}"]
+    beats = [
+        r.label
+        for r in learned
+        if r.metrics["active"]["ndcg_at_10"]
+        > max(r.metrics[b]["ndcg_at_10"] for b in ("cold_start", "tfidf_skills", "rules"))
+    ]
+    out = [
+        f"learned model above cold start and both baselines (panel NDCG@10): "
+        f"{'met in ' + ', '.join(beats) if beats else 'NOT met'}"
+    ]
     after = [r for r in learned if r.referred_ece is not None]
     worst = max((r.referred_ece for r in after), default=None)  # type: ignore[type-var]
     panel = max((r.metrics["active"]["ece_panel"] for r in learned), default=None)
-    out.append("ECE ≤ 0.03 after the first retraining, on the recorded outcomes: "
-               + ("no retraining was promoted" if worst is None else
-                  f"{'met' if worst <= 0.03 else 'NOT met'} (worst {worst:.3f})")
-               + ("" if panel is None else f"; on the panel: worst {panel:.3f}"))
+    out.append(
+        "ECE ≤ 0.03 after the first retraining, on the recorded outcomes: "
+        + (
+            "no retraining was promoted"
+            if worst is None
+            else f"{'met' if worst <= 0.03 else 'NOT met'} (worst {worst:.3f})"
+        )
+        + ("" if panel is None else f"; on the panel: worst {panel:.3f}")
+    )
     return out
 
 
@@ -141,28 +181,45 @@ def main(argv: list[str] | None = None) -> int:
     total = args.seekers + args.inflow * (args.quarters - 1)
     world = make_world(total, args.vacancies, seed=args.seed, name=args.world)
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="accessmatch-year-") as tmp, \
-            Driver(world, Path(tmp), seed=args.seed, quarters=args.quarters) as run:
+    with (
+        tempfile.TemporaryDirectory(prefix="accessmatch-year-") as tmp,
+        Driver(world, Path(tmp), seed=args.seed, quarters=args.quarters) as run,
+    ):
         run.register(range(args.seekers))
-        panel = run.panel(np.random.default_rng(args.seed).choice(
-            args.seekers, size=min(args.panel, args.seekers), replace=False))
+        panel = run.panel(
+            np.random.default_rng(args.seed).choice(
+                args.seekers, size=min(args.panel, args.seekers), replace=False
+            )
+        )
         for q in range(args.quarters):
             if q:
-                run.register(range(args.seekers + (q - 1) * args.inflow,
-                                   args.seekers + q * args.inflow))
+                run.register(
+                    range(args.seekers + (q - 1) * args.inflow, args.seekers + q * args.inflow)
+                )
             quarter: Quarter = run.quarter(q)
             serving = run.serving_label()
             metrics = run.judge(panel)
             gate, note, candidate = run.retrain(panel)
-            rows.append(Row(label=f"Q{q + 1}", serving=serving, metrics=metrics,
-                            referred=quarter.referred, referred_ece=quarter.ece,
-                            referred_ece_cold=quarter.ece_cold, gate=gate, note=note,
-                            candidate_ndcg=candidate))
-            print(f"Q{q + 1}: {quarter.referred} referrals, {quarter.hired} hires; "
-                  f"{note or ('gate ' + str(gate and gate['passed']))}; "
-                  f"{time.perf_counter() - started:.0f} s", flush=True)
-        rows.append(Row(label="year end", serving=run.serving_label(),
-                        metrics=run.judge(panel)))
+            rows.append(
+                Row(
+                    label=f"Q{q + 1}",
+                    serving=serving,
+                    metrics=metrics,
+                    referred=quarter.referred,
+                    referred_ece=quarter.ece,
+                    referred_ece_cold=quarter.ece_cold,
+                    gate=gate,
+                    note=note,
+                    candidate_ndcg=candidate,
+                )
+            )
+            print(
+                f"Q{q + 1}: {quarter.referred} referrals, {quarter.hired} hires; "
+                f"{note or ('gate ' + str(gate and gate['passed']))}; "
+                f"{time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+        rows.append(Row(label="year end", serving=run.serving_label(), metrics=run.judge(panel)))
         counts = run.counts()
         if args.metrics_out:
             args.metrics_out.write_text(json.dumps(run.history, indent=1, default=str))

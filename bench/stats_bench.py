@@ -57,16 +57,23 @@ TARGET_MS = 300.0
 SLOW_MS = 150.0  # settings are tried on the cases slower than this
 
 
-def _load(url: str, seekers: int, employers: int, seed: int, rebuild: bool,
-          out: Any) -> None:
+def _load(url: str, seekers: int, employers: int, seed: int, rebuild: bool, out: Any) -> None:
     from bench.stats_data import World
 
     def make_tables(*, with_valid_to: bool) -> list[Any]:
         return World(seekers, employers, seed=seed).tables(with_valid_to=with_valid_to)
 
     try:
-        out.put(prepare(url, seekers=seekers, employers=employers, seed=seed,
-                        rebuild=rebuild, make_tables=make_tables))
+        out.put(
+            prepare(
+                url,
+                seekers=seekers,
+                employers=employers,
+                seed=seed,
+                rebuild=rebuild,
+                make_tables=make_tables,
+            )
+        )
     except BaseException as exc:  # reported by the parent
         out.put(f"{type(exc).__name__}: {exc}")
 
@@ -75,8 +82,9 @@ def load(args: argparse.Namespace) -> tuple[LoadReport, float]:
     """The load in a child process, so this process's peak RSS is the statistics' own."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    child = context.Process(target=_load, args=(args.url, args.seekers, args.employers,
-                                                args.seed, args.rebuild, queue))
+    child = context.Process(
+        target=_load, args=(args.url, args.seekers, args.employers, args.seed, args.rebuild, queue)
+    )
     child.start()
     result = queue.get()
     child.join()
@@ -88,20 +96,32 @@ def load(args: argparse.Namespace) -> tuple[LoadReport, float]:
 def print_load(report: LoadReport, child_rss: float, url: str) -> None:
     meta = read_meta(url) or {}
     if report.skipped:
-        print(f"data already loaded at this scale (generator {meta.get('generator')}, "
-              f"migrations {meta.get('migrations')}): load skipped (--rebuild to redo)")
+        print(
+            f"data already loaded at this scale (generator {meta.get('generator')}, "
+            f"migrations {meta.get('migrations')}): load skipped (--rebuild to redo)"
+        )
     else:
         total = sum(report.rows.values())
-        print(f"loaded {total:,} rows with psycopg COPY (not the API) in "
-              f"{report.seconds:.1f} s: migrations {report.migrate_seconds:.1f} s, COPY "
-              f"{sum(report.table_seconds.values()):.1f} s, keys and indexes rebuilt "
-              f"{report.rebuild_seconds:.1f} s, VACUUM ANALYZE {report.vacuum_seconds:.1f} s; "
-              f"loader peak RSS {child_rss:.0f} MB")
+        print(
+            f"loaded {total:,} rows with psycopg COPY (not the API) in "
+            f"{report.seconds:.1f} s: migrations {report.migrate_seconds:.1f} s, COPY "
+            f"{sum(report.table_seconds.values()):.1f} s, keys and indexes rebuilt "
+            f"{report.rebuild_seconds:.1f} s, VACUUM ANALYZE {report.vacuum_seconds:.1f} s; "
+            f"loader peak RSS {child_rss:.0f} MB"
+        )
     sizes = table_sizes(url)
-    print_table(["table", "rows", "COPY s", "size"],
-                [[t, f"{n:,}", f"{report.table_seconds.get(t, 0):.1f}" if not report.skipped
-                  else "-", sizes.get(t, "?")] for t, n in sorted(
-                      report.rows.items(), key=lambda kv: -kv[1])])
+    print_table(
+        ["table", "rows", "COPY s", "size"],
+        [
+            [
+                t,
+                f"{n:,}",
+                f"{report.table_seconds.get(t, 0):.1f}" if not report.skipped else "-",
+                sizes.get(t, "?"),
+            ]
+            for t, n in sorted(report.rows.items(), key=lambda kv: -kv[1])
+        ],
+    )
     print(f"seeker_status_change.valid_to filled: {meta.get('valid_to')}")
 
 
@@ -109,11 +129,16 @@ def say(case: Case, t: Timing) -> None:
     if t.error:
         print(f"  {case.name:<24} ERROR {t.error}", flush=True)
         return
-    flag = " OVER the service's 5 s statement_timeout" if t.median > (
-        SERVICE_STATEMENT_TIMEOUT_S * 1000) else ""
-    print(f"  {case.name:<24} median {t.median:7.0f} ms  p95 {t.p95:7.0f} ms  "
-          f"SQL {t.sql_median:7.0f} ms  rows {t.rows:>7,}  ({len(t.runs_ms)} runs){flag}",
-          flush=True)
+    flag = (
+        " OVER the service's 5 s statement_timeout"
+        if t.median > (SERVICE_STATEMENT_TIMEOUT_S * 1000)
+        else ""
+    )
+    print(
+        f"  {case.name:<24} median {t.median:7.0f} ms  p95 {t.p95:7.0f} ms  "
+        f"SQL {t.sql_median:7.0f} ms  rows {t.rows:>7,}  ({len(t.runs_ms)} runs){flag}",
+        flush=True,
+    )
 
 
 def baseline_table(cases: list[Case], base: dict[str, Timing]) -> None:
@@ -123,11 +148,34 @@ def baseline_table(cases: list[Case], base: dict[str, Timing]) -> None:
         if t.error:
             rows.append([case.name, case.kind, "error", "", "", "", "", t.error[:60], ""])
             continue
-        rows.append([case.name, case.kind, f"{t.median:.0f}", f"{t.p95:.0f}",
-                     f"{t.sql_median:.0f}", f"{t.rows:,}", len(t.statements),
-                     f"{t.median / TARGET_MS:.2f}×", f"{t.rss_mb:.0f}"])
-    print_table(["case", "kind", "median ms", "p95 ms", "SQL ms", "rows", "stmts",
-                 "vs 300 ms", "peak RSS MB"], rows, align="llrrrrrrr")
+        rows.append(
+            [
+                case.name,
+                case.kind,
+                f"{t.median:.0f}",
+                f"{t.p95:.0f}",
+                f"{t.sql_median:.0f}",
+                f"{t.rows:,}",
+                len(t.statements),
+                f"{t.median / TARGET_MS:.2f}×",
+                f"{t.rss_mb:.0f}",
+            ]
+        )
+    print_table(
+        [
+            "case",
+            "kind",
+            "median ms",
+            "p95 ms",
+            "SQL ms",
+            "rows",
+            "stmts",
+            "vs 300 ms",
+            "peak RSS MB",
+        ],
+        rows,
+        align="llrrrrrrr",
+    )
 
 
 def explain_all(session: Session, cases: list[Case], base: dict[str, Timing]) -> None:
@@ -152,11 +200,19 @@ def ratio_table(title: str, trials: list[Trial], base: dict[str, Timing]) -> Non
             rows.append([trial.name, "-", "-", "-", trial.skipped, ""])
             continue
         for name, ratio in trial.ratios(base).items():
-            rows.append([trial.name, name, f"{base[name].median:.0f}",
-                         f"{trial.timings[name].median:.0f}", f"{ratio:.2f}",
-                         f"{1 / ratio:.2f}× faster" if ratio < 1 else f"{ratio:.2f}× slower"])
-    print_table(["trial", "case", "before ms", "after ms", "after/before", ""], rows,
-                align="llrrrl")
+            rows.append(
+                [
+                    trial.name,
+                    name,
+                    f"{base[name].median:.0f}",
+                    f"{trial.timings[name].median:.0f}",
+                    f"{ratio:.2f}",
+                    f"{1 / ratio:.2f}× faster" if ratio < 1 else f"{ratio:.2f}× slower",
+                ]
+            )
+    print_table(
+        ["trial", "case", "before ms", "after ms", "after/before", ""], rows, align="llrrrl"
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -194,8 +250,10 @@ def main(argv: list[str] | None = None) -> int:
         if candidate.name not in made_by_migrations and index_exists(args.url, candidate.name):
             drop_index(args.url, candidate.name)
     with engine.connect() as conn, Session(bind=conn) as session:
-        print(f"\n== baseline: the migrations' indexes, default settings ({args.runs} runs "
-              f"after one warm-up; load average {load_average()})")
+        print(
+            f"\n== baseline: the migrations' indexes, default settings ({args.runs} runs "
+            f"after one warm-up; load average {load_average()})"
+        )
         base = run_cases(session, recorder, cases, runs=args.runs, say=say)
         print()
         baseline_table(cases, base)
@@ -210,19 +268,31 @@ def main(argv: list[str] | None = None) -> int:
         from bench.stats_product import product_section
 
         product_section(args, engine, recorder)
-    print(f"\npeak RSS of this process (the statistics, not the loader): "
-          f"{peak_rss_mb():.0f} MB; loader {child_rss:.0f} MB; whole run "
-          f"{time.perf_counter() - started:.0f} s; load average {load_average()}")
+    print(
+        f"\npeak RSS of this process (the statistics, not the loader): "
+        f"{peak_rss_mb():.0f} MB; loader {child_rss:.0f} MB; whole run "
+        f"{time.perf_counter() - started:.0f} s; load average {load_average()}"
+    )
     return 0
 
 
-def trials(args: argparse.Namespace, session: Session, recorder: Recorder,
-           cases: list[Case], base: dict[str, Timing], made: set[str]) -> None:
+def trials(
+    args: argparse.Namespace,
+    session: Session,
+    recorder: Recorder,
+    cases: list[Case],
+    base: dict[str, Timing],
+    made: set[str],
+) -> None:
     slow = [c for c in cases if base[c.name].error or base[c.name].median > SLOW_MS]
-    print(f"\n== session settings (SET for the whole connection, then RESET ALL), on the "
-          f"{len(slow)} cases over {SLOW_MS:.0f} ms")
-    settings = [setting_trial(session, recorder, name, statements, slow, runs=args.runs)
-                for name, statements in SETTINGS.items()]
+    print(
+        f"\n== session settings (SET for the whole connection, then RESET ALL), on the "
+        f"{len(slow)} cases over {SLOW_MS:.0f} ms"
+    )
+    settings = [
+        setting_trial(session, recorder, name, statements, slow, runs=args.runs)
+        for name, statements in SETTINGS.items()
+    ]
     ratio_table("settings vs baseline (after/before < 1 = faster)", settings, base)
     print("\n== candidate indexes, one at a time (created, VACUUM ANALYZE, cases, dropped)")
     indexes = []
@@ -237,14 +307,17 @@ def trials(args: argparse.Namespace, session: Session, recorder: Recorder,
         indexes.append(trial)
     ratio_table("indexes vs baseline", indexes, base)
     helping = [t for t in indexes if not t.skipped and t.helps(base)]
-    best = min(settings, key=lambda t: sum(t.timings[n].median for n in t.timings
-                                           if not t.timings[n].error))
+    best = min(
+        settings,
+        key=lambda t: sum(t.timings[n].median for n in t.timings if not t.timings[n].error),
+    )
     print(f"\n== together: {', '.join(t.name for t in helping) or 'no index'} + {best.name}")
     try:
         for trial in helping:
             create_index(args.url, next(c for c in CANDIDATES if c.name == trial.name))
-        final = setting_trial(session, recorder, f"indexes + {best.name}",
-                              best.sql.split("; "), cases, runs=args.runs)
+        final = setting_trial(
+            session, recorder, f"indexes + {best.name}", best.sql.split("; "), cases, runs=args.runs
+        )
     finally:
         for trial in helping:
             drop_index(args.url, trial.name)
@@ -252,14 +325,15 @@ def trials(args: argparse.Namespace, session: Session, recorder: Recorder,
     recommend(helping, base, best, final)
 
 
-def recommend(helping: list[Trial], base: dict[str, Timing], best: Trial,
-              final: Trial) -> None:
+def recommend(helping: list[Trial], base: dict[str, Timing], best: Trial, final: Trial) -> None:
     print("\n== recommended for migration 0008 (PostgreSQL; before/after from this run)")
     for trial in helping:
         print(f"{trial.sql};  -- built in {trial.build_s:.1f} s, {trial.size}")
         for name, ratio in sorted(trial.ratios(base).items(), key=lambda kv: kv[1]):
-            print(f"    {name}: {base[name].median:.0f} -> {trial.timings[name].median:.0f} ms "
-                  f"(×{ratio:.2f})")
+            print(
+                f"    {name}: {base[name].median:.0f} -> {trial.timings[name].median:.0f} ms "
+                f"(×{ratio:.2f})"
+            )
     print(f"and for the statistics' transactions: {best.sql}")
     over = [n for n, t in final.timings.items() if not t.error and t.median > TARGET_MS]
     print(f"still over {TARGET_MS:.0f} ms with all of it: {', '.join(over) or 'none'}")

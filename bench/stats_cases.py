@@ -48,24 +48,32 @@ def groups(on: dt.date) -> dict[str, Any]:
     return {g.value: group_condition(g, rules) for g in PriorityGroup}
 
 
-def seeker_query(fields: list[str], on: dt.date, *, with_groups: bool = False,
-                 status_on: dt.date | None = None) -> Any:
+def seeker_query(
+    fields: list[str], on: dt.date, *, with_groups: bool = False, status_on: dt.date | None = None
+) -> Any:
     from service.profile import age_band, age_band_cutoffs
     from service.repositories.stats_seekers import SeekerQuery
 
-    return SeekerQuery(fields=fields, registered_before=before(on), status_on=status_on,
-                       age_cutoffs=age_band_cutoffs(on), youngest_band=age_band(0),
-                       groups=groups(on) if with_groups else {},
-                       registered_month=f"{on:%Y-%m}")
+    return SeekerQuery(
+        fields=fields,
+        registered_before=before(on),
+        status_on=status_on,
+        age_cutoffs=age_band_cutoffs(on),
+        youngest_band=age_band(0),
+        groups=groups(on) if with_groups else {},
+        registered_month=f"{on:%Y-%m}",
+    )
 
 
-def seekers(fields: list[str], on: dt.date, *, with_groups: bool = False,
-            status_on: dt.date | None = None) -> Callable[[Session], Any]:
+def seekers(
+    fields: list[str], on: dt.date, *, with_groups: bool = False, status_on: dt.date | None = None
+) -> Callable[[Session], Any]:
     def run(session: Session) -> list[Any]:
         from service.repositories import stats_seekers as repo
 
         q = seeker_query(fields, on, with_groups=with_groups, status_on=status_on)
         return repo.seeker_counts(session, q) + repo.erased_counts(session, q)
+
     return run
 
 
@@ -83,39 +91,50 @@ def casework(name: str, **extra: Any) -> Callable[[Session], Any]:
         if name == "new_employment":
             return repo.new_employment(session, start=start, end=end, groups=groups(end))
         if name == "funnel":
-            return repo.funnel(session, start=before(start - dt.timedelta(days=1)),
-                               end=before(end), groups=groups(end))
+            return repo.funnel(
+                session,
+                start=before(start - dt.timedelta(days=1)),
+                end=before(end),
+                groups=groups(end),
+            )
         if name == "training":
             return repo.training(session, start=start, end=end, groups=groups(end))
         if name == "follow_up":
-            return repo.placements_for_follow_up(session, started_from=dt.date(YEAR - 1, 1, 1),
-                                                 started_to=dt.date(YEAR, 12, 31))
+            return repo.placements_for_follow_up(
+                session, started_from=dt.date(YEAR - 1, 1, 1), started_to=dt.date(YEAR, 12, 31)
+            )
         on = extra.get("status_on") or end
-        common = {"registered_before": before(on), "registered_month": f"{on:%Y-%m}",
-                  "status_on": extra.get("status_on"), "births": births(on),
-                  "working_bands": WORKING_BANDS}
+        common = {
+            "registered_before": before(on),
+            "registered_month": f"{on:%Y-%m}",
+            "status_on": extra.get("status_on"),
+            "births": births(on),
+            "working_bands": WORKING_BANDS,
+        }
         if name == "coverage":
             services = repo.service_flags(session, start=start, end=end)
             return repo.coverage(session, services=services, **common)
         return repo.rate_population(session, able_on=extra.get("able_on"), **common)
+
     return run
 
 
 def literal(expr: Any) -> str:
-    return str(expr.compile(dialect=postgresql.dialect(),
-                            compile_kwargs={"literal_binds": True}))
+    return str(expr.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 def raw(sql: str | Callable[[], str], **params: Any) -> Callable[[Session], Any]:
     def run(session: Session) -> list[Any]:
         text = sql() if callable(sql) else sql
         return list(session.execute(sa.text(text), params).all())
+
     return run
 
 
 def flags_sql(on: dt.date) -> str:
-    return ", ".join(f"CASE WHEN {literal(c)} THEN 1 ELSE 0 END AS g_{g}"
-                     for g, c in groups(on).items())
+    return ", ".join(
+        f"CASE WHEN {literal(c)} THEN 1 ELSE 0 END AS g_{g}" for g, c in groups(on).items()
+    )
 
 
 # The as-of status without the join of every entry valid that day: people whose entry
@@ -212,41 +231,97 @@ SELECT district_code AS district, kind, count(*) AS employers, sum(staff_count) 
 FROM employer GROUP BY 1, 2"""
 
 CASES = [
-    Case("seekers_now", "product-sql", "seekers by county×category×grade×status, today",
-         seekers(DCGS, ON)),
-    Case("seekers_asof", "product-sql", f"the same as of {PAST} (valid_to join)",
-         seekers(DCGS, PAST, status_on=PAST)),
-    Case("seekers_asof_override", "rewrite", f"the same as of {PAST}, override join",
-         lambda s: asof_override(s, PAST), same_as="seekers_asof"),
-    Case("seekers_groups", "product-sql", "seekers by county × 6 priority-group flags",
-         seekers(["district"], ON, with_groups=True)),
-    Case("seekers_age_sex", "product-sql", f"county×age band×sex×status as of {PAST}",
-         seekers(["district", "age_band", "sex", "status"], PAST, status_on=PAST)),
-    Case("series_delta", "raw", "county×status at 36 month ends, one pass (deltas)",
-         raw(SERIES_DELTA)),
-    Case("series_loop", "product-sql", "county×status at 12 month ends, 12 as-of queries",
-         series_loop, runs=2),
-    Case("new_employment", "product-sql", f"new jobs {YEAR} by county×form×month×groups",
-         casework("new_employment")),
-    Case("funnel", "product-sql", f"referral funnel {YEAR} by county×stage×groups",
-         casework("funnel"), runs=3),
-    Case("funnel_rewrite", "rewrite", "the funnel with joins instead of subplans",
-         raw(funnel_rewrite, start=before(dt.date(YEAR - 1, 12, 31)), end=before(ON)),
-         same_as="funnel"),
+    Case(
+        "seekers_now",
+        "product-sql",
+        "seekers by county×category×grade×status, today",
+        seekers(DCGS, ON),
+    ),
+    Case(
+        "seekers_asof",
+        "product-sql",
+        f"the same as of {PAST} (valid_to join)",
+        seekers(DCGS, PAST, status_on=PAST),
+    ),
+    Case(
+        "seekers_asof_override",
+        "rewrite",
+        f"the same as of {PAST}, override join",
+        lambda s: asof_override(s, PAST),
+        same_as="seekers_asof",
+    ),
+    Case(
+        "seekers_groups",
+        "product-sql",
+        "seekers by county × 6 priority-group flags",
+        seekers(["district"], ON, with_groups=True),
+    ),
+    Case(
+        "seekers_age_sex",
+        "product-sql",
+        f"county×age band×sex×status as of {PAST}",
+        seekers(["district", "age_band", "sex", "status"], PAST, status_on=PAST),
+    ),
+    Case(
+        "series_delta",
+        "raw",
+        "county×status at 36 month ends, one pass (deltas)",
+        raw(SERIES_DELTA),
+    ),
+    Case(
+        "series_loop",
+        "product-sql",
+        "county×status at 12 month ends, 12 as-of queries",
+        series_loop,
+        runs=2,
+    ),
+    Case(
+        "new_employment",
+        "product-sql",
+        f"new jobs {YEAR} by county×form×month×groups",
+        casework("new_employment"),
+    ),
+    Case(
+        "funnel",
+        "product-sql",
+        f"referral funnel {YEAR} by county×stage×groups",
+        casework("funnel"),
+        runs=3,
+    ),
+    Case(
+        "funnel_rewrite",
+        "rewrite",
+        "the funnel with joins instead of subplans",
+        raw(funnel_rewrite, start=before(dt.date(YEAR - 1, 12, 31)), end=before(ON)),
+        same_as="funnel",
+    ),
     Case("training", "product-sql", f"training person-times {YEAR}", casework("training")),
-    Case("follow_up", "product-sql", "placements + visits for the follow-up table",
-         casework("follow_up")),
-    Case("four_ones", "product-sql", f"four-ones coverage {YEAR} by county",
-         casework("coverage")),
-    Case("rate_certificate", "product-sql", "employment rate, certificate holders",
-         casework("rate")),
-    Case("rate_able", "product-sql", "employment rate, able to work (newest check)",
-         casework("rate", able_on=ON)),
+    Case(
+        "follow_up",
+        "product-sql",
+        "placements + visits for the follow-up table",
+        casework("follow_up"),
+    ),
+    Case("four_ones", "product-sql", f"four-ones coverage {YEAR} by county", casework("coverage")),
+    Case(
+        "rate_certificate", "product-sql", "employment rate, certificate holders", casework("rate")
+    ),
+    Case(
+        "rate_able",
+        "product-sql",
+        "employment rate, able to work (newest check)",
+        casework("rate", able_on=ON),
+    ),
     Case("quota", "raw", f"quota {YEAR} by county×kind", raw(QUOTA, year=YEAR)),
-    Case("quota_persistent", "raw", f"below quota {YEAR - 2}-{YEAR}",
-         raw(PERSISTENT, first=YEAR - 2, last=YEAR)),
-    Case("lead_by_example", "raw", f"organs and institutions {YEAR}",
-         raw(LEAD_BY_EXAMPLE, year=YEAR)),
+    Case(
+        "quota_persistent",
+        "raw",
+        f"below quota {YEAR - 2}-{YEAR}",
+        raw(PERSISTENT, first=YEAR - 2, last=YEAR),
+    ),
+    Case(
+        "lead_by_example", "raw", f"organs and institutions {YEAR}", raw(LEAD_BY_EXAMPLE, year=YEAR)
+    ),
     Case("vacancies", "raw", "vacancies by county×status", raw(VACANCIES)),
     Case("employers", "raw", "employers by county×kind", raw(EMPLOYERS)),
 ]
@@ -260,40 +335,73 @@ class Candidate:
     why: str
 
 
-_SEEKER_ALL = ("seekers_now", "seekers_asof", "seekers_asof_override", "seekers_groups",
-               "seekers_age_sex", "new_employment", "funnel", "funnel_rewrite", "four_ones",
-               "rate_certificate", "rate_able", "series_delta")
+_SEEKER_ALL = (
+    "seekers_now",
+    "seekers_asof",
+    "seekers_asof_override",
+    "seekers_groups",
+    "seekers_age_sex",
+    "new_employment",
+    "funnel",
+    "funnel_rewrite",
+    "four_ones",
+    "rate_certificate",
+    "rate_able",
+    "series_delta",
+)
 CANDIDATES = [
-    Candidate("ix_seeker_created_at",
-              "CREATE INDEX ix_seeker_created_at ON seeker (created_at) INCLUDE (id, "
-              "district_code, category, grade, sex, hukou, birth_date, education, "
-              "graduation_date, hard_to_employ, poverty_monitoring, status)",
-              _SEEKER_ALL, "covering: every column a seeker statistic reads, ~1/5 of the heap"),
-    Candidate("ix_seeker_status_change_date",
-              "CREATE INDEX ix_seeker_status_change_date ON seeker_status_change (date, "
-              "valid_to) INCLUDE (seeker_id, status)",
-              ("seekers_asof", "seekers_age_sex", "series_delta", "series_loop"),
-              "the entries valid on a date, without the heap"),
-    Candidate("ix_seeker_status_change_valid_to",
-              "CREATE INDEX ix_seeker_status_change_valid_to ON seeker_status_change "
-              "(valid_to) INCLUDE (date, seeker_id, status) WHERE valid_to IS NOT NULL",
-              ("seekers_asof_override",), "only the superseded entries (the override join)"),
-    Candidate("ix_referral_created_at",
-              "CREATE INDEX ix_referral_created_at ON referral (created_at)",
-              ("funnel", "funnel_rewrite"), "referrals made in a period"),
-    Candidate("ix_referral_event_referral_id_to_status",
-              "CREATE INDEX ix_referral_event_referral_id_to_status ON referral_event "
-              "(referral_id, to_status)", ("funnel", "funnel_rewrite"),
-              "'reached an interview' from the index alone"),
-    Candidate("ix_service_record_type_date",
-              "CREATE INDEX ix_service_record_type_date ON service_record (type, date) "
-              "INCLUDE (seeker_id)", ("training", "four_ones", "rate_able"),
-              "services of a type in a period"),
-    Candidate("ix_staff_declaration_year",
-              "CREATE INDEX ix_staff_declaration_year ON staff_declaration (year)",
-              ("quota", "quota_persistent", "lead_by_example"), "declarations of a year"),
+    Candidate(
+        "ix_seeker_created_at",
+        "CREATE INDEX ix_seeker_created_at ON seeker (created_at) INCLUDE (id, "
+        "district_code, category, grade, sex, hukou, birth_date, education, "
+        "graduation_date, hard_to_employ, poverty_monitoring, status)",
+        _SEEKER_ALL,
+        "covering: every column a seeker statistic reads, ~1/5 of the heap",
+    ),
+    Candidate(
+        "ix_seeker_status_change_date",
+        "CREATE INDEX ix_seeker_status_change_date ON seeker_status_change (date, "
+        "valid_to) INCLUDE (seeker_id, status)",
+        ("seekers_asof", "seekers_age_sex", "series_delta", "series_loop"),
+        "the entries valid on a date, without the heap",
+    ),
+    Candidate(
+        "ix_seeker_status_change_valid_to",
+        "CREATE INDEX ix_seeker_status_change_valid_to ON seeker_status_change "
+        "(valid_to) INCLUDE (date, seeker_id, status) WHERE valid_to IS NOT NULL",
+        ("seekers_asof_override",),
+        "only the superseded entries (the override join)",
+    ),
+    Candidate(
+        "ix_referral_created_at",
+        "CREATE INDEX ix_referral_created_at ON referral (created_at)",
+        ("funnel", "funnel_rewrite"),
+        "referrals made in a period",
+    ),
+    Candidate(
+        "ix_referral_event_referral_id_to_status",
+        "CREATE INDEX ix_referral_event_referral_id_to_status ON referral_event "
+        "(referral_id, to_status)",
+        ("funnel", "funnel_rewrite"),
+        "'reached an interview' from the index alone",
+    ),
+    Candidate(
+        "ix_service_record_type_date",
+        "CREATE INDEX ix_service_record_type_date ON service_record (type, date) "
+        "INCLUDE (seeker_id)",
+        ("training", "four_ones", "rate_able"),
+        "services of a type in a period",
+    ),
+    Candidate(
+        "ix_staff_declaration_year",
+        "CREATE INDEX ix_staff_declaration_year ON staff_declaration (year)",
+        ("quota", "quota_persistent", "lead_by_example"),
+        "declarations of a year",
+    ),
 ]
 # Session settings the service could make for its statistics transactions.
-SETTINGS = {"jit=off": ("SET jit = off",),
-            "work_mem=64MB": ("SET work_mem = '64MB'",),
-            "jit=off+work_mem=64MB": ("SET jit = off", "SET work_mem = '64MB'")}
+SETTINGS = {
+    "jit=off": ("SET jit = off",),
+    "work_mem=64MB": ("SET work_mem = '64MB'",),
+    "jit=off+work_mem=64MB": ("SET jit = off", "SET work_mem = '64MB'"),
+}

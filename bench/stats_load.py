@@ -24,9 +24,20 @@ from service.migrate import MIGRATIONS, upgrade
 
 GENERATOR_VERSION = 3  # bump when the generated rows change
 META = "bench_stats_meta"
-TABLES = ("api_key", "seeker", "seeker_status_change", "employer", "staff_declaration",
-          "vacancy", "placement", "referral", "referral_event", "service_record",
-          "follow_up_visit", "erased_seeker")
+TABLES = (
+    "api_key",
+    "seeker",
+    "seeker_status_change",
+    "employer",
+    "staff_declaration",
+    "vacancy",
+    "placement",
+    "referral",
+    "referral_event",
+    "service_record",
+    "follow_up_visit",
+    "erased_seeker",
+)
 
 
 @dataclass
@@ -61,8 +72,7 @@ def ensure_database(url: str, *, drop: bool) -> None:
         raise SystemExit(f"refusing to use database {name!r}: give the benchmark its own")
     admin = psycopg.conninfo.make_conninfo(libpq(url), dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                              (name,)).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists and drop:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         if not exists or drop:
@@ -70,8 +80,13 @@ def ensure_database(url: str, *, drop: bool) -> None:
 
 
 def wanted_meta(seekers: int, employers: int, seed: int) -> dict[str, Any]:
-    return {"seekers": seekers, "employers": employers, "seed": seed,
-            "generator": GENERATOR_VERSION, "migrations": migrations_digest()}
+    return {
+        "seekers": seekers,
+        "employers": employers,
+        "seed": seed,
+        "generator": GENERATOR_VERSION,
+        "migrations": migrations_digest(),
+    }
 
 
 def read_meta(url: str) -> dict[str, Any] | None:
@@ -84,9 +99,12 @@ def read_meta(url: str) -> dict[str, Any] | None:
 
 def columns_of(conn: psycopg.Connection[Any], table: str) -> dict[str, tuple[bool, bool]]:
     """column -> (nullable, has a default)."""
-    rows = conn.execute("SELECT column_name, is_nullable = 'YES', column_default IS NOT NULL "
-                        "FROM information_schema.columns WHERE table_schema = 'public' "
-                        "AND table_name = %s", (table,)).fetchall()
+    rows = conn.execute(
+        "SELECT column_name, is_nullable = 'YES', column_default IS NOT NULL "
+        "FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = %s",
+        (table,),
+    ).fetchall()
     return {name: (nullable, default) for name, nullable, default in rows}
 
 
@@ -101,8 +119,9 @@ def migration_indexes(url: str) -> set[str]:
     return set(meta.get("indexes", ()))
 
 
-def prepare(url: str, *, seekers: int, employers: int, seed: int, rebuild: bool,
-            make_tables: Any) -> LoadReport:
+def prepare(
+    url: str, *, seekers: int, employers: int, seed: int, rebuild: bool, make_tables: Any
+) -> LoadReport:
     """The database at this scale: reused if it holds it, else (re)built and loaded."""
     wanted = wanted_meta(seekers, employers, seed)
     ensure_database(url, drop=rebuild)
@@ -129,10 +148,8 @@ def prepare(url: str, *, seekers: int, employers: int, seed: int, rebuild: bool,
         report.rebuild_seconds = time.perf_counter() - started_rebuild
         conn.execute(f"CREATE TABLE IF NOT EXISTS {META} (meta jsonb NOT NULL)")
         conn.execute(f"DELETE FROM {META}")
-        meta = {**wanted, "rows": report.rows, "indexes": sorted(indexes),
-                "valid_to": valid_to}
-        conn.execute(f"INSERT INTO {META} VALUES (%s)",
-                     (json.dumps(meta),))
+        meta = {**wanted, "rows": report.rows, "indexes": sorted(indexes), "valid_to": valid_to}
+        conn.execute(f"INSERT INTO {META} VALUES (%s)", (json.dumps(meta),))
         conn.commit()
     started_vacuum = time.perf_counter()
     with psycopg.connect(libpq(url), autocommit=True) as conn:
@@ -161,22 +178,31 @@ def _drop_constraints(conn: psycopg.Connection[Any]) -> list[str]:
     constraints = conn.execute(
         "SELECT c.conrelid::regclass::text, c.conname, c.contype, pg_get_constraintdef(c.oid) "
         "FROM pg_constraint c WHERE c.contype IN ('p', 'u', 'f') "
-        "AND c.conrelid::regclass::text = ANY(%s) ORDER BY c.contype", (tables,)).fetchall()
+        "AND c.conrelid::regclass::text = ANY(%s) ORDER BY c.contype",
+        (tables,),
+    ).fetchall()
     owned = {name for _, name, kind, _ in constraints if kind in ("p", "u")}
     indexes = conn.execute(
         "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
-        "AND tablename = ANY(%s)", (tables,)).fetchall()
+        "AND tablename = ANY(%s)",
+        (tables,),
+    ).fetchall()
     # Foreign keys from tables not loaded here (e.g. consent_record) go and come back too.
     inbound = conn.execute(
         "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
         "FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid::regclass::text = ANY(%s) "
-        "AND NOT c.conrelid::regclass::text = ANY(%s)", (tables, tables)).fetchall()
+        "AND NOT c.conrelid::regclass::text = ANY(%s)",
+        (tables, tables),
+    ).fetchall()
     foreign = [(t, n, d) for t, n, k, d in constraints if k == "f"] + list(inbound)
     keys = [(t, n, d) for t, n, k, d in constraints if k in ("p", "u")]
     plain = [(t, n, d) for t, n, d in indexes if n not in owned]
     for table, name, _ in foreign + keys:
-        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-            sql.Identifier(table), sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.Identifier(table), sql.Identifier(name)
+            )
+        )
     for _, name, _ in plain:
         conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
     recreate = [f'ALTER TABLE "{t}" ADD CONSTRAINT "{n}" {d}' for t, n, d in keys]
@@ -188,16 +214,22 @@ def _drop_constraints(conn: psycopg.Connection[Any]) -> list[str]:
 def _copy(conn: psycopg.Connection[Any], table: Table) -> tuple[int, float]:
     columns = columns_of(conn, table.name)
     unknown = [c for c in table.columns if c not in columns]
-    missing = [c for c, (nullable, default) in columns.items()
-               if c not in table.columns and not nullable and not default]
+    missing = [
+        c
+        for c, (nullable, default) in columns.items()
+        if c not in table.columns and not nullable and not default
+    ]
     if unknown or missing:
-        raise SystemExit(f"{table.name}: the generator does not fit the migrated schema "
-                         f"(unknown columns {unknown}, required columns not filled {missing})")
+        raise SystemExit(
+            f"{table.name}: the generator does not fit the migrated schema "
+            f"(unknown columns {unknown}, required columns not filled {missing})"
+        )
     started = time.perf_counter()
     count = 0
     conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table.name)))
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FREEZE)").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns)))
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
+    )
     with conn.cursor() as cur, cur.copy(statement) as copy:
         for row in table.rows:
             copy.write_row(row)
@@ -210,5 +242,7 @@ def table_sizes(url: str) -> dict[str, str]:
     with psycopg.connect(libpq(url)) as conn:
         rows = conn.execute(
             "SELECT relname, pg_size_pretty(pg_total_relation_size(oid)) FROM pg_class "
-            "WHERE relname = ANY(%s) AND relkind = 'r'", (list(TABLES),)).fetchall()
+            "WHERE relname = ANY(%s) AND relkind = 'r'",
+            (list(TABLES),),
+        ).fetchall()
     return dict(rows)

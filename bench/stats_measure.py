@@ -59,17 +59,32 @@ class Recorder:
         sa.event.listen(engine, "before_cursor_execute", self._before)
         sa.event.listen(engine, "after_cursor_execute", self._after)
 
-    def _before(self, conn: Any, cursor: Any, statement: str, parameters: Any,
-                context: Any, executemany: bool) -> None:
+    def _before(
+        self,
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
         if self.on:
             conn.info["bench_started"] = time.perf_counter()
 
-    def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any,
-               context: Any, executemany: bool) -> None:
+    def _after(
+        self,
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
         if self.on:
             started = conn.info.pop("bench_started", time.perf_counter())
-            self.statements.append(Statement(statement, parameters,
-                                             (time.perf_counter() - started) * 1000))
+            self.statements.append(
+                Statement(statement, parameters, (time.perf_counter() - started) * 1000)
+            )
 
     @contextmanager
     def recording(self) -> Iterator[list[Statement]]:
@@ -84,8 +99,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_case(session: Session, recorder: Recorder, name: str,
-              run: Callable[[Session], Any], *, runs: int) -> Timing:
+def time_case(
+    session: Session, recorder: Recorder, name: str, run: Callable[[Session], Any], *, runs: int
+) -> Timing:
     """One untimed warm-up, then ``runs`` timed calls (each in its own transaction)."""
     try:
         _count(run(session))
@@ -143,8 +159,13 @@ class PlanSummary:
 
 
 def explain(session: Session, statement: Statement) -> PlanSummary:
-    raw = session.connection().exec_driver_sql(
-        "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement.sql, statement.params).scalar()
+    raw = (
+        session.connection()
+        .exec_driver_sql(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement.sql, statement.params
+        )
+        .scalar()
+    )
     session.rollback()
     doc = (json.loads(raw) if isinstance(raw, str) else raw)[0]
     scans: list[str] = []
@@ -157,8 +178,10 @@ def explain(session: Session, statement: Statement) -> PlanSummary:
         kind = node["Node Type"]
         if "Scan" in kind and "Relation Name" in node:
             index = f" using {node['Index Name']}" if "Index Name" in node else ""
-            scans.append(f"{kind} on {node['Relation Name']}{index}"
-                         f" ({node.get('Actual Rows', 0) * node.get('Actual Loops', 1):,} rows)")
+            scans.append(
+                f"{kind} on {node['Relation Name']}{index}"
+                f" ({node.get('Actual Rows', 0) * node.get('Actual Loops', 1):,} rows)"
+            )
         if kind in ("Hash Join", "Merge Join", "Nested Loop"):
             joins.append(kind)
         if str(node.get("Subplan Name", "")).startswith("SubPlan"):
@@ -178,11 +201,18 @@ def explain(session: Session, statement: Statement) -> PlanSummary:
         jit = jit.get("Total", 0.0)
     return PlanSummary(
         execution_ms=float(doc.get("Execution Time", 0.0)),
-        planning_ms=float(doc.get("Planning Time", 0.0)), jit_ms=float(jit),
+        planning_ms=float(doc.get("Planning Time", 0.0)),
+        jit_ms=float(jit),
         temp_mb=(plan.get("Temp Read Blocks", 0) + plan.get("Temp Written Blocks", 0))
-        * block_mb / 2, read_mb=plan.get("Shared Read Blocks", 0) * block_mb,
-        hit_mb=plan.get("Shared Hit Blocks", 0) * block_mb, scans=scans, joins=joins,
-        subplans=subplans, notes=sorted(set(notes)))
+        * block_mb
+        / 2,
+        read_mb=plan.get("Shared Read Blocks", 0) * block_mb,
+        hit_mb=plan.get("Shared Hit Blocks", 0) * block_mb,
+        scans=scans,
+        joins=joins,
+        subplans=subplans,
+        notes=sorted(set(notes)),
+    )
 
 
 def explain_case(session: Session, timing: Timing, *, limit: int = 2) -> list[PlanSummary]:
@@ -196,6 +226,7 @@ def explain_case(session: Session, timing: Timing, *, limit: int = 2) -> list[Pl
             out.append(explain(session, statement))
         except Exception as exc:
             session.rollback()
-            out.append(PlanSummary(0, 0, 0, 0, 0, 0, [], [], 0,
-                                   [f"EXPLAIN failed: {type(exc).__name__}"]))
+            out.append(
+                PlanSummary(0, 0, 0, 0, 0, 0, [], [], 0, [f"EXPLAIN failed: {type(exc).__name__}"])
+            )
     return out

@@ -47,27 +47,34 @@ def _services() -> dict[str, Callable[[Session, Any, Any], Any]]:
 
     return {
         "svc seekers now": lambda s, c, p: seekers.seekers_table(
-            s, c, p, by=dcgs, filters={}, as_of=None, **common),
+            s, c, p, by=dcgs, filters={}, as_of=None, **common
+        ),
         "svc seekers as of": lambda s, c, p: seekers.seekers_table(
-            s, c, p, by=dcgs, filters={}, as_of=PAST, **common),
+            s, c, p, by=dcgs, filters={}, as_of=PAST, **common
+        ),
         "svc seekers groups": lambda s, c, p: seekers.seekers_table(
-            s, c, p, by=["district", "priority_group"], filters={}, as_of=None, **common),
+            s, c, p, by=["district", "priority_group"], filters={}, as_of=None, **common
+        ),
         "svc new employment": lambda s, c, p: casework.new_employment_table(
-            s, c, p, by=["district", "form"], filters={}, years=[YEAR], **common),
+            s, c, p, by=["district", "form"], filters={}, years=[YEAR], **common
+        ),
         "svc funnel": lambda s, c, p: casework.funnel_table(
-            s, c, p, by=["district"], filters={}, years=[YEAR], **common),
+            s, c, p, by=["district"], filters={}, years=[YEAR], **common
+        ),
         "svc training": lambda s, c, p: casework.training_table(
-            s, c, p, by=["district", "kind"], filters={}, years=[YEAR], **common),
-        "svc follow-ups": lambda s, c, p: casework.follow_up_table(
-            s, c, p, year=YEAR, **common),
+            s, c, p, by=["district", "kind"], filters={}, years=[YEAR], **common
+        ),
+        "svc follow-ups": lambda s, c, p: casework.follow_up_table(s, c, p, year=YEAR, **common),
         "svc four ones": lambda s, c, p: rates.four_ones_table(s, c, p, year=YEAR, **common),
         "svc rate able": lambda s, c, p: rates.employment_rate_table(
-            s, c, p, definition=definition("able_to_work"), by=["district"], as_of=None,
-            **common),
+            s, c, p, definition=definition("able_to_work"), by=["district"], as_of=None, **common
+        ),
         "svc vacancies": lambda s, c, p: registry.vacancies_table(
-            s, p, by=["district"], filters={}, **common),
+            s, p, by=["district"], filters={}, **common
+        ),
         "svc employers": lambda s, c, p: registry.employers_table(
-            s, p, by=["district", "kind"], filters={}, **common),
+            s, p, by=["district", "kind"], filters={}, **common
+        ),
     }
 
 
@@ -79,8 +86,9 @@ def _context_and_principal() -> tuple[Any, Any]:
     from service.rules import DomainRules
 
     ctx = Context(cipher=Cipher("stats-bench-secret-" + "x" * 40), rules=DomainRules())
-    principal = Principal(key_id="key_stats_bench", role=Role.analyst, name="stats bench",
-                          owner_id="key_stats_bench")
+    principal = Principal(
+        key_id="key_stats_bench", role=Role.analyst, name="stats bench", owner_id="key_stats_bench"
+    )
     return ctx, principal
 
 
@@ -94,15 +102,22 @@ def service_timings(engine: sa.Engine, recorder: Recorder, *, runs: int) -> list
     out = []
     with engine.connect() as conn, Session(bind=conn) as session:
         for name, call in services.items():
-            timing = time_case(session, recorder, name,
-                               lambda s, call=call: call(s, ctx, principal),
-                               runs=min(runs, 3))
+            timing = time_case(
+                session,
+                recorder,
+                name,
+                lambda s, call=call: call(s, ctx, principal),
+                runs=min(runs, 3),
+            )
             out.append(timing)
             if timing.error:
                 print(f"  {name:<22} ERROR {timing.error}", flush=True)
             else:
-                print(f"  {name:<22} median {timing.median:7.0f} ms  p95 {timing.p95:7.0f} ms  "
-                      f"SQL {timing.sql_median:7.0f} ms  cells {timing.rows:>7,}", flush=True)
+                print(
+                    f"  {name:<22} median {timing.median:7.0f} ms  p95 {timing.p95:7.0f} ms  "
+                    f"SQL {timing.sql_median:7.0f} ms  cells {timing.rows:>7,}",
+                    flush=True,
+                )
     return out
 
 
@@ -125,8 +140,9 @@ def http_timings(url: str, *, runs: int) -> None:
         api_keys.ensure(session, ANALYST_SECRET, role=Role.analyst, name="stats bench analyst")
         session.commit()
     engine.dispose()
-    settings = Settings(database_url=url, secret_key="stats-bench-secret-" + "x" * 40,
-                        rate_limit="100000/minute")
+    settings = Settings(
+        database_url=url, secret_key="stats-bench-secret-" + "x" * 40, rate_limit="100000/minute"
+    )
     try:
         client = TestClient(create_app(settings), headers={"X-API-Key": ANALYST_SECRET})
     except Exception as exc:
@@ -146,13 +162,17 @@ def http_timings(url: str, *, runs: int) -> None:
         if status != 200:
             print(f"  {route}: HTTP {status} {response.text[:160]}")
             continue
-        print(f"  GET {route}: median {sorted(times)[len(times) // 2]:.0f} ms, p95 "
-              f"{percentile(times, 95):.0f} ms, {size:,} bytes")
+        print(
+            f"  GET {route}: median {sorted(times)[len(times) // 2]:.0f} ms, p95 "
+            f"{percentile(times, 95):.0f} ms, {size:,} bytes"
+        )
 
 
 def product_section(args: argparse.Namespace, engine: sa.Engine, recorder: Recorder) -> None:
-    print(f"\n== the services on a real Session (default settings, migrations' indexes; "
-          f"{today_in_china()})")
+    print(
+        f"\n== the services on a real Session (default settings, migrations' indexes; "
+        f"{today_in_china()})"
+    )
     service_timings(engine, recorder, runs=args.runs)
     print("\n== through HTTP (the ASGI app, an analyst key)")
     http_timings(args.url, runs=min(args.runs, 3))

@@ -31,34 +31,47 @@ class Trial:
     skipped: str | None = None
 
     def ratios(self, baseline: dict[str, Timing]) -> dict[str, float]:
-        return {name: t.median / baseline[name].median for name, t in self.timings.items()
-                if name in baseline and not t.error and not baseline[name].error}
+        return {
+            name: t.median / baseline[name].median
+            for name, t in self.timings.items()
+            if name in baseline and not t.error and not baseline[name].error
+        }
 
     def helps(self, baseline: dict[str, Timing]) -> bool:
         ratios = self.ratios(baseline).values()
         return bool(ratios) and min(ratios) < HELPS and max(ratios) < HURTS
 
 
-def run_cases(session: Session, recorder: Recorder, cases: Iterable[Case], *,
-              runs: int, say: Any = None) -> dict[str, Timing]:
+def run_cases(
+    session: Session, recorder: Recorder, cases: Iterable[Case], *, runs: int, say: Any = None
+) -> dict[str, Timing]:
     out = {}
     for case in cases:
-        timing = time_case(session, recorder, case.name, case.run,
-                           runs=min(runs, case.runs or runs))
+        timing = time_case(
+            session, recorder, case.name, case.run, runs=min(runs, case.runs or runs)
+        )
         out[case.name] = timing
         if say:
             say(case, timing)
     return out
 
 
-def setting_trial(session: Session, recorder: Recorder, name: str,
-                  statements: Sequence[str], cases: Sequence[Case], *, runs: int) -> Trial:
+def setting_trial(
+    session: Session,
+    recorder: Recorder,
+    name: str,
+    statements: Sequence[str],
+    cases: Sequence[Case],
+    *,
+    runs: int,
+) -> Trial:
     for statement in statements:
         session.connection().exec_driver_sql(statement)
     session.commit()
     try:
-        return Trial(name, "; ".join(statements),
-                     timings=run_cases(session, recorder, cases, runs=runs))
+        return Trial(
+            name, "; ".join(statements), timings=run_cases(session, recorder, cases, runs=runs)
+        )
     finally:
         session.connection().exec_driver_sql("RESET ALL")
         session.commit()
@@ -76,8 +89,9 @@ def create_index(url: str, candidate: Candidate) -> tuple[float, str]:
         conn.execute("SET maintenance_work_mem = '256MB'")
         conn.execute(candidate.sql)  # type: ignore[arg-type]
         conn.execute(f"VACUUM (ANALYZE) {table}")  # type: ignore[arg-type]
-        size = conn.execute("SELECT pg_size_pretty(pg_relation_size(%s::regclass))",
-                            (candidate.name,)).fetchone()
+        size = conn.execute(
+            "SELECT pg_size_pretty(pg_relation_size(%s::regclass))", (candidate.name,)
+        ).fetchone()
     return time.perf_counter() - started, str(size[0] if size else "?")
 
 
@@ -86,8 +100,15 @@ def drop_index(url: str, name: str) -> None:
         conn.execute(f'DROP INDEX IF EXISTS "{name}"')  # type: ignore[arg-type]
 
 
-def index_trial(url: str, session: Session, recorder: Recorder, candidate: Candidate, *,
-                runs: int, keep: bool = False) -> Trial:
+def index_trial(
+    url: str,
+    session: Session,
+    recorder: Recorder,
+    candidate: Candidate,
+    *,
+    runs: int,
+    keep: bool = False,
+) -> Trial:
     cases = [c for c in CASES if c.name in candidate.cases]
     build_s, size = create_index(url, candidate)
     try:
@@ -132,10 +153,14 @@ def check_rewrites(session: Session, cases: Sequence[Case]) -> list[str]:
             continue
         session.rollback()
         if ours == theirs:
-            lines.append(f"{case.name} = {case.same_as}: the same {len(ours):,} cells, "
-                         f"{sum(ours.values()):,} counted")
+            lines.append(
+                f"{case.name} = {case.same_as}: the same {len(ours):,} cells, "
+                f"{sum(ours.values()):,} counted"
+            )
         else:
             diff = sum(((ours - theirs) + (theirs - ours)).values())
-            lines.append(f"{case.name} DIFFERS from {case.same_as}: {len(ours):,} vs "
-                         f"{len(theirs):,} cells, {diff:,} counts apart")
+            lines.append(
+                f"{case.name} DIFFERS from {case.same_as}: {len(ours):,} vs "
+                f"{len(theirs):,} cells, {diff:,} counts apart"
+            )
     return lines

@@ -35,11 +35,15 @@ def main(trials: int = 30, seed: int = 7, counties: int = 8) -> None:
         pinned += len(exact)
         narrowed += len(narrow)
         leaking += bool(exact)
-    print(f"{counties} counties x 3 categories x 2 sexes ({len(finest)} cells; tables of "
-          f"more than {AUDITED_CELLS} cells are not audited)")
-    print(f"tables: {trials}; with a small hidden count recovered exactly: {leaking} "
-          f"({leaking / trials:.0%}); hidden small counts (in all coarsenings) {hidden}, "
-          f"recovered exactly {pinned}, narrowed below a range of {width}: {narrowed}")
+    print(
+        f"{counties} counties x 3 categories x 2 sexes ({len(finest)} cells; tables of "
+        f"more than {AUDITED_CELLS} cells are not audited)"
+    )
+    print(
+        f"tables: {trials}; with a small hidden count recovered exactly: {leaking} "
+        f"({leaking / trials:.0%}); hidden small counts (in all coarsenings) {hidden}, "
+        f"recovered exactly {pinned}, narrowed below a range of {width}: {narrowed}"
+    )
 
 
 if __name__ == "__main__":

@@ -37,10 +37,12 @@ VISITING = 0.9
 LATE = 0.2  # share of a quarter's hires whose six-month record comes next quarter
 OPENINGS = 6
 # How a referral that does not last six months ends, and how often.
-FAILURES = (("rejected_by_employer", "skills_mismatch", 0.55),
-            ("interview_rejected", "interview_performance", 0.2),
-            ("declined_by_seeker", "pay_too_low", 0.15),
-            ("hired_and_left", None, 0.1))
+FAILURES = (
+    ("rejected_by_employer", "skills_mismatch", 0.55),
+    ("interview_rejected", "interview_performance", 0.2),
+    ("declined_by_seeker", "pay_too_low", 0.15),
+    ("hired_and_left", None, 0.1),
+)
 
 
 class BenchFailure(RuntimeError):
@@ -76,17 +78,24 @@ class Driver:
     def __enter__(self) -> Driver:
         url = f"sqlite:///{self.tmp / 'year.db'}"
         upgrade(url)
-        settings = Settings(database_url=url, secret_key=SECRET, admin_key=ADMIN_KEY,
-                            rate_limit="1000000/minute", log_json=False, log_level="WARNING",
-                            model_poll_seconds=0.5)
+        settings = Settings(
+            database_url=url,
+            secret_key=SECRET,
+            admin_key=ADMIN_KEY,
+            rate_limit="1000000/minute",
+            log_json=False,
+            log_level="WARNING",
+            model_poll_seconds=0.5,
+        )
         self.app = create_app(settings)
         self.client = TestClient(self.app, headers={"X-API-Key": ADMIN_KEY})
         self.client.__enter__()
         self._register_vacancies()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.client.__exit__(kind, exc, tb)
         self.app.state.engine.dispose()
 
@@ -105,8 +114,12 @@ class Driver:
             employer_ids[emp["id"]] = made.json()["id"]
         for row, record in enumerate(self.world.vacancies):
             employer = employer_ids[record["employer_id"]]
-            made = self.call("POST", "/v1/vacancies", 201,
-                             json=vacancy_body(record, employer, self.today, OPENINGS))
+            made = self.call(
+                "POST",
+                "/v1/vacancies",
+                201,
+                json=vacancy_body(record, employer, self.today, OPENINGS),
+            )
             self.vacancy_row[made.json()["id"]] = row
             self.vacancy_of[made.json()["id"]] = (employer, record["id"])
 
@@ -145,25 +158,40 @@ class Driver:
         decided before the next is made, so every recorded outcome is the pair's own (no
         referral is left open by a job found elsewhere).  A failure ends in one of
         ``FAILURES``; "hired and gone before month six" is a job too, and ends the turn."""
-        items = self.call("GET", f"/v1/seekers/{seeker}/matches", 200,
-                          params={"limit": SHOWN}).json()["items"]
+        items = self.call(
+            "GET", f"/v1/seekers/{seeker}/matches", 200, params={"limit": SHOWN}
+        ).json()["items"]
         if not items:
             return [], 0
         ranks = np.arange(1, len(items) + 1)
-        order = self.rng.choice(len(items), size=min(PER_PERSON, len(items)), replace=False,
-                                p=(1 / ranks) / np.sum(1 / ranks))
+        order = self.rng.choice(
+            len(items),
+            size=min(PER_PERSON, len(items)),
+            replace=False,
+            p=(1 / ranks) / np.sum(1 / ranks),
+        )
         tried: list[tuple[str, float]] = []
         for k in order.tolist():
             item = items[k]
-            made = self.call("POST", "/v1/referrals", 201, json={
-                "seeker_id": seeker, "vacancy_id": item["vacancy_id"], "source": "match",
-                "rank": item["rank"], "shown": len(items)})
+            made = self.call(
+                "POST",
+                "/v1/referrals",
+                201,
+                json={
+                    "seeker_id": seeker,
+                    "vacancy_id": item["vacancy_id"],
+                    "source": "match",
+                    "rank": item["rank"],
+                    "shown": len(items),
+                },
+            )
             self.totals["referrals"] += 1
             referral = {"id": made.json()["id"], "etag": made.headers["etag"]}
             tried.append((item["vacancy_id"], float(item["probability"])))
             chance = self.world.outcome_probability(
                 np.array([self.seeker_row[seeker]]),
-                np.array([self.vacancy_row[item["vacancy_id"]]]))[0]
+                np.array([self.vacancy_row[item["vacancy_id"]]]),
+            )[0]
             success = bool(self.rng.random() < chance)
             kind = self.rng.choice(len(FAILURES), p=[f[2] for f in FAILURES])
             status, reason, _ = FAILURES[int(kind)]
@@ -179,20 +207,35 @@ class Driver:
 
     def _move(self, referral: dict[str, Any], status: str, reason: str | None = None) -> None:
         body = {"status": status, **({"reason_code": reason} if reason else {})}
-        made = self.call("PATCH", f"/v1/referrals/{referral['id']}", 200, json=body,
-                         headers={"If-Match": referral["etag"]})
+        made = self.call(
+            "PATCH",
+            f"/v1/referrals/{referral['id']}",
+            200,
+            json=body,
+            headers={"If-Match": referral["etag"]},
+        )
         referral["etag"] = made.headers["etag"]
 
-    def _hire(self, seeker: str, referral: dict[str, Any], vacancy: str, start: dt.date, *,
-              retained: bool) -> None:
+    def _hire(
+        self, seeker: str, referral: dict[str, Any], vacancy: str, start: dt.date, *, retained: bool
+    ) -> None:
         """Interviewed, offered, placed; the six-month record now, or (``LATE``) next
         quarter."""
         for step in ("interview_scheduled", "interviewed", "offered"):
             self._move(referral, step)
-        placed = self.call("POST", "/v1/placements", 201, json={
-            "seeker_id": seeker, "employer_id": self.vacancy_of[vacancy][0],
-            "referral_id": referral["id"], "start_date": start.isoformat(), "form": "quota",
-            "counts_as_new": True})
+        placed = self.call(
+            "POST",
+            "/v1/placements",
+            201,
+            json={
+                "seeker_id": seeker,
+                "employer_id": self.vacancy_of[vacancy][0],
+                "referral_id": referral["id"],
+                "start_date": start.isoformat(),
+                "form": "quota",
+                "counts_as_new": True,
+            },
+        )
         self.totals["placements"] += 1
         self.seeking.discard(seeker)
         outcome = (placed.json()["id"], placed.headers["etag"], seeker, retained, start)
@@ -205,15 +248,26 @@ class Driver:
         """The six-month record: a visit finding the person at work, or the job's end."""
         for placement, etag, seeker, retained, start in outcomes:
             if retained:
-                self.call("POST", f"/v1/placements/{placement}/follow-ups", 201, json={
-                    "date": add_months(start, 6).isoformat(), "method": "phone",
-                    "still_employed": True})
+                self.call(
+                    "POST",
+                    f"/v1/placements/{placement}/follow-ups",
+                    201,
+                    json={
+                        "date": add_months(start, 6).isoformat(),
+                        "method": "phone",
+                        "still_employed": True,
+                    },
+                )
                 self.totals["visits"] += 1
                 continue
             end = start + dt.timedelta(days=int(self.rng.integers(20, 81)))
-            self.call("PATCH", f"/v1/placements/{placement}", 200,
-                      json={"end_date": end.isoformat(), "end_reason": "resigned_workload"},
-                      headers={"If-Match": etag})
+            self.call(
+                "PATCH",
+                f"/v1/placements/{placement}",
+                200,
+                json={"end_date": end.isoformat(), "end_reason": "resigned_workload"},
+                headers={"If-Match": etag},
+            )
             self.seeking.add(seeker)
 
     # -- judging and retraining -----------------------------------------------------------
@@ -227,8 +281,7 @@ class Driver:
         truth = self.world.outcome_probability(si, vi)
         shown = np.array([p for _, _, p in referred])
         cold = self._cold_probabilities(referred)
-        return Quarter(len(referred), hired, referred_ece(shown, truth),
-                       referred_ece(cold, truth))
+        return Quarter(len(referred), hired, referred_ece(shown, truth), referred_ece(cold, truth))
 
     def _cold_probabilities(self, referred: list[tuple[str, str, float]]) -> np.ndarray:
         from service.services.retraining import load
@@ -239,9 +292,13 @@ class Driver:
 
         s_row = {k: i for i, k in enumerate(loaded.seekers.ids.tolist())}
         v_row = {k: i for i, k in enumerate(loaded.vacancies.ids.tolist())}
-        X = pair_matrix(loaded.seekers, loaded.vacancies,
-                        np.array([s_row[s] for s, _, _ in referred]),
-                        np.array([v_row[v] for _, v, _ in referred]), self.day())
+        X = pair_matrix(
+            loaded.seekers,
+            loaded.vacancies,
+            np.array([s_row[s] for s, _, _ in referred]),
+            np.array([v_row[v] for _, v, _ in referred]),
+            self.day(),
+        )
         return self.cold.predict(X.astype(np.float64))
 
     def day(self) -> Day:
@@ -250,8 +307,16 @@ class Driver:
     def panel(self, rows: Sequence[int]) -> Panel:
         ids = [self.seeker_id[int(r)] for r in rows]
         with transaction(self.app.state.engine) as session:
-            return build_panel(session, self.app.state.context.rules, self.cold, self.world,
-                               ids, [int(r) for r in rows], self.vacancy_row, self.day())
+            return build_panel(
+                session,
+                self.app.state.context.rules,
+                self.cold,
+                self.world,
+                ids,
+                [int(r) for r in rows],
+                self.vacancy_row,
+                self.day(),
+            )
 
     def active(self) -> ScorerBundle:
         with transaction(self.app.state.engine) as session:
@@ -270,8 +335,13 @@ class Driver:
         principal = Principal(key_id="bench", role=Role.admin, name="year", owner_id="bench")
         try:
             with transaction(self.app.state.engine) as session:
-                done = retrain(session, self.app.state.context.rules,
-                               Audit(session, principal), self.cold, promote=True)
+                done = retrain(
+                    session,
+                    self.app.state.context.rules,
+                    Audit(session, principal),
+                    self.cold,
+                    promote=True,
+                )
         except InsufficientOutcomes as exc:
             return None, f"too few outcomes: {exc}", None
         self.app.state.model_watcher.sync()  # this process follows the registry now
@@ -283,5 +353,9 @@ class Driver:
         return gate, "promoted" if done.promoted else "", candidate["ndcg_at_10"]
 
     def counts(self) -> dict[str, int]:
-        return {"seekers": len(self.seeker_id), "vacancies": len(self.vacancy_row),
-                "requests": self.requests, **self.totals}
+        return {
+            "seekers": len(self.seeker_id),
+            "vacancies": len(self.vacancy_row),
+            "requests": self.requests,
+            **self.totals,
+        }

@@ -49,9 +49,16 @@ class Panel:
     people: int
 
 
-def build_panel(session: Session, rules: DomainRules, encoder: ScorerBundle, world: World,
-                seeker_ids: Sequence[str], seeker_rows: Sequence[int],
-                vacancy_row: dict[str, int], day: Day) -> Panel:
+def build_panel(
+    session: Session,
+    rules: DomainRules,
+    encoder: ScorerBundle,
+    world: World,
+    seeker_ids: Sequence[str],
+    seeker_rows: Sequence[int],
+    vacancy_row: dict[str, int],
+    day: Day,
+) -> Panel:
     """The panel's pairs, their features (computed as the service computes them) and
     their truth."""
     by_id = {s.id: s for s in match_repo.seekers(session, list(seeker_ids))}
@@ -72,10 +79,12 @@ def build_panel(session: Session, rules: DomainRules, encoder: ScorerBundle, wor
     w_si = np.asarray(seeker_rows, dtype=np.int64)[si]
     w_vi = np.array([vacancy_row[str(v.ids[j])] for j in vi.tolist()], dtype=np.int64)
     p, p_outcome = world.truth(w_si, w_vi), world.outcome_probability(w_si, w_vi)
-    groups = [g for g in (np.flatnonzero(si == i) for i in range(len(s)))
-              if len(g) >= MIN_CANDIDATES]
-    return Panel(X=X, p=p, p_outcome=p_outcome, max_km=s.max_km[si], groups=groups,
-                 people=len(groups))
+    groups = [
+        g for g in (np.flatnonzero(si == i) for i in range(len(s))) if len(g) >= MIN_CANDIDATES
+    ]
+    return Panel(
+        X=X, p=p, p_outcome=p_outcome, max_km=s.max_km[si], groups=groups, people=len(groups)
+    )
 
 
 def judge(panel: Panel, models: dict[str, ScorerBundle]) -> dict[str, dict[str, Any]]:

@@ -22,12 +22,18 @@ from stdnum.cn import ric, uscc
 from service.matching.arrays import build_seekers, build_vacancies
 from service.matching.offline import population, simulator, worlds
 
-CATEGORY_DIGITS = {"visual": 1, "hearing": 2, "speech": 3, "physical": 4,
-                   "intellectual": 5, "mental": 6, "multiple": 7}
+CATEGORY_DIGITS = {
+    "visual": 1,
+    "hearing": 2,
+    "speech": 3,
+    "physical": 4,
+    "intellectual": 5,
+    "mental": 6,
+    "multiple": 7,
+}
 DEFAULT_WORLD = "kinds_reversed_commute"
 # ID numbers are division + birth date + a 3-digit sequence: a block of 999 per division.
-DIVISIONS = ("140302", "140303", "140311", "140321", "140322", "140102", "140105",
-             "140106")
+DIVISIONS = ("140302", "140303", "140311", "140321", "140322", "140102", "140105", "140106")
 
 
 def id_number(birth: dt.date, sequence: int, division: str = "140302") -> str:
@@ -37,8 +43,9 @@ def id_number(birth: dt.date, sequence: int, division: str = "140302") -> str:
 
 def credit_code(serial: int, division: str = "140302") -> str:
     org = f"{serial:08d}"
-    check = 11 - sum(int(c, 36) * w for c, w in zip(org, (3, 7, 9, 10, 5, 8, 4, 2),
-                                                      strict=True)) % 11
+    check = (
+        11 - sum(int(c, 36) * w for c, w in zip(org, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    )
     body = "91" + division + org + {10: "X", 11: "0"}.get(check, str(check))
     return body + uscc.calc_check_digit(body)
 
@@ -66,9 +73,18 @@ class World:
         knobs = self.spec.story
         # The story's first draw is the per-person term: the same generator state gives
         # the same person the same term at every call.  The pair noise is the fixed table.
-        terms = simulator.story(np.random.default_rng([self.seed, 7]), self.true_seekers,
-                                self.vacancies, self.s_hidden, self.v_hidden, self._s_true,
-                                self._v, si, vi, knobs)
+        terms = simulator.story(
+            np.random.default_rng([self.seed, 7]),
+            self.true_seekers,
+            self.vacancies,
+            self.s_hidden,
+            self.v_hidden,
+            self._s_true,
+            self._v,
+            si,
+            vi,
+            knobs,
+        )
         terms["noise"] = knobs.noise_sd * knobs.weight("noise") * self.noise[si, vi]
         return np.asarray(expit(sum(terms.values())), dtype=np.float64)
 
@@ -79,28 +95,39 @@ class World:
         return p * (1 - flip) + (1 - p) * flip
 
 
-def make_world(n_seekers: int, n_vacancies: int, *, seed: int,
-               name: str = DEFAULT_WORLD) -> World:
+def make_world(n_seekers: int, n_vacancies: int, *, seed: int, name: str = DEFAULT_WORLD) -> World:
     spec = worlds.BY_NAME[name]
     assert spec.role == "held_out", f"{name} is a training world"
     rng = np.random.default_rng([seed, spec.seed_offset])
-    true_seekers, s_hidden = (list(x) for x in zip(
-        *(population.seeker(rng, i) for i in range(n_seekers)), strict=True))
+    true_seekers, s_hidden = (
+        list(x) for x in zip(*(population.seeker(rng, i) for i in range(n_seekers)), strict=True)
+    )
     emps = population.employers(rng, max(1, n_vacancies // 4))
     weights = np.array([e["size"] for e in emps])
     chosen = rng.choice(len(emps), size=n_vacancies, p=weights / weights.sum())
-    vacancies, v_hidden = (list(x) for x in zip(
-        *(population.vacancy(rng, i, emps[int(j)]) for i, j in enumerate(chosen)),
-        strict=True))
+    vacancies, v_hidden = (
+        list(x)
+        for x in zip(
+            *(population.vacancy(rng, i, emps[int(j)]) for i, j in enumerate(chosen)), strict=True
+        )
+    )
     seen, vacancies = spec.observe(np.random.default_rng([seed, 1]), true_seekers, vacancies)
     used = sorted({v["employer_id"] for v in vacancies})
-    return World(spec=spec, seed=seed, seekers=seen, true_seekers=true_seekers,
-                 s_hidden=s_hidden, vacancies=vacancies, v_hidden=v_hidden,
-                 employers=[e for e in emps if e["id"] in used],
-                 noise=rng.normal(size=(n_seekers, n_vacancies)))
+    return World(
+        spec=spec,
+        seed=seed,
+        seekers=seen,
+        true_seekers=true_seekers,
+        s_hidden=s_hidden,
+        vacancies=vacancies,
+        v_hidden=v_hidden,
+        employers=[e for e in emps if e["id"] in used],
+        noise=rng.normal(size=(n_seekers, n_vacancies)),
+    )
 
 
 # -- request bodies -----------------------------------------------------------------------
+
 
 def seeker_body(record: dict[str, Any], i: int, rng: np.random.Generator) -> dict[str, Any]:
     """POST /v1/seekers for a world record (the i-th: a distinct ID number)."""
@@ -110,23 +137,33 @@ def seeker_body(record: dict[str, Any], i: int, rng: np.random.Generator) -> dic
     category, grade = record["category"], int(record["grade"])
     groups = set(record["groups"])
     body: dict[str, Any] = {
-        "external_id": f"W{i:06d}", "name": "模拟求职者", "id_number": number,
-        "disability": {"category": category, "grade": grade,
-                       "certificate_number": f"{number}{CATEGORY_DIGITS[category]}{grade}"},
+        "external_id": f"W{i:06d}",
+        "name": "模拟求职者",
+        "id_number": number,
+        "disability": {
+            "category": category,
+            "grade": grade,
+            "certificate_number": f"{number}{CATEGORY_DIGITS[category]}{grade}",
+        },
         "hukou": "rural" if "rural" in groups else "urban",
         "district_code": record["district_code"],
-        "location": ({"lat": record["lat"], "lon": record["lon"]}
-                     if record["lat"] is not None else None),
+        "location": (
+            {"lat": record["lat"], "lon": record["lon"]} if record["lat"] is not None else None
+        ),
         "education": record["education"],
-        "graduation_date": (record["degree_graduation"].isoformat()
-                            if record["degree_graduation"] else None),
-        "skills": list(record["skills"]), "experience_years": record["experience_years"],
+        "graduation_date": (
+            record["degree_graduation"].isoformat() if record["degree_graduation"] else None
+        ),
+        "skills": list(record["skills"]),
+        "experience_years": record["experience_years"],
         "required_accommodations": list(record["required"]),
-        "preferences": {"occupations": list(record["occupations"]),
-                        "work_modes": list(record["work_modes"]),
-                        "employment_types": list(record["employment_types"]),
-                        "max_commute_km": float(record["max_commute_km"]),
-                        "min_monthly_salary": record["min_salary"]},
+        "preferences": {
+            "occupations": list(record["occupations"]),
+            "work_modes": list(record["work_modes"]),
+            "employment_types": list(record["employment_types"]),
+            "max_commute_km": float(record["max_commute_km"]),
+            "min_monthly_salary": record["min_salary"],
+        },
         "hard_to_employ": "hard_to_employ" in groups,
         "poverty_monitoring": "poverty_monitoring" in groups,
         "consent": {"sensitive_data": True, "share_with_employers": bool(record["shared"])},
@@ -138,26 +175,45 @@ def seeker_body(record: dict[str, Any], i: int, rng: np.random.Generator) -> dic
 
 
 def employer_body(emp: dict[str, Any], serial: int) -> dict[str, Any]:
-    return {"name": emp["name"], "credit_code": credit_code(serial), "kind": emp["kind"],
-            "district_code": emp["place"].code, "staff_count": 150, "disabled_staff": 3,
-            "severe_disabled_staff": 1, "average_annual_wage": 60000,
-            "established_posts": None, "accessibility": list(emp["premises"])}
-
-
-def vacancy_body(record: dict[str, Any], employer_id: str, today: dt.date,
-                 openings: int) -> dict[str, Any]:
     return {
-        "employer_id": employer_id, "external_id": record["id"], "title": record["title"],
-        "description": "模拟岗位", "occupation_code": record["occupation_code"],
+        "name": emp["name"],
+        "credit_code": credit_code(serial),
+        "kind": emp["kind"],
+        "district_code": emp["place"].code,
+        "staff_count": 150,
+        "disabled_staff": 3,
+        "severe_disabled_staff": 1,
+        "average_annual_wage": 60000,
+        "established_posts": None,
+        "accessibility": list(emp["premises"]),
+    }
+
+
+def vacancy_body(
+    record: dict[str, Any], employer_id: str, today: dt.date, openings: int
+) -> dict[str, Any]:
+    return {
+        "employer_id": employer_id,
+        "external_id": record["id"],
+        "title": record["title"],
+        "description": "模拟岗位",
+        "occupation_code": record["occupation_code"],
         "skills": list(record["skills"]),
         "demands": {d: int(n) for d, n in record["demands"].items() if n},
-        "accommodations": list(record["accommodations"]), "work_mode": record["work_mode"],
-        "employment_type": record["employment_type"], "district_code": record["district_code"],
-        "location": ({"lat": record["lat"], "lon": record["lon"]}
-                     if record["lat"] is not None else None),
-        "salary_min": int(record["salary_min"]), "salary_max": int(record["salary_max"]),
-        "education_min": record["education_min"], "openings": openings,
-        "targeted": bool(record["targeted"]), "priority_groups": list(record["priority_groups"]),
+        "accommodations": list(record["accommodations"]),
+        "work_mode": record["work_mode"],
+        "employment_type": record["employment_type"],
+        "district_code": record["district_code"],
+        "location": (
+            {"lat": record["lat"], "lon": record["lon"]} if record["lat"] is not None else None
+        ),
+        "salary_min": int(record["salary_min"]),
+        "salary_max": int(record["salary_max"]),
+        "education_min": record["education_min"],
+        "openings": openings,
+        "targeted": bool(record["targeted"]),
+        "priority_groups": list(record["priority_groups"]),
         "public_welfare": bool(record["public_welfare"]),
         "restricted": bool(record["restricted"]),
-        "closes_on": (today + dt.timedelta(days=400)).isoformat()}
+        "closes_on": (today + dt.timedelta(days=400)).isoformat(),
+    }

@@ -68,33 +68,58 @@ ANY, OWN = Scope.any, Scope.own
 
 ACCESS: dict[Role, dict[Action, Scope]] = {
     Role.admin: dict.fromkeys(Action, ANY),
-    Role.counselor: {a: ANY for a in Action if a not in (
-        Action.manage_keys, Action.read_audit, Action.read_models, Action.activate_model,
-        Action.manage_targets)},
+    Role.counselor: {
+        a: ANY
+        for a in Action
+        if a
+        not in (
+            Action.manage_keys,
+            Action.read_audit,
+            Action.read_models,
+            Action.activate_model,
+            Action.manage_targets,
+        )
+    },
     Role.partner: {
-        Action.create_seeker: ANY, Action.read_seeker: OWN, Action.update_seeker: OWN,
-        Action.delete_seeker: OWN, Action.export_seeker: OWN,
-        Action.create_employer: ANY, Action.read_employer: ANY, Action.update_employer: OWN,
-        Action.delete_employer: OWN, Action.read_quota: ANY,
-        Action.create_vacancy: ANY, Action.import_vacancies: ANY, Action.read_vacancy: ANY,
-        Action.update_vacancy: OWN, Action.delete_vacancy: OWN,
-        Action.match_seeker: OWN, Action.match_vacancy: OWN,
+        Action.create_seeker: ANY,
+        Action.read_seeker: OWN,
+        Action.update_seeker: OWN,
+        Action.delete_seeker: OWN,
+        Action.export_seeker: OWN,
+        Action.create_employer: ANY,
+        Action.read_employer: ANY,
+        Action.update_employer: OWN,
+        Action.delete_employer: OWN,
+        Action.read_quota: ANY,
+        Action.create_vacancy: ANY,
+        Action.import_vacancies: ANY,
+        Action.read_vacancy: ANY,
+        Action.update_vacancy: OWN,
+        Action.delete_vacancy: OWN,
+        Action.match_seeker: OWN,
+        Action.match_vacancy: OWN,
         # Referrals to the partner's own vacancies (own = the vacancy's owner), with a
         # pseudonymous candidate: the partner never learns who the person is.
-        Action.create_referral: OWN, Action.read_referral: OWN, Action.update_referral: OWN,
+        Action.create_referral: OWN,
+        Action.read_referral: OWN,
+        Action.update_referral: OWN,
     },
     # A fair kiosk registers visitors and shows them their matches; it reads vacancies so
     # that a visitor can see the whole job (pay, duties, accommodations) behind a match.
     Role.kiosk: {
-        Action.create_seeker: ANY, Action.read_seeker: OWN, Action.export_seeker: OWN,
-        Action.match_seeker: OWN, Action.read_vacancy: ANY,
+        Action.create_seeker: ANY,
+        Action.read_seeker: OWN,
+        Action.export_seeker: OWN,
+        Action.match_seeker: OWN,
+        Action.read_vacancy: ANY,
     },
     # Aggregates only (the dashboard, the models' measured quality); no individual record.
     Role.analyst: {Action.read_models: ANY, Action.read_stats: ANY},
 }
 
 CANDIDATE_VIEW: dict[Role, CandidateView] = {
-    Role.admin: CandidateView.full, Role.counselor: CandidateView.full,
+    Role.admin: CandidateView.full,
+    Role.counselor: CandidateView.full,
     Role.partner: CandidateView.pseudonymous,
 }
 

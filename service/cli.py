@@ -24,9 +24,15 @@ def _serve(args: argparse.Namespace) -> int:
     check_startup(settings)  # fail here, clearly, before any worker starts
     load_bundle(settings.scorer_dir)
     configure_logging(settings.log_level, settings.log_json)
-    uvicorn.run("service.main:app", host=args.host or settings.host,
-                port=args.port or settings.port, workers=args.workers or settings.workers,
-                proxy_headers=True, log_config=None, access_log=False)
+    uvicorn.run(
+        "service.main:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+        proxy_headers=True,
+        log_config=None,
+        access_log=False,
+    )
     return 0
 
 
@@ -56,8 +62,7 @@ def _create_key(args: argparse.Namespace) -> int:
 
     engine = make_engine(get_settings().database_url)
     with Session(engine, expire_on_commit=False) as session:
-        key, secret = api_keys.issue(session, role=Role(args.role), name=args.name,
-                                     created_by=None)
+        key, secret = api_keys.issue(session, role=Role(args.role), name=args.name, created_by=None)
         session.commit()
     print(json.dumps({"id": key.id, "role": key.role, "key": secret}))
     return 0
@@ -71,8 +76,9 @@ def _rotate_secrets(_: argparse.Namespace) -> int:
     from service.services.seeker_privacy import rotate_secrets
 
     settings = get_settings()
-    ctx = Context(cipher=Cipher(settings.secret, settings.old_secrets),
-                  rules=load_rules(settings.rules_file))
+    ctx = Context(
+        cipher=Cipher(settings.secret, settings.old_secrets), rules=load_rules(settings.rules_file)
+    )
     engine = make_engine(settings.database_url)
     with transaction(engine) as session:
         changed = rotate_secrets(session, ctx)
@@ -105,19 +111,29 @@ def _train(args: argparse.Namespace) -> int:
     bundle = train(seed=args.seed)
     output = Path(args.output) if args.output else ARTIFACTS_DIR
     save_bundle(bundle, output)
-    report_path = Path(args.report) if args.report else (
-        Path(__file__).resolve().parent.parent / "docs" / "scorer-report.md"
-        if args.output is None else output / "scorer-report.md")
+    report_path = (
+        Path(args.report)
+        if args.report
+        else (
+            Path(__file__).resolve().parent.parent / "docs" / "scorer-report.md"
+            if args.output is None
+            else output / "scorer-report.md"
+        )
+    )
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(render_markdown(bundle.report), encoding="utf-8")
     r = bundle.report
     print(f"scorer {bundle.version} written to {output}; report {report_path}")
-    print(f"  blend λ {r['method']['blend_lambda']}; dropped: "
-          f"{', '.join(r['method']['dropped']) or 'none'}")
+    print(
+        f"  blend λ {r['method']['blend_lambda']}; dropped: "
+        f"{', '.join(r['method']['dropped']) or 'none'}"
+    )
     for name, m in r["held_out"].items():
-        print(f"  held out {name:24s} NDCG@10 learned {m['learned']['ndcg_at_10']:.4f}  "
-              f"TF-IDF {m['tfidf_skills']['ndcg_at_10']:.4f}  rules "
-              f"{m['rules']['ndcg_at_10']:.4f}  ECE {m['learned']['ece_10_bins']:.4f}")
+        print(
+            f"  held out {name:24s} NDCG@10 learned {m['learned']['ndcg_at_10']:.4f}  "
+            f"TF-IDF {m['tfidf_skills']['ndcg_at_10']:.4f}  rules "
+            f"{m['rules']['ndcg_at_10']:.4f}  ECE {m['learned']['ece_10_bins']:.4f}"
+        )
     for name, target in r["targets"].items():
         print(f"  {name}: {target['value']} ({'met' if target['met'] else 'MISSED'})")
     print(f"  {r['timings_seconds']['total']:.1f} s")
@@ -141,9 +157,11 @@ def _report(args: argparse.Namespace) -> int:
         print(f"accessmatch: report: --font {args.font}: no such file", file=sys.stderr)
         return 2
     settings = get_settings()
-    ctx = Context(cipher=Cipher(settings.secret, settings.old_secrets),
-                  rules=load_rules(settings.rules_file),
-                  stats_threshold=settings.stats_threshold)
+    ctx = Context(
+        cipher=Cipher(settings.secret, settings.old_secrets),
+        rules=load_rules(settings.rules_file),
+        stats_threshold=settings.stats_threshold,
+    )
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
@@ -157,11 +175,21 @@ def _report(args: argparse.Namespace) -> int:
     written = {"html": args.output}
     if args.pdf:
         font: FontFace | Literal["auto"] = (
-            FontFace(Path(args.font), index=args.font_index) if args.font else "auto")
+            FontFace(Path(args.font), index=args.font_index) if args.font else "auto"
+        )
         Path(args.pdf).write_bytes(render_pdf(report, font=font))
         written["pdf"] = args.pdf
-    print(json.dumps({**written, "district": report.district.code, "year": report.year,
-                      "sections": len(report.sections)}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                **written,
+                "district": report.district.code,
+                "year": report.year,
+                "sections": len(report.sections),
+            },
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 
@@ -174,41 +202,62 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int)
     serve.set_defaults(func=_serve)
     sub.add_parser("migrate", help="upgrade the database to the newest schema").set_defaults(
-        func=_migrate)
+        func=_migrate
+    )
     seed = sub.add_parser("seed-demo", help="load the Yangquan demo data set")
-    seed.add_argument("--if-empty", action="store_true",
-                      help="do nothing when the database already holds seekers")
+    seed.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the database already holds seekers"
+    )
     seed.set_defaults(func=_seed_demo)
     key = sub.add_parser("create-key", help="issue an API key and print it once")
-    key.add_argument("--role", required=True,
-                     choices=["admin", "counselor", "partner", "kiosk", "analyst"])
+    key.add_argument(
+        "--role", required=True, choices=["admin", "counselor", "partner", "kiosk", "analyst"]
+    )
     key.add_argument("--name", required=True)
     key.set_defaults(func=_create_key)
-    sub.add_parser("rotate-secrets", help="re-encrypt identifiers with the current "
-                   "ACCESSMATCH_SECRET_KEY (old ones in ACCESSMATCH_OLD_SECRET_KEYS)"
-                   ).set_defaults(func=_rotate_secrets)
+    sub.add_parser(
+        "rotate-secrets",
+        help="re-encrypt identifiers with the current "
+        "ACCESSMATCH_SECRET_KEY (old ones in ACCESSMATCH_OLD_SECRET_KEYS)",
+    ).set_defaults(func=_rotate_secrets)
     spec = sub.add_parser("openapi", help="write the OpenAPI document")
     spec.add_argument("--output", default="openapi/openapi.json")
     spec.set_defaults(func=_openapi)
-    fit = sub.add_parser("train", help="simulate placements in a family of worlds, fit the "
-                         "scorer across them and evaluate it on held-out worlds")
+    fit = sub.add_parser(
+        "train",
+        help="simulate placements in a family of worlds, fit the "
+        "scorer across them and evaluate it on held-out worlds",
+    )
     fit.add_argument("--seed", type=int, default=20261123)
     fit.add_argument("--output", help="artifact directory (default: the shipped one)")
-    fit.add_argument("--report", help="Markdown report (default: docs/scorer-report.md, "
-                     "or scorer-report.md in --output)")
+    fit.add_argument(
+        "--report",
+        help="Markdown report (default: docs/scorer-report.md, or scorer-report.md in --output)",
+    )
     add_outcome_arguments(fit)
     fit.set_defaults(func=_train)
-    rep = sub.add_parser("report", help="write the annual monitoring report of a district "
-                         "(self-contained HTML, and PDF with --pdf)")
-    rep.add_argument("--district", required=True,
-                     help="a county, city or province code (GB/T 2260), e.g. 140302")
+    rep = sub.add_parser(
+        "report",
+        help="write the annual monitoring report of a district "
+        "(self-contained HTML, and PDF with --pdf)",
+    )
+    rep.add_argument(
+        "--district", required=True, help="a county, city or province code (GB/T 2260), e.g. 140302"
+    )
     rep.add_argument("--year", required=True, type=int)
     rep.add_argument("--output", required=True, help="the HTML file to write")
     rep.add_argument("--pdf", help="also write the report as this PDF file")
-    rep.add_argument("--font", help="a TrueType/OpenType font (.ttf/.otf/.ttc) with Chinese "
-                     "for the PDF (default: one installed, e.g. Debian's fonts-noto-cjk)")
-    rep.add_argument("--font-index", type=int, default=0,
-                     help="the face within a .ttc collection given by --font")
+    rep.add_argument(
+        "--font",
+        help="a TrueType/OpenType font (.ttf/.otf/.ttc) with Chinese "
+        "for the PDF (default: one installed, e.g. Debian's fonts-noto-cjk)",
+    )
+    rep.add_argument(
+        "--font-index",
+        type=int,
+        default=0,
+        help="the face within a .ttc collection given by --font",
+    )
     rep.set_defaults(func=_report)
     return parser
 
@@ -221,9 +270,10 @@ def check_startup(settings: Settings) -> None:
     from service.matching.policy import load_policy
     from service.rules import load_rules
 
-    for setting, path, loader in (("ACCESSMATCH_RULES_FILE", settings.rules_file, load_rules),
-                                  ("ACCESSMATCH_MATCHING_POLICY_FILE",
-                                   settings.matching_policy_file, load_policy)):
+    for setting, path, loader in (
+        ("ACCESSMATCH_RULES_FILE", settings.rules_file, load_rules),
+        ("ACCESSMATCH_MATCHING_POLICY_FILE", settings.matching_policy_file, load_policy),
+    ):
         try:
             loader(path)
         except (OSError, ValueError) as exc:
@@ -232,8 +282,9 @@ def check_startup(settings: Settings) -> None:
         url = make_url(settings.database_url)
         url.get_dialect()
     except Exception as exc:  # ArgumentError, NoSuchModuleError: both mean a bad URL
-        raise ConfigurationError("ACCESSMATCH_DATABASE_URL is not a usable database URL "
-                                 f"({type(exc).__name__})") from None
+        raise ConfigurationError(
+            f"ACCESSMATCH_DATABASE_URL is not a usable database URL ({type(exc).__name__})"
+        ) from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -246,8 +297,10 @@ def _settings_problem(exc: Exception) -> str:
     from pydantic import ValidationError
 
     if isinstance(exc, ValidationError):
-        parts = [f"ACCESSMATCH_{'_'.join(str(p) for p in e['loc'][:1]).upper()}: {e['msg']}"
-                 for e in exc.errors()]
+        parts = [
+            f"ACCESSMATCH_{'_'.join(str(p) for p in e['loc'][:1]).upper()}: {e['msg']}"
+            for e in exc.errors()
+        ]
         return "; ".join(parts)
     return _first_line(exc)
 

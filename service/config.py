@@ -26,8 +26,10 @@ class Settings(BaseSettings):
     admin_key: SecretStr | None = None
     secret_key: SecretStr | None = None
     old_secret_keys: list[SecretStr] = Field(
-        default_factory=list, description="previous secrets (JSON list): still decrypt, "
-                                          "until `accessmatch rotate-secrets` has run")
+        default_factory=list,
+        description="previous secrets (JSON list): still decrypt, "
+        "until `accessmatch rotate-secrets` has run",
+    )
     demo: bool = False
     rate_limit: str = "1200/minute"
     rate_limit_storage: str = "memory://"
@@ -83,8 +85,10 @@ class Settings(BaseSettings):
                 f"{MIN_SECRET_LENGTH} characters (or ACCESSMATCH_DEMO=true for a local demo)"
             )
         if secret == DEMO_SECRET_KEY:
-            raise ConfigurationError("ACCESSMATCH_SECRET_KEY is the demo secret; outside demo "
-                                     "mode use a secret of your own")
+            raise ConfigurationError(
+                "ACCESSMATCH_SECRET_KEY is the demo secret; outside demo "
+                "mode use a secret of your own"
+            )
         if len(secret) < MIN_SECRET_LENGTH:
             raise ConfigurationError(
                 f"ACCESSMATCH_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters"

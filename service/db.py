@@ -22,13 +22,22 @@ SQLITE_DEFAULT_BUSY_SECONDS = 30.0
 # Past the server's own statement_timeout, the client gives up on a silent server.
 _READ_MARGIN_SECONDS = 1.0
 # SQLite's messages for "try again later" (another writer, a file that cannot be reached).
-_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open",
-                       "disk i/o error")
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "unable to open",
+    "disk i/o error",
+)
 
 
-def make_engine(url: str, *, connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
-                statement_timeout: float | None = None, pool_timeout: float | None = None,
-                **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
+    statement_timeout: float | None = None,
+    pool_timeout: float | None = None,
+    **kwargs: Any,
+) -> Engine:
     """The engine; with ``statement_timeout`` (the service's), no statement waits longer
     than about that, even on a server that accepts connections and never answers."""
     parsed = make_url(url)
@@ -41,8 +50,9 @@ def make_engine(url: str, *, connect_timeout: float | None = DEFAULT_CONNECT_TIM
         if not in_memory:
             Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
         busy = statement_timeout or SQLITE_DEFAULT_BUSY_SECONDS
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy},
-                               **kwargs)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": busy}, **kwargs
+        )
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=round(busy * 1000)))
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -53,12 +63,14 @@ def make_engine(url: str, *, connect_timeout: float | None = DEFAULT_CONNECT_TIM
     if statement_timeout is not None:
         options = " ".join(_as_tuple(parsed.query.get("options")))
         connect_args["options"] = (
-            f"{options} -c statement_timeout={round(statement_timeout * 1000)}".strip())
+            f"{options} -c statement_timeout={round(statement_timeout * 1000)}".strip()
+        )
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     if statement_timeout is not None:
         read_timeout = statement_timeout + _READ_MARGIN_SECONDS
-        event.listen(engine, "do_connect", partial(_connect_with_deadline,
-                                                   read_timeout=read_timeout))
+        event.listen(
+            engine, "do_connect", partial(_connect_with_deadline, read_timeout=read_timeout)
+        )
     return engine
 
 
@@ -89,11 +101,18 @@ class _DeadlineConnection(psycopg.Connection[Any]):
             # Closed this way it is "broken", so SQLAlchemy invalidates the pool.
             self.pgconn.finish()
             raise DatabaseTimeout(
-                f"the database did not answer within {self.read_timeout:g} s") from None
+                f"the database did not answer within {self.read_timeout:g} s"
+            ) from None
 
 
-def _connect_with_deadline(_dialect: Any, _record: Any, cargs: tuple[Any, ...],
-                           cparams: dict[str, Any], *, read_timeout: float) -> Any:
+def _connect_with_deadline(
+    _dialect: Any,
+    _record: Any,
+    cargs: tuple[Any, ...],
+    cparams: dict[str, Any],
+    *,
+    read_timeout: float,
+) -> Any:
     conn = _DeadlineConnection.connect(*cargs, **cparams)
     conn.read_timeout = read_timeout
     return conn
@@ -161,8 +180,9 @@ def on_rollback(session: Session, work: Callable[[Session], None]) -> None:
     session.info.setdefault(_AFTER_ROLLBACK, []).append(work)
 
 
-def session_scope(engine: Engine,
-                  after_commit: Callable[[Session], None] | None = None) -> Iterator[Session]:
+def session_scope(
+    engine: Engine, after_commit: Callable[[Session], None] | None = None
+) -> Iterator[Session]:
     """Commit when the work succeeds, roll back when it raises."""
     with Session(engine, expire_on_commit=False) as session:
         try:

@@ -13,8 +13,13 @@ class ApiError(Exception):
     slug: str = "internal-error"
     title: str = "Internal server error"
 
-    def __init__(self, detail: str, *, errors: Sequence[FieldProblem] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[FieldProblem] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors) if errors is not None else None
@@ -72,5 +77,4 @@ def field_error(field: str, code: str, message: str) -> FieldProblem:
 def raise_if_errors(problems: Iterable[FieldProblem]) -> None:
     found = list(problems)
     if found:
-        raise ValidationFailed(
-            "; ".join(f"{p.field}: {p.message}" for p in found), errors=found)
+        raise ValidationFailed("; ".join(f"{p.field}: {p.message}" for p in found), errors=found)

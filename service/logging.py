@@ -32,8 +32,10 @@ def safe_exception(exc_info: _ExcInfo | tuple[None, None, None]) -> str:
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         frames = "".join(traceback.format_tb(exc.__traceback__))
-        parts.append(f"Traceback (most recent call last):\n{frames}"
-                     f"{type(exc).__module__}.{type(exc).__qualname__}")
+        parts.append(
+            f"Traceback (most recent call last):\n{frames}"
+            f"{type(exc).__module__}.{type(exc).__qualname__}"
+        )
         exc = exc.__cause__ or exc.__context__
     return "\n\nwhile handling, caused by:\n".join(reversed(parts)) if parts else ""
 
@@ -41,8 +43,7 @@ def safe_exception(exc_info: _ExcInfo | tuple[None, None, None]) -> str:
 class _SafeMixin:
     """Zoned ISO 8601 times and message-free tracebacks."""
 
-    def formatTime(self, record: logging.LogRecord,
-                   datefmt: str | None = None) -> str:
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         moment = dt.datetime.fromtimestamp(record.created, dt.UTC)
         return moment.isoformat(timespec="milliseconds")
 
@@ -71,13 +72,17 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
     handler.addFilter(RequestIdFilter())
     handler.addFilter(_DropColour())
     if json_output:
-        handler.setFormatter(SafeJsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            timestamp=False))
+        handler.setFormatter(
+            SafeJsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                timestamp=False,
+            )
+        )
     else:
-        handler.setFormatter(SafeTextFormatter(
-            "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+        handler.setFormatter(
+            SafeTextFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -76,8 +76,9 @@ _RETRY_FIRST_SECONDS = 0.5
 _RETRY_MAX_SECONDS = 2.0
 
 
-def _build_index(matcher: LiveMatcher, stop: threading.Event,
-                 bootstrap: Callable[[], None] | None = None) -> None:
+def _build_index(
+    matcher: LiveMatcher, stop: threading.Event, bootstrap: Callable[[], None] | None = None
+) -> None:
     """Store the bootstrap admin key (if start-up could not) and build the match index,
     retrying with backoff until the database answers or the process stops."""
     delay = _RETRY_FIRST_SECONDS
@@ -90,9 +91,11 @@ def _build_index(matcher: LiveMatcher, stop: threading.Event,
                 matcher.index.snapshot()
             return
         except Exception as exc:  # the database may be down; /readyz says so meanwhile
-            log.warning("match index not built yet; retrying",
-                        exc_info=not is_database_unavailable(exc),
-                        extra={"error": type(exc).__name__, "retry_in_s": delay})
+            log.warning(
+                "match index not built yet; retrying",
+                exc_info=not is_database_unavailable(exc),
+                extra={"error": type(exc).__name__, "retry_in_s": delay},
+            )
         stop.wait(delay)
         delay = min(delay * 2, _RETRY_MAX_SECONDS)
 
@@ -103,8 +106,12 @@ def _bootstrap_admin(engine: Engine, settings: Settings) -> None:
         return
     with Session(engine) as session:
         try:
-            key_service.ensure(session, settings.admin_key.get_secret_value(),
-                               role=Role.admin, name="bootstrap admin")
+            key_service.ensure(
+                session,
+                settings.admin_key.get_secret_value(),
+                role=Role.admin,
+                name="bootstrap admin",
+            )
             session.commit()
         except IntegrityError:  # another worker created it at the same moment
             session.rollback()
@@ -112,13 +119,17 @@ def _bootstrap_admin(engine: Engine, settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url,
-                         connect_timeout=settings.db_connect_timeout_seconds,
-                         statement_timeout=settings.db_statement_timeout_seconds,
-                         pool_timeout=settings.db_pool_timeout_seconds)
-    build_engine = make_engine(settings.database_url,
-                               connect_timeout=settings.db_connect_timeout_seconds,
-                               statement_timeout=settings.db_build_timeout_seconds)
+    engine = make_engine(
+        settings.database_url,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        statement_timeout=settings.db_statement_timeout_seconds,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
+    build_engine = make_engine(
+        settings.database_url,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        statement_timeout=settings.db_build_timeout_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -138,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             def bootstrap() -> None:
                 _bootstrap_admin(engine, settings)
                 app.state.admin_key_pending = False
+
         watcher: ModelWatcher = app.state.model_watcher
         if bootstrap is None:  # the database answers: serve the registry's active model
             try:  # from the first request on (else the watcher's thread reads it later)
@@ -147,13 +159,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     raise
         # The index is built off the event loop; /readyz says 503 until it is there.
         stop = threading.Event()
-        builder = threading.Thread(target=_build_index, args=(app.state.matcher, stop, bootstrap),
-                                   name="index-build", daemon=True)
+        builder = threading.Thread(
+            target=_build_index,
+            args=(app.state.matcher, stop, bootstrap),
+            name="index-build",
+            daemon=True,
+        )
         builder.start()
         polling = threading.Thread(target=watcher.run, name="model-poll", daemon=True)
         polling.start()
-        log.info("accessmatch started",
-                 extra={"demo": settings.demo, "model_version": app.state.matcher.scorer.version})
+        log.info(
+            "accessmatch started",
+            extra={"demo": settings.demo, "model_version": app.state.matcher.scorer.version},
+        )
         yield
         stop.set()
         watcher.stop()
@@ -162,52 +180,97 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
         build_engine.dispose()
 
-    app = FastAPI(title="AccessMatch", version="1.0.0", description=DESCRIPTION,
-                  lifespan=lifespan, generate_unique_id_function=operation_id,
-                  dependencies=[Depends(check_parameters)])
+    app = FastAPI(
+        title="AccessMatch",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        dependencies=[Depends(check_parameters)],
+    )
     app.state.settings = settings
     app.state.engine = engine
     rules = load_rules(settings.rules_file)
     app.state.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
     app.state.rate_limit = parse_rate_limit(settings.rate_limit)
-    probes = Budget(app.state.limiter, parse_rate_limit(settings.registration_conflict_limit),
-                    "registration-conflict")
-    app.state.context = Context(cipher=Cipher(settings.secret, settings.old_secrets),
-                                rules=rules, registration_probes=probes,
-                                stats_threshold=settings.stats_threshold)
+    probes = Budget(
+        app.state.limiter,
+        parse_rate_limit(settings.registration_conflict_limit),
+        "registration-conflict",
+    )
+    app.state.context = Context(
+        cipher=Cipher(settings.secret, settings.old_secrets),
+        rules=rules,
+        registration_probes=probes,
+        stats_threshold=settings.stats_threshold,
+    )
     # A missing or corrupt scorer stops start-up here (ScorerError), never a silent fallback.
     # It is served until the registry is read (start-up); then the registry's active one.
     scorer = load_bundle(settings.scorer_dir)
     where = location_key(app.state.context.cipher)
 
     def make_index(encode_text: TextEncoder) -> MatchIndex:
-        return MatchIndex(engine, encode_text, rules, settings.index_poll_seconds,
-                          location_key=where, build_engine=build_engine)
+        return MatchIndex(
+            engine,
+            encode_text,
+            rules,
+            settings.index_poll_seconds,
+            location_key=where,
+            build_engine=build_engine,
+        )
 
     app.state.matcher = LiveMatcher(
-        Matcher(index=make_index(scorer.encode_text), scorer=scorer,
-                policy=load_policy(settings.matching_policy_file), rules=rules), make_index)
+        Matcher(
+            index=make_index(scorer.encode_text),
+            scorer=scorer,
+            policy=load_policy(settings.matching_policy_file),
+            rules=rules,
+        ),
+        make_index,
+    )
     app.state.metrics = Metrics()
-    app.state.model_watcher = ModelWatcher(engine, app.state.matcher, scorer,
-                                           poll_seconds=settings.model_poll_seconds,
-                                           report=app.state.metrics.show_model)
+    app.state.model_watcher = ModelWatcher(
+        engine,
+        app.state.matcher,
+        scorer,
+        poll_seconds=settings.model_poll_seconds,
+        report=app.state.metrics.show_model,
+    )
     app.state.key_cache = key_service.KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
     app.include_router(stats_targets.router)  # ahead of any /v1/stats/{...} route
-    for router in (health.router, api_keys.router, audit.router, matches.router,
-                   seekers.router, employers.router, vacancies.router,
-                   service_records.router, referrals.router, placements.router,
-                   models.router, stats.router, stats_quota.router, declarations.router):
+    for router in (
+        health.router,
+        api_keys.router,
+        audit.router,
+        matches.router,
+        seekers.router,
+        employers.router,
+        vacancies.router,
+        service_records.router,
+        referrals.router,
+        placements.router,
+        models.router,
+        stats.router,
+        stats_quota.router,
+        declarations.router,
+    ):
         app.include_router(router)
     customise_openapi(app)
-    app.add_middleware(IdempotencyMiddleware, engine=engine,
-                       ttl_seconds=settings.idempotency_ttl_seconds,
-                       lease_seconds=settings.idempotency_lease_seconds,
-                       cipher=app.state.context.cipher, key_cache=app.state.key_cache,
-                       limiter=app.state.limiter, rate_limit=app.state.rate_limit)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        engine=engine,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+        lease_seconds=settings.idempotency_lease_seconds,
+        cipher=app.state.context.cipher,
+        key_cache=app.state.key_cache,
+        limiter=app.state.limiter,
+        rate_limit=app.state.rate_limit,
+    )
     app.add_middleware(StrictJsonBody)  # inside the size limit, before idempotency
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics,
-                       max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
+    )
     return app
 
 

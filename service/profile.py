@@ -48,13 +48,24 @@ def graduate_levels(rules: DomainRules) -> list[str]:
     return [e.value for e in Education if e.level >= floor]
 
 
-def priority_groups(*, education: Education, graduation_date: dt.date | None,
-                    hukou: str, hard_to_employ: bool, poverty_monitoring: bool,
-                    category: Category, grade: int, day: dt.date,
-                    rules: DomainRules) -> list[PriorityGroup]:
+def priority_groups(
+    *,
+    education: Education,
+    graduation_date: dt.date | None,
+    hukou: str,
+    hard_to_employ: bool,
+    poverty_monitoring: bool,
+    category: Category,
+    grade: int,
+    day: dt.date,
+    rules: DomainRules,
+) -> list[PriorityGroup]:
     groups: list[PriorityGroup] = []
-    if (education.value in graduate_levels(rules) and graduation_date is not None
-            and graduation_date >= years_before(day, rules.graduate_window_years)):
+    if (
+        education.value in graduate_levels(rules)
+        and graduation_date is not None
+        and graduation_date >= years_before(day, rules.graduate_window_years)
+    ):
         groups.append(PriorityGroup.graduate)
     if hukou == "rural":
         groups.append(PriorityGroup.rural)

@@ -35,8 +35,11 @@ class RetirementTrack(BaseModel):
         cohort_index = (birth.year - self.cohort_start.year) * 12 + (
             birth.month - self.cohort_start.month
         )
-        delay = 0 if cohort_index < 0 else min(self.max_delay_months,
-                                              cohort_index // self.step_months + 1)
+        delay = (
+            0
+            if cohort_index < 0
+            else min(self.max_delay_months, cohort_index // self.step_months + 1)
+        )
         months = self.base_age * 12 + delay
         year = birth.year + (birth.month - 1 + months) // 12
         month = (birth.month - 1 + months) % 12 + 1
@@ -69,14 +72,16 @@ class ProvinceRules(BaseModel):
 class DomainRules(BaseModel):
     min_working_age: int = 16
     retirement: dict[Literal["male", "female"], RetirementTrack] = {
-        "male": RetirementTrack(base_age=60, cohort_start=dt.date(1965, 1, 1),
-                                step_months=4, max_delay_months=36),
+        "male": RetirementTrack(
+            base_age=60, cohort_start=dt.date(1965, 1, 1), step_months=4, max_delay_months=36
+        ),
         # The 55→58 track (female cadres and staff) is the default: excluding a woman of
         # 52 from matching as "not of working age" is the worse error for this service.
         # Operators serving only the 50→55 track set base_age 50, cohort 1975-01,
         # step 2, max 60.
-        "female": RetirementTrack(base_age=55, cohort_start=dt.date(1970, 1, 1),
-                                  step_months=4, max_delay_months=36),
+        "female": RetirementTrack(
+            base_age=55, cohort_start=dt.date(1970, 1, 1), step_months=4, max_delay_months=36
+        ),
     }
     graduate_window_years: int = 2
     graduate_min_education: str = "associate"
@@ -89,12 +94,16 @@ class DomainRules(BaseModel):
     }
     severe_counts_as: int = 2
     levy_phases: list[LevyPhase] = [
-        LevyPhase(until=dt.date(2027, 12, 31), small_enterprise_max_staff=30,
-                  reduced_rate_min_ratio=0.01, reduced_rate_share=0.5, low_ratio_share=0.9),
+        LevyPhase(
+            until=dt.date(2027, 12, 31),
+            small_enterprise_max_staff=30,
+            reduced_rate_min_ratio=0.01,
+            reduced_rate_share=0.5,
+            low_ratio_share=0.9,
+        ),
     ]
     wage_cap_multiple: float = 2.0
-    lead_by_example_min_posts: dict[str, int] = {"government_organ": 50,
-                                                  "public_institution": 67}
+    lead_by_example_min_posts: dict[str, int] = {"government_organ": 50, "public_institution": 67}
     concentrated_min_share: float = 0.25
     concentrated_min_people: int = 10
     concentrated_min_people_blind_massage: int = 5
@@ -107,8 +116,9 @@ class DomainRules(BaseModel):
         return province.quota_ratio if province else self.default_quota_ratio
 
     def levy_phase(self, on: dt.date) -> LevyPhase | None:
-        return next((p for p in sorted(self.levy_phases, key=lambda p: p.until)
-                     if on <= p.until), None)
+        return next(
+            (p for p in sorted(self.levy_phases, key=lambda p: p.until) if on <= p.until), None
+        )
 
 
 @lru_cache

@@ -23,8 +23,9 @@ from service.config import Settings
 from service.main import create_app
 from service.migrate import upgrade
 
-POSTGRES_URL = os.environ.get("ACCESSMATCH_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "ACCESSMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 ADMIN_KEY = "test-admin-key-0123456789"
 PROBLEM_JSON = "application/problem+json"
@@ -60,8 +61,10 @@ def postgres_schema_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     except sa.exc.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}. The suite runs "
-                    "on both databases; start it or set ACCESSMATCH_TEST_POSTGRES_URL.")
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}. The suite runs "
+            "on both databases; start it or set ACCESSMATCH_TEST_POSTGRES_URL."
+        )
     sep = "&" if "?" in POSTGRES_URL else "?"
     url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
     upgrade(url)
@@ -95,9 +98,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def make_settings(db_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"database_url": db_url, "secret_key": SECRET,
-                              "admin_key": ADMIN_KEY, "rate_limit": "100000/minute",
-                              "log_json": False}
+    values: dict[str, Any] = {
+        "database_url": db_url,
+        "secret_key": SECRET,
+        "admin_key": ADMIN_KEY,
+        "rate_limit": "100000/minute",
+        "log_json": False,
+    }
     values.update(overrides)
     return Settings(**values)
 
@@ -131,20 +138,30 @@ AUDIT_TABLES = ("audit_event", "audit_subject")
 def row_counts(engine: sa.Engine) -> dict[str, int]:
     """Rows per table, the audit log left out."""
     with engine.connect() as conn:
-        return {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-                for t in TABLES if t not in AUDIT_TABLES}
+        return {
+            t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+            for t in TABLES
+            if t not in AUDIT_TABLES
+        }
 
 
 def audit_rows(engine: sa.Engine, **where: str) -> list[dict[str, Any]]:
     """Audit events as stored, oldest first, each with the seekers it concerns."""
     condition = " AND ".join(f"{k} = :{k}" for k in where) or "1 = 1"
     with engine.connect() as conn:
-        events = [dict(r) for r in conn.execute(sa.text(
-            f"SELECT * FROM audit_event WHERE {condition} ORDER BY id"), where).mappings()]
+        events = [
+            dict(r)
+            for r in conn.execute(
+                sa.text(f"SELECT * FROM audit_event WHERE {condition} ORDER BY id"), where
+            ).mappings()
+        ]
         for event in events:
-            event["seeker_ids"] = sorted(conn.execute(sa.text(
-                "SELECT seeker_id FROM audit_subject WHERE event_id = :e"),
-                {"e": event["id"]}).scalars())
+            event["seeker_ids"] = sorted(
+                conn.execute(
+                    sa.text("SELECT seeker_id FROM audit_subject WHERE event_id = :e"),
+                    {"e": event["id"]},
+                ).scalars()
+            )
     return events
 
 
@@ -184,11 +201,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"{database}: {summary or 'none ran'}")
 
 
-def patch_current(client: TestClient, url: str, json: Any = None,
-                  headers: dict[str, str] | None = None) -> Any:
+def patch_current(
+    client: TestClient, url: str, json: Any = None, headers: dict[str, str] | None = None
+) -> Any:
     """PATCH as a careful client does: with If-Match naming the version just read (or "*"
     when the reader may not read it; the PATCH then shows why)."""
     read = client.get(url, headers=headers)
     etag = read.headers.get("etag") if read.status_code == 200 else None
-    return client.patch(url, json=json, headers={**(headers or {}),
-                                                 "If-Match": etag or "*"})
+    return client.patch(url, json=json, headers={**(headers or {}), "If-Match": etag or "*"})

@@ -24,15 +24,32 @@ class Server:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        env = {**os.environ, "ACCESSMATCH_DATABASE_URL": db_url,
-               "ACCESSMATCH_SECRET_KEY": SECRET, "ACCESSMATCH_ADMIN_KEY": ADMIN_KEY,
-               "ACCESSMATCH_RATE_LIMIT": "100000/minute", "ACCESSMATCH_LOG_JSON": "false",
-               **env}
+        env = {
+            **os.environ,
+            "ACCESSMATCH_DATABASE_URL": db_url,
+            "ACCESSMATCH_SECRET_KEY": SECRET,
+            "ACCESSMATCH_ADMIN_KEY": ADMIN_KEY,
+            "ACCESSMATCH_RATE_LIMIT": "100000/minute",
+            "ACCESSMATCH_LOG_JSON": "false",
+            **env,
+        }
         self._log = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "service.main:app", "--host", "127.0.0.1",
-             "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log,
-            stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "service.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         self.url = f"http://127.0.0.1:{self.port}"
         self._wait_ready()
 

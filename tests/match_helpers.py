@@ -39,38 +39,62 @@ def abilities(**low: int) -> dict[str, int]:
     return {d: low.get(d, 4) for d in DIMENSIONS}
 
 
-def seeker_payload(*, category: str = "physical", grade: int = 4,
-                   ability: dict[str, int] | None = None,
-                   required: list[str] | None = None,
-                   work_modes: list[str] | None = None,
-                   employment_types: list[str] | None = None, max_km: float = 15,
-                   location: dict[str, float] | None = HERE, district: str = "140302",
-                   hukou: str = "urban", education: str = "senior_secondary",
-                   graduation_date: str | None = None, hard_to_employ: bool = False,
-                   poverty_monitoring: bool = False, skills: list[str] | None = None,
-                   experience_years: float = 3, min_salary: int | None = 2500,
-                   occupations: list[str] | None = None,
-                   birth: dt.date = dt.date(1995, 3, 14), sequence: int | None = None,
-                   **extra: Any) -> dict[str, Any]:
+def seeker_payload(
+    *,
+    category: str = "physical",
+    grade: int = 4,
+    ability: dict[str, int] | None = None,
+    required: list[str] | None = None,
+    work_modes: list[str] | None = None,
+    employment_types: list[str] | None = None,
+    max_km: float = 15,
+    location: dict[str, float] | None = HERE,
+    district: str = "140302",
+    hukou: str = "urban",
+    education: str = "senior_secondary",
+    graduation_date: str | None = None,
+    hard_to_employ: bool = False,
+    poverty_monitoring: bool = False,
+    skills: list[str] | None = None,
+    experience_years: float = 3,
+    min_salary: int | None = 2500,
+    occupations: list[str] | None = None,
+    birth: dt.date = dt.date(1995, 3, 14),
+    sequence: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     # Odd sequence digits are men, even are women; a fresh number for every seeker.
     seq = sequence if sequence is not None else 100 + next(_sequences) % 899
     number = id_number(birth, seq)
     body: dict[str, Any] = {
-        "external_id": None, "name": "测试求职者", "id_number": number,
-        "disability": {"category": category, "grade": grade,
-                       "certificate_number": f"{number}{CATEGORY_DIGITS[category]}{grade}"},
-        "hukou": hukou, "district_code": district, "location": location,
-        "phone": "13912345678", "education": education, "graduation_date": graduation_date,
+        "external_id": None,
+        "name": "测试求职者",
+        "id_number": number,
+        "disability": {
+            "category": category,
+            "grade": grade,
+            "certificate_number": f"{number}{CATEGORY_DIGITS[category]}{grade}",
+        },
+        "hukou": hukou,
+        "district_code": district,
+        "location": location,
+        "phone": "13912345678",
+        "education": education,
+        "graduation_date": graduation_date,
         "skills": skills if skills is not None else ["客服", "电脑打字"],
         "experience_years": experience_years,
         "abilities": ability if ability is not None else abilities(),
         "assessment": {"assessed_on": "2026-10-01", "assessor": "阳泉市残联评估中心"},
         "required_accommodations": required or [],
-        "preferences": {"occupations": occupations or [],
-                        "work_modes": work_modes or ["on_site", "hybrid", "remote"],
-                        "employment_types": employment_types or ["full_time"],
-                        "max_commute_km": max_km, "min_monthly_salary": min_salary},
-        "hard_to_employ": hard_to_employ, "poverty_monitoring": poverty_monitoring,
+        "preferences": {
+            "occupations": occupations or [],
+            "work_modes": work_modes or ["on_site", "hybrid", "remote"],
+            "employment_types": employment_types or ["full_time"],
+            "max_commute_km": max_km,
+            "min_monthly_salary": min_salary,
+        },
+        "hard_to_employ": hard_to_employ,
+        "poverty_monitoring": poverty_monitoring,
         "consent": {"sensitive_data": True, "share_with_employers": True},
     }
     body.update(extra)
@@ -86,43 +110,78 @@ def make_seeker(client: TestClient, **fields: Any) -> str:
 def credit_code(serial: int, division: str = "140302") -> str:
     """A valid unified social credit code (GB 11714 organisation code + GB 32100 check)."""
     org = f"{serial:08d}"
-    check = 11 - sum(int(c, 36) * w for c, w in zip(org, (3, 7, 9, 10, 5, 8, 4, 2),
-                                                      strict=True)) % 11
+    check = (
+        11 - sum(int(c, 36) * w for c, w in zip(org, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    )
     body = "91" + division + org + {10: "X", 11: "0"}.get(check, str(check))
     return body + uscc.calc_check_digit(body)
 
 
-def make_employer(client: TestClient, *, accessibility: list[str] | None = None,
-                  kind: str = "private", name: str = "阳泉测试用人单位") -> str:
-    body = {"name": name, "credit_code": credit_code(next(_serials)), "kind": kind,
-            "district_code": "140302", "staff_count": 120, "disabled_staff": 2,
-            "severe_disabled_staff": 0, "average_annual_wage": 60000,
-            "established_posts": None, "accessibility": accessibility or []}
+def make_employer(
+    client: TestClient,
+    *,
+    accessibility: list[str] | None = None,
+    kind: str = "private",
+    name: str = "阳泉测试用人单位",
+) -> str:
+    body = {
+        "name": name,
+        "credit_code": credit_code(next(_serials)),
+        "kind": kind,
+        "district_code": "140302",
+        "staff_count": 120,
+        "disabled_staff": 2,
+        "severe_disabled_staff": 0,
+        "average_annual_wage": 60000,
+        "established_posts": None,
+        "accessibility": accessibility or [],
+    }
     response = client.post("/v1/employers", json=body)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
 
-def vacancy_payload(employer_id: str, *, title: str = "数据录入员",
-                    demands: dict[str, int] | None = None,
-                    accommodations: list[str] | None = None, work_mode: str = "on_site",
-                    employment_type: str = "full_time",
-                    location: dict[str, float] | None = HERE, district: str = "140302",
-                    priority_groups: list[str] | None = None, targeted: bool = False,
-                    public_welfare: bool = False, skills: list[str] | None = None,
-                    education_min: str = "none", salary_min: int = 3000,
-                    salary_max: int = 4500, **extra: Any) -> dict[str, Any]:
+def vacancy_payload(
+    employer_id: str,
+    *,
+    title: str = "数据录入员",
+    demands: dict[str, int] | None = None,
+    accommodations: list[str] | None = None,
+    work_mode: str = "on_site",
+    employment_type: str = "full_time",
+    location: dict[str, float] | None = HERE,
+    district: str = "140302",
+    priority_groups: list[str] | None = None,
+    targeted: bool = False,
+    public_welfare: bool = False,
+    skills: list[str] | None = None,
+    education_min: str = "none",
+    salary_min: int = 3000,
+    salary_max: int = 4500,
+    **extra: Any,
+) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "employer_id": employer_id, "external_id": None, "title": title,
-        "description": "测试岗位", "occupation_code": "4-07-05-01",
+        "employer_id": employer_id,
+        "external_id": None,
+        "title": title,
+        "description": "测试岗位",
+        "occupation_code": "4-07-05-01",
         "skills": skills if skills is not None else ["客服", "电脑打字"],
-        "demands": demands or {}, "accommodations": accommodations or [],
-        "work_mode": work_mode, "employment_type": employment_type,
-        "district_code": district, "location": location, "salary_min": salary_min,
-        "salary_max": salary_max, "education_min": education_min, "openings": 2,
-        "targeted": targeted, "priority_groups": priority_groups or [],
+        "demands": demands or {},
+        "accommodations": accommodations or [],
+        "work_mode": work_mode,
+        "employment_type": employment_type,
+        "district_code": district,
+        "location": location,
+        "salary_min": salary_min,
+        "salary_max": salary_max,
+        "education_min": education_min,
+        "openings": 2,
+        "targeted": targeted,
+        "priority_groups": priority_groups or [],
         "public_welfare": public_welfare,
-        "closes_on": (today_in_china() + dt.timedelta(days=60)).isoformat()}
+        "closes_on": (today_in_china() + dt.timedelta(days=60)).isoformat(),
+    }
     body.update(extra)
     return body
 
@@ -175,8 +234,9 @@ def assert_eligible(client: TestClient, seeker_id: str, vacancy_id: str) -> dict
     return listed[vacancy_id]
 
 
-def assert_blocked(client: TestClient, seeker_id: str, vacancy_id: str,
-                   *expected: str) -> dict[str, Any]:
+def assert_blocked(
+    client: TestClient, seeker_id: str, vacancy_id: str, *expected: str
+) -> dict[str, Any]:
     """Not eligible, blocked for (at least) the expected codes, and never listed."""
     verdict = pair(client, seeker_id, vacancy_id)
     assert verdict["eligible"] is False

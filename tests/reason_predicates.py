@@ -10,17 +10,37 @@ from typing import Any
 
 from service.matching.dimensions import BRIDGES
 
-EDU = ["none", "primary", "junior_secondary", "senior_secondary", "vocational", "associate",
-       "bachelor", "master", "doctorate"]
-KINDS = {"government_organ": "government", "public_institution": "public institution",
-         "soe": "state-owned", "private": "private", "platform": "platform",
-         "sheltered_workshop": "sheltered", "concentrated_employer": "concentrated",
-         "blind_massage": "massage", "social_organization": "social organi",
-         "individual_business": "individual"}
+EDU = [
+    "none",
+    "primary",
+    "junior_secondary",
+    "senior_secondary",
+    "vocational",
+    "associate",
+    "bachelor",
+    "master",
+    "doctorate",
+]
+KINDS = {
+    "government_organ": "government",
+    "public_institution": "public institution",
+    "soe": "state-owned",
+    "private": "private",
+    "platform": "platform",
+    "sheltered_workshop": "sheltered",
+    "concentrated_employer": "concentrated",
+    "blind_massage": "massage",
+    "social_organization": "social organi",
+    "individual_business": "individual",
+}
 SUPPORTIVE = {"sheltered_workshop", "concentrated_employer", "blind_massage"}
 MODE_NAMES = {"on_site": "on-site", "hybrid": "hybrid", "remote": "remote"}
-TYPE_NAMES = {"full_time": "full-time", "part_time": "part-time", "flexible": "flexible",
-              "internship": "internship"}
+TYPE_NAMES = {
+    "full_time": "full-time",
+    "part_time": "part-time",
+    "flexible": "flexible",
+    "internship": "internship",
+}
 PREMISES = {"step_free_access", "accessible_toilet", "accessible_transport"}
 FAIR = {"graduate", "rural", "hard_to_employ", "poverty_monitoring"}
 
@@ -66,8 +86,10 @@ class V:
 
 def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
     (lat1, lon1), (lat2, lon2) = map(lambda p: (math.radians(p[0]), math.radians(p[1])), (a, b))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
@@ -82,21 +104,28 @@ def segments(code: str) -> list[str]:
 def wanted(s: S, v: V) -> bool:
     """The vacancy's code lies within an occupation the seeker stated."""
     return v.occupation is not None and any(
-        segments(v.occupation)[:len(segments(p))] == segments(p) for p in s.occupations)
+        segments(v.occupation)[: len(segments(p))] == segments(p) for p in s.occupations
+    )
 
 
 def overlaps(s: S, v: V) -> bool:
     """The vacancy's code and a stated occupation lie one within the other."""
+
     def within(a: str, b: str) -> bool:
-        return segments(b)[:len(segments(a))] == segments(a)
+        return segments(b)[: len(segments(a))] == segments(a)
+
     return v.occupation is not None and any(
-        within(p, v.occupation) or within(v.occupation, p) for p in s.occupations)
+        within(p, v.occupation) or within(v.occupation, p) for p in s.occupations
+    )
 
 
 def same_group(s: S, v: V) -> bool:
     return v.occupation is not None and any(
-        segments(v.occupation)[:2] == segments(p)[:2] and len(segments(p)) >= 2
-        and len(segments(v.occupation)) >= 2 for p in s.occupations)
+        segments(v.occupation)[:2] == segments(p)[:2]
+        and len(segments(p)) >= 2
+        and len(segments(v.occupation)) >= 2
+        for p in s.occupations
+    )
 
 
 def _model_truth(factor: str, up: bool, en: str, s: S, v: V) -> bool:
@@ -136,16 +165,22 @@ def _model_truth(factor: str, up: bool, en: str, s: S, v: V) -> bool:
             return False
         return km_between(s.at, v.at) <= 5 if up else km_between(s.at, v.at) >= 10
     if factor == "work_mode":
-        return "tend" in en and MODE_NAMES[v.mode] in en and not any(
-            name in en for mode, name in MODE_NAMES.items() if mode != v.mode)
+        return (
+            "tend" in en
+            and MODE_NAMES[v.mode] in en
+            and not any(name in en for mode, name in MODE_NAMES.items() if mode != v.mode)
+        )
     if factor == "employment_type":
         if "endurance" in en:
             return up and v.etype in ("part_time", "flexible") and s.abilities["endurance"] < 3
         return "tend" in en and TYPE_NAMES[v.etype] in en
     if factor == "employer_kind":
         severe = "severe" in en
-        return ("tend" in en and KINDS[v.kind] in en
-                and (not severe or (up and s.grade <= 2 and v.kind in SUPPORTIVE)))
+        return (
+            "tend" in en
+            and KINDS[v.kind] in en
+            and (not severe or (up and s.grade <= 2 and v.kind in SUPPORTIVE))
+        )
     if factor == "targeted":
         return v.targeted == up
     if factor == "public_welfare":
@@ -166,7 +201,7 @@ def untrue(reason: dict[str, Any], s: S, v: V) -> str | None:
         if code.endswith(suffix):
             if effect is not None and not (effect >= 0.05 if up else effect <= -0.05):
                 return f"direction and effect {effect} disagree"
-            ok = _model_truth(code[:-len(suffix)], up, en, s, v)
+            ok = _model_truth(code[: -len(suffix)], up, en, s, v)
             return None if ok else "the records contradict the words"
     truths = {
         "boost_priority_group_named": bool(v.groups & s.groups),
@@ -174,9 +209,17 @@ def untrue(reason: dict[str, Any], s: S, v: V) -> str | None:
         "boost_public_welfare": v.welfare and "hard_to_employ" in s.groups,
         "fairness_guarantee": bool(s.groups & FAIR),
         "assessment_recommended": bool(s.estimated & {d for d, n in v.demands.items() if n}),
-        **{f"boost_{g}": g in s.groups for g in ("graduate", "rural", "hard_to_employ",
-                                                 "poverty_monitoring", "severe_disability",
-                                                 "blind")},
+        **{
+            f"boost_{g}": g in s.groups
+            for g in (
+                "graduate",
+                "rural",
+                "hard_to_employ",
+                "poverty_monitoring",
+                "severe_disability",
+                "blind",
+            )
+        },
     }
     if code not in truths:
         raise AssertionError(f"no predicate for the reason code {code}")
@@ -191,5 +234,6 @@ def check_item(item: dict[str, Any], s: S, v: V, seen: set[str] | None = None) -
             seen.add(reason["code"])
     for name in item["accommodations_used"]:
         needed = (name in s.required and not (v.mode == "remote" and name in PREMISES)) or any(
-            d in BRIDGES[name] for d, n in v.demands.items() if s.abilities[d] < n)
+            d in BRIDGES[name] for d, n in v.demands.items() if s.abilities[d] < n
+        )
         assert name in v.offered and needed, f"accommodation {name} not relied on\n{s}\n{v}"

@@ -36,8 +36,7 @@ class Person:
 
     def band(self, day: dt.date) -> str:
         age = self.age(day)
-        for low, label in ((55, "55+"), (45, "45-54"), (35, "35-44"), (25, "25-34"),
-                           (16, "16-24")):
+        for low, label in ((55, "55+"), (45, "45-54"), (35, "35-44"), (25, "25-34"), (16, "16-24")):
             if age >= low:
                 return label
         return "0-15"
@@ -60,18 +59,26 @@ class Person:
 CATEGORY_SKILLS = {"visual": ["screen_reader"], "physical": [], "hearing": []}
 
 
-def people(n: int, seed: int = 7, districts: tuple[str, ...] = ("140302", "140303", "140311"),
-           ) -> list[Person]:
+def people(
+    n: int,
+    seed: int = 7,
+    districts: tuple[str, ...] = ("140302", "140303", "140311"),
+) -> list[Person]:
     rng = random.Random(seed)
     out = []
     for _ in range(n):
-        out.append(Person(
-            district=rng.choices(districts, weights=(6, 3, 1)[:len(districts)])[0],
-            category=rng.choice(["visual", "physical", "physical", "hearing"]),
-            grade=rng.randint(1, 4), sex=rng.choice(["male", "female"]),
-            hukou=rng.choice(["urban", "rural"]),
-            birth=dt.date(rng.randint(1968, 2004), rng.randint(1, 12), rng.randint(1, 28)),
-            graduate=rng.random() < 0.3, hard_to_employ=rng.random() < 0.2))
+        out.append(
+            Person(
+                district=rng.choices(districts, weights=(6, 3, 1)[: len(districts)])[0],
+                category=rng.choice(["visual", "physical", "physical", "hearing"]),
+                grade=rng.randint(1, 4),
+                sex=rng.choice(["male", "female"]),
+                hukou=rng.choice(["urban", "rural"]),
+                birth=dt.date(rng.randint(1968, 2004), rng.randint(1, 12), rng.randint(1, 28)),
+                graduate=rng.random() < 0.3,
+                hard_to_employ=rng.random() < 0.2,
+            )
+        )
     return out
 
 
@@ -82,19 +89,25 @@ def register(client: TestClient, people: Iterable[Person], start: int = 1) -> li
         sequence = (start + i) * 2 + (1 if p.sex == "male" else 0)
         number = id_number(p.birth, sequence % 1000)
         body = seeker_body(
-            id_number=number, category=p.category, grade=p.grade, hukou=p.hukou,
-            district_code=p.district, hard_to_employ=p.hard_to_employ,
+            id_number=number,
+            category=p.category,
+            grade=p.grade,
+            hukou=p.hukou,
+            district_code=p.district,
+            hard_to_employ=p.hard_to_employ,
             education="bachelor" if p.graduate else "senior_secondary",
             graduation_date=(f"{TODAY.year - 1}-07-01" if p.graduate else None),
-            required_accommodations=[])
+            required_accommodations=[],
+        )
         response = client.post("/v1/seekers", json=body)
         assert response.status_code == 201, response.text
         out.append(Person(**{**p.__dict__, "id": response.json()["id"]}))
     return out
 
 
-def expected(people: Iterable[Person], key: Callable[[Person], tuple[str, ...]]) -> Counter[
-        tuple[str, ...]]:
+def expected(
+    people: Iterable[Person], key: Callable[[Person], tuple[str, ...]]
+) -> Counter[tuple[str, ...]]:
     return Counter(key(p) for p in people)
 
 
@@ -102,8 +115,9 @@ def cells_of(table: dict[str, Any]) -> dict[tuple[str, ...], int | None]:
     return {tuple(c["key"][n] for n in table["by"]): c["count"] for c in table["cells"]}
 
 
-def assert_table(table: dict[str, Any], want: Counter[tuple[str, ...]],
-                 threshold: int = THRESHOLD) -> None:
+def assert_table(
+    table: dict[str, Any], want: Counter[tuple[str, ...]], threshold: int = THRESHOLD
+) -> None:
     """Every non-empty cell is there; shown ones are exact and not small; small ones hidden;
     any other cell listed is an empty one, hidden (so that hidden cells' emptiness is not
     given away)."""
@@ -120,9 +134,11 @@ def assert_table(table: dict[str, Any], want: Counter[tuple[str, ...]],
             assert got[key] is None, (key, n)
 
 
-def recoverable(margins: dict[tuple[str, ...], int | None],
-                cells: dict[tuple[str, ...], int | None],
-                line_of: Callable[[tuple[str, ...]], tuple[str, ...]]) -> list[Any]:
+def recoverable(
+    margins: dict[tuple[str, ...], int | None],
+    cells: dict[tuple[str, ...], int | None],
+    line_of: Callable[[tuple[str, ...]], tuple[str, ...]],
+) -> list[Any]:
     """The differencing attack: a shown margin minus the shown cells of its line pins the
     hidden cells down when one is hidden, or when the rest is exactly one each."""
     lines: dict[tuple[str, ...], list[int | None]] = {}

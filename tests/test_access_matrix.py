@@ -23,15 +23,35 @@ ANY, OWN = "any", "own"
 
 # -- the table, cell by cell --------------------------------------------------------------
 
-SEEKER_ACTIONS = [Action.create_seeker, Action.read_seeker, Action.update_seeker,
-                  Action.delete_seeker, Action.export_seeker]
-EMPLOYER_ACTIONS = [Action.create_employer, Action.read_employer, Action.update_employer,
-                    Action.delete_employer, Action.read_quota]
-VACANCY_ACTIONS = [Action.create_vacancy, Action.import_vacancies, Action.read_vacancy,
-                   Action.update_vacancy, Action.delete_vacancy]
+SEEKER_ACTIONS = [
+    Action.create_seeker,
+    Action.read_seeker,
+    Action.update_seeker,
+    Action.delete_seeker,
+    Action.export_seeker,
+]
+EMPLOYER_ACTIONS = [
+    Action.create_employer,
+    Action.read_employer,
+    Action.update_employer,
+    Action.delete_employer,
+    Action.read_quota,
+]
+VACANCY_ACTIONS = [
+    Action.create_vacancy,
+    Action.import_vacancies,
+    Action.read_vacancy,
+    Action.update_vacancy,
+    Action.delete_vacancy,
+]
 MATCH_ACTIONS = [Action.match_seeker, Action.match_vacancy]
-CASEWORK_ACTIONS = [Action.record_service, Action.read_services, Action.create_placement,
-                    Action.read_placement, Action.update_placement]
+CASEWORK_ACTIONS = [
+    Action.record_service,
+    Action.read_services,
+    Action.create_placement,
+    Action.read_placement,
+    Action.update_placement,
+]
 REFERRAL_ACTIONS = [Action.create_referral, Action.read_referral, Action.update_referral]
 ADMIN_ONLY = [Action.manage_keys, Action.read_audit]
 MODEL_ACTIONS = [Action.read_models, Action.activate_model]
@@ -39,31 +59,67 @@ STATS_ACTIONS = [Action.read_stats, Action.manage_targets]
 
 HAND_TABLE: dict[str, dict[Action, str]] = {
     A: {a: ANY for a in Action},
-    C: {a: ANY for a in SEEKER_ACTIONS + EMPLOYER_ACTIONS + VACANCY_ACTIONS + MATCH_ACTIONS
-        + CASEWORK_ACTIONS + REFERRAL_ACTIONS + [Action.read_stats]},
-    P: {Action.create_seeker: ANY, Action.read_seeker: OWN, Action.update_seeker: OWN,
-        Action.delete_seeker: OWN, Action.export_seeker: OWN,
-        Action.create_employer: ANY, Action.read_employer: ANY, Action.update_employer: OWN,
-        Action.delete_employer: OWN, Action.read_quota: ANY,
-        Action.create_vacancy: ANY, Action.import_vacancies: ANY, Action.read_vacancy: ANY,
-        Action.update_vacancy: OWN, Action.delete_vacancy: OWN,
-        Action.match_seeker: OWN, Action.match_vacancy: OWN,
-        Action.create_referral: OWN, Action.read_referral: OWN, Action.update_referral: OWN},
-    K: {Action.create_seeker: ANY, Action.read_seeker: OWN, Action.export_seeker: OWN,
-        Action.match_seeker: OWN, Action.read_vacancy: ANY},
+    C: {
+        a: ANY
+        for a in SEEKER_ACTIONS
+        + EMPLOYER_ACTIONS
+        + VACANCY_ACTIONS
+        + MATCH_ACTIONS
+        + CASEWORK_ACTIONS
+        + REFERRAL_ACTIONS
+        + [Action.read_stats]
+    },
+    P: {
+        Action.create_seeker: ANY,
+        Action.read_seeker: OWN,
+        Action.update_seeker: OWN,
+        Action.delete_seeker: OWN,
+        Action.export_seeker: OWN,
+        Action.create_employer: ANY,
+        Action.read_employer: ANY,
+        Action.update_employer: OWN,
+        Action.delete_employer: OWN,
+        Action.read_quota: ANY,
+        Action.create_vacancy: ANY,
+        Action.import_vacancies: ANY,
+        Action.read_vacancy: ANY,
+        Action.update_vacancy: OWN,
+        Action.delete_vacancy: OWN,
+        Action.match_seeker: OWN,
+        Action.match_vacancy: OWN,
+        Action.create_referral: OWN,
+        Action.read_referral: OWN,
+        Action.update_referral: OWN,
+    },
+    K: {
+        Action.create_seeker: ANY,
+        Action.read_seeker: OWN,
+        Action.export_seeker: OWN,
+        Action.match_seeker: OWN,
+        Action.read_vacancy: ANY,
+    },
     N: {Action.read_models: ANY, Action.read_stats: ANY},
 }
 
 
 def test_every_action_is_covered_by_the_hand_table() -> None:
-    covered = (SEEKER_ACTIONS + EMPLOYER_ACTIONS + VACANCY_ACTIONS + MATCH_ACTIONS
-               + CASEWORK_ACTIONS + REFERRAL_ACTIONS + ADMIN_ONLY + MODEL_ACTIONS
-               + STATS_ACTIONS)
+    covered = (
+        SEEKER_ACTIONS
+        + EMPLOYER_ACTIONS
+        + VACANCY_ACTIONS
+        + MATCH_ACTIONS
+        + CASEWORK_ACTIONS
+        + REFERRAL_ACTIONS
+        + ADMIN_ONLY
+        + MODEL_ACTIONS
+        + STATS_ACTIONS
+    )
     assert sorted(covered) == sorted(Action), "a new action needs a row in HAND_TABLE"
 
 
-@pytest.mark.parametrize(("role", "action"), list(itertools.product(Role, Action)),
-                         ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("role", "action"), list(itertools.product(Role, Action)), ids=lambda v: str(v)
+)
 def test_access_table_cell(role: Role, action: Action) -> None:
     expected = HAND_TABLE[role.value].get(action)
     actual = scope_of(role, action)
@@ -80,8 +136,13 @@ def _seeker_like(own: int, other: int, kiosk: tuple[int | None, int]) -> dict[st
 
 
 def _employer_side(status: int, partner_other: int) -> dict[str, Cell]:
-    return {A: (status, status), C: (status, status), P: (status, partner_other),
-            K: (None, 403), N: (None, 403)}
+    return {
+        A: (status, status),
+        C: (status, status),
+        P: (status, partner_other),
+        K: (None, 403),
+        N: (None, 403),
+    }
 
 
 SEEKER_READ = _seeker_like(200, 404, (200, 404))
@@ -98,6 +159,7 @@ def _casework(status: int) -> dict[str, Cell]:
 def _referral(status: int) -> dict[str, Cell]:
     """A partner acts on referrals to its own vacancies; another's looks missing."""
     return {A: status, C: status, P: (status, 404), K: 403, N: 403}
+
 
 # Status per role; (own, other): the role's own record, and one another key created.
 # None: the role cannot create such a record, so only others' are tried.
@@ -151,34 +213,68 @@ MATRIX: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/v1/models/{model}"): {A: 200, C: 403, P: 403, K: 403, N: 200},
     ("POST", "/v1/models/{model}/activate"): {A: 409, C: 403, P: 403, K: 403, N: 403},
     # Statistics: aggregates for admin, counselor and analyst; nobody else.
-    **{("GET", f"/v1/stats/{name}"): STATS for name in (
-        "seekers", "employment", "training", "funnel", "employment-rate", "four-ones",
-        "follow-ups", "vacancies", "employers", "quota", "targets", "targets/{target}")},
+    **{
+        ("GET", f"/v1/stats/{name}"): STATS
+        for name in (
+            "seekers",
+            "employment",
+            "training",
+            "funnel",
+            "employment-rate",
+            "four-ones",
+            "follow-ups",
+            "vacancies",
+            "employers",
+            "quota",
+            "targets",
+            "targets/{target}",
+        )
+    },
     ("POST", "/v1/stats/targets"): {**ADMIN_ONLY_CELLS, A: 201},
     ("PATCH", "/v1/stats/targets/{target}"): ADMIN_ONLY_CELLS,
     ("DELETE", "/v1/stats/targets/{target}"): {**ADMIN_ONLY_CELLS, A: 204},
     ("GET", "/v1/employers/{employer}/declarations"): _employer_side(200, 200),
     ("GET", "/v1/employers/{employer}/declarations/{year}"): _employer_side(200, 200),
     ("PUT", "/v1/employers/{employer}/declarations/{year}"): _employer_side(200, 403),
-    **{("GET", path): PUBLIC for path in ("/healthz", "/readyz", "/metrics", "/openapi.json",
-                                          "/docs", "/docs/oauth2-redirect", "/redoc")},
+    **{
+        ("GET", path): PUBLIC
+        for path in (
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/openapi.json",
+            "/docs",
+            "/docs/oauth2-redirect",
+            "/redoc",
+        )
+    },
 }
 
 
 def _template(path: str) -> str:
     """/v1/seekers/{seeker_id} -> /v1/seekers/{seeker}: the app's names, the matrix's."""
-    for long, short in (("seeker_id", "seeker"), ("vacancy_id", "vacancy"),
-                        ("employer_id", "employer"), ("key_id", "key"),
-                        ("service_id", "service"), ("referral_id", "referral"),
-                        ("placement_id", "placement"), ("version", "model"),
-                        ("target_id", "target")):
+    for long, short in (
+        ("seeker_id", "seeker"),
+        ("vacancy_id", "vacancy"),
+        ("employer_id", "employer"),
+        ("key_id", "key"),
+        ("service_id", "service"),
+        ("referral_id", "referral"),
+        ("placement_id", "placement"),
+        ("version", "model"),
+        ("target_id", "target"),
+    ):
         path = path.replace("{" + long + "}", "{" + short + "}")
     return path
 
 
 def test_the_matrix_names_every_endpoint(client: TestClient) -> None:
-    served = {(method, _template(route.path)) for route in _flat_routes(client.app)
-              for method in route.methods or () if method != "HEAD"}
+    served = {
+        (method, _template(route.path))
+        for route in _flat_routes(client.app)
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
     assert served == set(MATRIX), "every endpoint needs its row in MATRIX"
     assert all(set(cells) == {A, C, P, K, N} for cells in MATRIX.values())
 
@@ -204,14 +300,20 @@ class World:
 
     def seeker(self, headers: dict[str, str]) -> str:
         n = next(self._ids)
-        return self.post("/v1/seekers", seeker_body(
-            id_number=id_number(dt.date(1980, 1, 1) + dt.timedelta(days=n), 2 * n % 998 + 1)),
-            headers)
+        return self.post(
+            "/v1/seekers",
+            seeker_body(
+                id_number=id_number(dt.date(1980, 1, 1) + dt.timedelta(days=n), 2 * n % 998 + 1)
+            ),
+            headers,
+        )
 
     def employer(self, headers: dict[str, str]) -> str:
-        return self.post("/v1/employers",
-                         employer_body(credit_code=credit_code(30_000_000 + next(self._ids))),
-                         headers)
+        return self.post(
+            "/v1/employers",
+            employer_body(credit_code=credit_code(30_000_000 + next(self._ids))),
+            headers,
+        )
 
     def vacancy(self, headers: dict[str, str]) -> str:
         return self.post("/v1/vacancies", vacancy_body(self.employer(headers)), headers)
@@ -226,8 +328,10 @@ class World:
         body = {"seeker_id": seeker, "vacancy_id": vacancy, "source": "counselor"}
         made = self.client.post("/v1/referrals", json=body)
         if made.status_code == 409:  # the factories' pair is blocked: refer it anyway
-            made = self.client.post("/v1/referrals", json={
-                **body, "override": {"reason": "the counselor knows the workplace"}})
+            made = self.client.post(
+                "/v1/referrals",
+                json={**body, "override": {"reason": "the counselor knows the workplace"}},
+            )
         assert made.status_code == 201, made.text
         return str(made.json()["id"])
 
@@ -243,34 +347,62 @@ class World:
         headers = self.me if owner == "own" else self.rival
         if kind == "key":
             return self.post("/v1/api-keys", {"role": "analyst", "name": "x"}, {})
-        return {"seeker": self.seeker, "employer": self.employer,
-                "vacancy": self.vacancy}[kind](headers)
+        return {"seeker": self.seeker, "employer": self.employer, "vacancy": self.vacancy}[kind](
+            headers
+        )
 
 
 def _record_body() -> dict[str, Any]:
-    return {"type": "basic_info_check", "date": today_in_china().isoformat(),
-            "channel": "on_site", "agency_district_code": "140302", "result": "completed",
-            "details": {"has_employment_need": True, "labour_capacity": "full"}}
+    return {
+        "type": "basic_info_check",
+        "date": today_in_china().isoformat(),
+        "channel": "on_site",
+        "agency_district_code": "140302",
+        "result": "completed",
+        "details": {"has_employment_need": True, "labour_capacity": "full"},
+    }
 
 
 def _placement_body(seeker: str, employer: str) -> dict[str, Any]:
-    return {"seeker_id": seeker, "employer_id": employer, "form": "quota",
-            "counts_as_new": True,
-            "start_date": (today_in_china() - dt.timedelta(days=10)).isoformat()}
+    return {
+        "seeker_id": seeker,
+        "employer_id": employer,
+        "form": "quota",
+        "counts_as_new": True,
+        "start_date": (today_in_china() - dt.timedelta(days=10)).isoformat(),
+    }
 
 
 def _kinds(path: str) -> list[str]:
-    return [k for k in ("seeker", "employer", "vacancy", "key", "service", "referral",
-                        "placement", "model", "target", "year") if "{" + k + "}" in path]
+    return [
+        k
+        for k in (
+            "seeker",
+            "employer",
+            "vacancy",
+            "key",
+            "service",
+            "referral",
+            "placement",
+            "model",
+            "target",
+            "year",
+        )
+        if "{" + k + "}" in path
+    ]
 
 
 def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
     n = next(world._ids)
     if method == "PATCH":
-        return {"seeker": {"hukou": "urban"}, "employer": {"staff_count": 500},
-                "vacancy": {"openings": 2}, "referral": {"status": "interview_scheduled"},
-                "placement": {"form": "concentrated"},
-                "target": {"note": "the access matrix"}}[_kinds(path)[0]]
+        return {
+            "seeker": {"hukou": "urban"},
+            "employer": {"staff_count": 500},
+            "vacancy": {"openings": 2},
+            "referral": {"status": "interview_scheduled"},
+            "placement": {"form": "concentrated"},
+            "target": {"note": "the access matrix"},
+        }[_kinds(path)[0]]
     if method == "PUT":
         return {"staff_count": 100, "disabled_staff": 1, "severe_disabled_staff": 0}
     if method != "POST":
@@ -286,14 +418,18 @@ def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
     if path.endswith("/activate"):
         return {"reason": "the access matrix"}
     if path == "/v1/referrals":  # the factories' pair is blocked: the counselor overrides
-        return {"seeker_id": world.seeker(world.admin), "vacancy_id": ids["other_vacancy"],
-                "source": "counselor", "override": {"reason": "a workplace visit showed "
-                                                              "it can be done"}}
+        return {
+            "seeker_id": world.seeker(world.admin),
+            "vacancy_id": ids["other_vacancy"],
+            "source": "counselor",
+            "override": {"reason": "a workplace visit showed it can be done"},
+        }
     if path == "/v1/placements":
         return _placement_body(world.seeker(world.admin), world.employer(world.admin))
     return {
-        "/v1/seekers": seeker_body(id_number=id_number(dt.date(1970, 1, 1)
-                                                       + dt.timedelta(days=n), 11)),
+        "/v1/seekers": seeker_body(
+            id_number=id_number(dt.date(1970, 1, 1) + dt.timedelta(days=n), 11)
+        ),
         "/v1/employers": employer_body(credit_code=credit_code(40_000_000 + n)),
         "/v1/vacancies": vacancy_body(employer),
         "/v1/vacancies/import": [vacancy_body(employer, external_id=f"imp-{n}")],
@@ -303,8 +439,14 @@ def _body(world: World, method: str, path: str, ids: dict[str, str]) -> Any:
 
 
 def _target_body() -> dict[str, Any]:
-    return {"plan": "access-matrix", "district_code": "140300", "year_from": 2025,
-            "year_to": 2026, "metric": "new_employment", "target": 100}
+    return {
+        "plan": "access-matrix",
+        "district_code": "140300",
+        "year_from": 2025,
+        "year_to": 2026,
+        "metric": "new_employment",
+        "target": 100,
+    }
 
 
 # Required query parameters, so that the answer shows the access decision.
@@ -321,8 +463,7 @@ def _call(world: World, method: str, path: str, owner: str, ids: dict[str, str])
             values[kind] = world.service(values["seeker"])
             continue
         if kind == "referral":  # to the caller's own vacancy or the rival's
-            values[kind] = world.referral(ids.get(f"{owner}_vacancy")
-                                          or ids["other_vacancy"])
+            values[kind] = world.referral(ids.get(f"{owner}_vacancy") or ids["other_vacancy"])
             continue
         if kind == "placement":
             values[kind] = world.placement(ahead=method == "DELETE")
@@ -343,31 +484,42 @@ def _call(world: World, method: str, path: str, owner: str, ids: dict[str, str])
     headers = dict(world.me)
     if method in ("PATCH", "PUT"):  # a current If-Match: the answer shows the decision
         headers["If-Match"] = world.client.get(url).headers["etag"]
-    return world.client.request(method, url, json=_body(world, method, path, ids),
-                                headers=headers, params=QUERY.get(path))
+    return world.client.request(
+        method, url, json=_body(world, method, path, ids), headers=headers, params=QUERY.get(path)
+    )
 
 
 @pytest.mark.parametrize("role", [A, C, P, K, N])
 def test_every_role_on_every_endpoint(client: TestClient, role: str) -> None:
     world = World(client, role)
     ids = {f"other_{k}": world.make(k, "other") for k in ("seeker", "employer", "vacancy")}
-    for kind, action in (("seeker", Action.create_seeker),
-                         ("employer", Action.create_employer),
-                         ("vacancy", Action.create_vacancy)):
+    for kind, action in (
+        ("seeker", Action.create_seeker),
+        ("employer", Action.create_employer),
+        ("vacancy", Action.create_vacancy),
+    ):
         if world.can(action):
             ids[f"own_{kind}"] = world.make(kind, "own")
     checked = 0
     for (method, path), cells in MATRIX.items():
         cell = cells[role]
-        expected = {"own": cell, "other": cell} if isinstance(cell, int) else \
-            {"own": cell[0], "other": cell[1]}
+        expected = (
+            {"own": cell, "other": cell}
+            if isinstance(cell, int)
+            else {"own": cell[0], "other": cell[1]}
+        )
         owners = ["own", "other"] if _kinds(path) and not isinstance(cell, int) else ["other"]
         for owner in owners:
             if expected[owner] is None:
                 continue
             response = _call(world, method, path, owner, ids)
-            assert response.status_code == expected[owner], (role, method, path, owner,
-                                                              response.text)
+            assert response.status_code == expected[owner], (
+                role,
+                method,
+                path,
+                owner,
+                response.text,
+            )
             if response.status_code >= 400:
                 assert_problem(response, response.status_code)
             checked += 1
@@ -376,25 +528,24 @@ def test_every_role_on_every_endpoint(client: TestClient, role: str) -> None:
 
 # -- what the cells mean -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", [P, K])
-def test_anothers_seeker_looks_exactly_like_a_missing_one(client: TestClient,
-                                                          role: str) -> None:
+def test_anothers_seeker_looks_exactly_like_a_missing_one(client: TestClient, role: str) -> None:
     world = World(client, role)
     other = world.make("seeker", "other")
     for suffix in ("", "/export", "/matches"):
-        hidden = assert_problem(client.get(f"/v1/seekers/{other}{suffix}",
-                                           headers=world.me), 404)
-        missing = assert_problem(client.get(f"/v1/seekers/skr_nobody{suffix}",
-                                            headers=world.me), 404)
+        hidden = assert_problem(client.get(f"/v1/seekers/{other}{suffix}", headers=world.me), 404)
+        missing = assert_problem(
+            client.get(f"/v1/seekers/skr_nobody{suffix}", headers=world.me), 404
+        )
         assert hidden["title"] == missing["title"] and hidden["type"] == missing["type"]
-        assert hidden["detail"].replace(other, "X") == missing["detail"].replace(
-            "skr_nobody", "X")
+        assert hidden["detail"].replace(other, "X") == missing["detail"].replace("skr_nobody", "X")
 
 
-@pytest.mark.parametrize(("role", "sees_all"), [(A, True), (C, True), (P, False),
-                                                (K, False)])
-def test_seeker_lists_hold_only_what_the_key_may_read(client: TestClient, role: str,
-                                                      sees_all: bool) -> None:
+@pytest.mark.parametrize(("role", "sees_all"), [(A, True), (C, True), (P, False), (K, False)])
+def test_seeker_lists_hold_only_what_the_key_may_read(
+    client: TestClient, role: str, sees_all: bool
+) -> None:
     world = World(client, role)
     others = {world.make("seeker", "other") for _ in range(2)}
     own = {world.make("seeker", "own") for _ in range(2)}

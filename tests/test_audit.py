@@ -44,12 +44,21 @@ def _audit(client: TestClient, **params: Any) -> list[dict[str, Any]]:
 
 def _partner_world(client: TestClient) -> tuple[dict[str, str], str, str]:
     partner = issue_key(client, "partner")
-    employer = client.post("/v1/employers", headers=partner, json={
-        "name": "合作企业", "credit_code": "91110000600037341L", "kind": "private",
-        "district_code": "140302", "staff_count": 40})
+    employer = client.post(
+        "/v1/employers",
+        headers=partner,
+        json={
+            "name": "合作企业",
+            "credit_code": "91110000600037341L",
+            "kind": "private",
+            "district_code": "140302",
+            "staff_count": 40,
+        },
+    )
     assert employer.status_code == 201, employer.text
-    vacancy = client.post("/v1/vacancies", headers=partner,
-                          json=vacancy_payload(employer.json()["id"]))
+    vacancy = client.post(
+        "/v1/vacancies", headers=partner, json=vacancy_payload(employer.json()["id"])
+    )
     assert vacancy.status_code == 201, vacancy.text
     seeker = client.post("/v1/seekers", headers=partner, json=seeker_payload(name="上官云"))
     assert seeker.status_code == 201, seeker.text
@@ -61,11 +70,15 @@ def test_every_access_to_a_seeker_is_recorded(client: TestClient) -> None:
     url = f"/v1/seekers/{seeker}"
     request_ids = []
     for method, path, body in (
-            ("GET", url, None), ("GET", "/v1/seekers", None),
-            ("PATCH", url, {"hukou": "urban", "phone": "13600002222"}),
-            ("GET", f"{url}/export", None), ("GET", f"{url}/matches", None),
-            ("GET", f"{url}/matches/{vacancy}", None),
-            ("GET", f"/v1/vacancies/{vacancy}/matches", None), ("DELETE", url, None)):
+        ("GET", url, None),
+        ("GET", "/v1/seekers", None),
+        ("PATCH", url, {"hukou": "urban", "phone": "13600002222"}),
+        ("GET", f"{url}/export", None),
+        ("GET", f"{url}/matches", None),
+        ("GET", f"{url}/matches/{vacancy}", None),
+        ("GET", f"/v1/vacancies/{vacancy}/matches", None),
+        ("DELETE", url, None),
+    ):
         if method == "PATCH":
             response = patch_current(client, path, json=body, headers=partner)
         else:
@@ -76,9 +89,17 @@ def test_every_access_to_a_seeker_is_recorded(client: TestClient) -> None:
     [partner_id] = _key_ids(client)["partner"]
     entries = _audit(client, seeker_id=seeker)
     assert [e["action"] for e in entries] == [
-        "seeker.create", "seeker.read", "seeker.list", "seeker.read", "seeker.update",
-        "seeker.export", "matches.for_seeker", "matches.pair", "matches.candidates",
-        "seeker.erase"]  # the second read is patch_current's, before its PATCH
+        "seeker.create",
+        "seeker.read",
+        "seeker.list",
+        "seeker.read",
+        "seeker.update",
+        "seeker.export",
+        "matches.for_seeker",
+        "matches.pair",
+        "matches.candidates",
+        "seeker.erase",
+    ]  # the second read is patch_current's, before its PATCH
     assert all(e["key_id"] == partner_id and e["role"] == "partner" for e in entries)
     assert all(e["outcome"] == "ok" and seeker in e["seeker_ids"] for e in entries)
     assert [e["request_id"] for e in entries[1:3]] == request_ids[:2]
@@ -106,8 +127,7 @@ def test_lists_record_every_seeker_shown(client: TestClient) -> None:
     [shown] = _audit(client, action="matches.candidates")
     assert sorted(shown["seeker_ids"]) == sorted(ids)
     for seeker in ids:  # each person's own trail shows the candidate list
-        assert "matches.candidates" in {e["action"] for e in _audit(client,
-                                                                      seeker_id=seeker)}
+        assert "matches.candidates" in {e["action"] for e in _audit(client, seeker_id=seeker)}
 
 
 def test_refused_attempts_are_recorded_too(client: TestClient) -> None:
@@ -117,11 +137,11 @@ def test_refused_attempts_are_recorded_too(client: TestClient) -> None:
     assert_problem(client.get(url, headers=snooper), 404)
     assert_problem(client.delete(url, headers=snooper), 404)
     assert_problem(client.get(f"{url}/matches", headers=snooper), 404)
-    snooper_id = [k for k in _key_ids(client)["partner"]
-                  if _audit(client, key_id=k, outcome="denied")]
+    snooper_id = [
+        k for k in _key_ids(client)["partner"] if _audit(client, key_id=k, outcome="denied")
+    ]
     denied = _audit(client, outcome="denied")
-    assert [e["action"] for e in denied] == ["seeker.read", "seeker.erase",
-                                             "matches.for_seeker"]
+    assert [e["action"] for e in denied] == ["seeker.read", "seeker.erase", "matches.for_seeker"]
     assert {e["key_id"] for e in denied} == set(snooper_id) and len(snooper_id) == 1
     assert all(e["seeker_ids"] == [seeker] for e in denied)
     assert client.get(url).status_code == 200  # untouched
@@ -131,8 +151,7 @@ def test_filters_and_cursor_pagination(client: TestClient) -> None:
     first_key, second_key = issue_key(client, "counselor"), issue_key(client, "counselor")
     before = utcnow()
     for headers in (first_key, second_key, first_key):
-        assert client.post("/v1/seekers", json=seeker_payload(),
-                           headers=headers).status_code == 201
+        assert client.post("/v1/seekers", json=seeker_payload(), headers=headers).status_code == 201
     time.sleep(0.01)
     middle = utcnow()
     time.sleep(0.01)
@@ -152,14 +171,19 @@ def test_filters_and_cursor_pagination(client: TestClient) -> None:
     assert [e["action"] for e in early] == ["seeker.create"] * 3
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ({"since": "2026-12-01T00:00:00"}, "since"),
-    ({"since": "2026-12-02T00:00:00Z", "until": "2026-12-01T00:00:00Z"}, "until"),
-    ({"action": "seeker.peek"}, "action"), ({"seeker_id": ""}, "seeker_id"),
-    ({"seeker": "skr_x"}, "seeker"),
-])
-def test_bad_filters_are_422_naming_the_field(client: TestClient, query: dict[str, str],
-                                              field: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"since": "2026-12-01T00:00:00"}, "since"),
+        ({"since": "2026-12-02T00:00:00Z", "until": "2026-12-01T00:00:00Z"}, "until"),
+        ({"action": "seeker.peek"}, "action"),
+        ({"seeker_id": ""}, "seeker_id"),
+        ({"seeker": "skr_x"}, "seeker"),
+    ],
+)
+def test_bad_filters_are_422_naming_the_field(
+    client: TestClient, query: dict[str, str], field: str
+) -> None:
     problem = assert_problem(client.get("/v1/audit", params=query), 422)
     assert field in {e["field"] for e in problem["errors"]}
 
@@ -167,10 +191,10 @@ def test_bad_filters_are_422_naming_the_field(client: TestClient, query: dict[st
 def test_key_management_is_recorded(client: TestClient) -> None:
     created = client.post("/v1/api-keys", json={"role": "kiosk", "name": "展位 3"})
     assert client.delete(f"/v1/api-keys/{created.json()['id']}").status_code == 204
-    entries = _audit(client, action="api_key.create") + _audit(client,
-                                                               action="api_key.revoke")
+    entries = _audit(client, action="api_key.create") + _audit(client, action="api_key.revoke")
     assert [(e["resource_type"], e["resource_id"]) for e in entries] == [
-        ("api_key", created.json()["id"])] * 2
+        ("api_key", created.json()["id"])
+    ] * 2
 
 
 def test_the_log_holds_no_personal_data(client: TestClient, raw_db: sa.Engine) -> None:
@@ -182,19 +206,28 @@ def test_the_log_holds_no_personal_data(client: TestClient, raw_db: sa.Engine) -
     rows = audit_rows(raw_db)
     assert len(rows) >= 4
     text = repr(rows)
-    for secret in ("端木晴", "13511112222", "13533334444", body["id_number"],
-                   body["disability"]["certificate_number"]):
+    for secret in (
+        "端木晴",
+        "13511112222",
+        "13533334444",
+        body["id_number"],
+        body["disability"]["certificate_number"],
+    ):
         assert secret not in text
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET key_id = 'key_forged'",
-    "DELETE FROM audit_event",
-    "UPDATE audit_subject SET seeker_id = 'skr_other'",
-    "DELETE FROM audit_subject",
-])
-def test_the_database_refuses_to_rewrite_the_log(client: TestClient, raw_db: sa.Engine,
-                                                 statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET key_id = 'key_forged'",
+        "DELETE FROM audit_event",
+        "UPDATE audit_subject SET seeker_id = 'skr_other'",
+        "DELETE FROM audit_subject",
+    ],
+)
+def test_the_database_refuses_to_rewrite_the_log(
+    client: TestClient, raw_db: sa.Engine, statement: str
+) -> None:
     client.post("/v1/seekers", json=seeker_payload())
     before = audit_rows(raw_db)
     assert before and before[0]["seeker_ids"]
@@ -223,15 +256,16 @@ def test_times_must_be_iso_8601_with_a_zone(client: TestClient, value: str) -> N
 
 def test_refusals_by_role_are_recorded(client: TestClient) -> None:
     """A role without the action at all (403) is recorded too, when it aimed at a seeker."""
-    created = client.post("/v1/seekers", headers=issue_key(client, "kiosk"),
-                          json=seeker_payload()).json()["id"]
+    created = client.post(
+        "/v1/seekers", headers=issue_key(client, "kiosk"), json=seeker_payload()
+    ).json()["id"]
     kiosk, analyst = issue_key(client, "kiosk"), issue_key(client, "analyst")
-    assert_problem(patch_current(client, f"/v1/seekers/{created}", json={"hukou": "urban"},
-                                 headers=kiosk), 403)
+    assert_problem(
+        patch_current(client, f"/v1/seekers/{created}", json={"hukou": "urban"}, headers=kiosk), 403
+    )
     assert_problem(client.get("/v1/seekers", headers=analyst), 403)
     assert_problem(client.get(f"/v1/seekers/{created}/matches", headers=analyst), 403)
-    denied = [(e["role"], e["action"], e["seeker_ids"])
-              for e in _audit(client, outcome="denied")]
+    denied = [(e["role"], e["action"], e["seeker_ids"]) for e in _audit(client, outcome="denied")]
     assert ("kiosk", "seeker.update", [created]) in denied
     assert ("analyst", "seeker.list", []) in denied
     assert ("analyst", "matches.for_seeker", [created]) in denied
@@ -245,7 +279,9 @@ def test_a_replayed_registration_is_recorded(client: TestClient) -> None:
     assert again.headers["idempotent-replayed"] == "true"
     entries = _audit(client, seeker_id=first.json()["id"])
     assert [(e["action"], e["outcome"]) for e in entries] == [
-        ("seeker.create", "ok"), ("seeker.create", "replayed")]
+        ("seeker.create", "ok"),
+        ("seeker.create", "replayed"),
+    ]
     assert entries[1]["request_id"] == again.headers["x-request-id"]
 
 
@@ -265,8 +301,11 @@ def test_the_log_cannot_be_emptied(client: TestClient, raw_db: sa.Engine) -> Non
     client.post("/v1/seekers", json=seeker_payload())
     before = audit_rows(raw_db)
     # PostgreSQL's TRUNCATE skips row triggers: a statement trigger refuses it too.
-    statement = ("TRUNCATE audit_event CASCADE" if raw_db.dialect.name == "postgresql"
-                 else "DELETE FROM audit_event")
+    statement = (
+        "TRUNCATE audit_event CASCADE"
+        if raw_db.dialect.name == "postgresql"
+        else "DELETE FROM audit_event"
+    )
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), raw_db.begin() as conn:
         conn.execute(sa.text(statement))
     assert audit_rows(raw_db) == before

@@ -67,9 +67,13 @@ def _flat_routes(app: FastAPI) -> list[Any]:
 
 
 def v1_routes(app: FastAPI) -> dict[tuple[str, str], Any]:
-    return {(method, route.path): route for route in _flat_routes(app)
-            if (route.path or "").startswith("/v1")
-            for method in sorted(route.methods or ()) if method != "HEAD"}
+    return {
+        (method, route.path): route
+        for route in _flat_routes(app)
+        if (route.path or "").startswith("/v1")
+        for method in sorted(route.methods or ())
+        if method != "HEAD"
+    }
 
 
 def declared_action(route: Any) -> Action | None:
@@ -91,9 +95,12 @@ def when(value: str) -> dt.datetime:
 
 # -- authentication ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("headers", [{}, {"X-API-Key": ""}, {"X-API-Key": "am_not-a-key"},
-                                     {"X-API-Key": ADMIN_KEY + "x"}],
-                         ids=["missing", "empty", "unknown", "near-miss"])
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"X-API-Key": ""}, {"X-API-Key": "am_not-a-key"}, {"X-API-Key": ADMIN_KEY + "x"}],
+    ids=["missing", "empty", "unknown", "near-miss"],
+)
 def test_missing_or_unknown_key_is_401(client: TestClient, headers: dict[str, str]) -> None:
     anonymous = TestClient(client.app)
     response = anonymous.get("/v1/employers", headers=headers)
@@ -102,8 +109,9 @@ def test_missing_or_unknown_key_is_401(client: TestClient, headers: dict[str, st
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_admin_issues_key_shown_once_and_stored_hashed(client: TestClient, raw_db: sa.Engine,
-                                                       role: str) -> None:
+def test_admin_issues_key_shown_once_and_stored_hashed(
+    client: TestClient, raw_db: sa.Engine, role: str
+) -> None:
     response = client.post("/v1/api-keys", json={"role": role, "name": "某合作方"})
     assert response.status_code == 201, response.text
     created = response.json()
@@ -120,8 +128,11 @@ def test_admin_issues_key_shown_once_and_stored_hashed(client: TestClient, raw_d
     assert secret not in listing.text
 
     with raw_db.connect() as conn:
-        row = conn.execute(sa.text("SELECT * FROM api_key WHERE id = :id"),
-                           {"id": created["id"]}).mappings().one()
+        row = (
+            conn.execute(sa.text("SELECT * FROM api_key WHERE id = :id"), {"id": created["id"]})
+            .mappings()
+            .one()
+        )
     assert row["key_hash"] == hashlib.sha256(secret.encode()).hexdigest()
     assert all(secret not in str(value) for value in row.values())
     # the new key works at once, with its own role
@@ -134,19 +145,25 @@ def test_only_admins_manage_keys(client: TestClient, raw_db: sa.Engine, role: st
     headers = issue_key(client, role)
     with raw_db.connect() as conn:
         before = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
-    assert_problem(client.post("/v1/api-keys", json={"role": "admin", "name": "x"},
-                               headers=headers), 403)
+    assert_problem(
+        client.post("/v1/api-keys", json={"role": "admin", "name": "x"}, headers=headers), 403
+    )
     assert_problem(client.get("/v1/api-keys", headers=headers), 403)
     with raw_db.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one() == before
 
 
-@pytest.mark.parametrize("body, field", [({"role": "root", "name": "x"}, "role"),
-                                         ({"role": "analyst"}, "name"),
-                                         ({"role": "analyst", "name": "x",
-                                           "expires_at": "soon"}, "expires_at")])
-def test_invalid_key_request_is_422(client: TestClient, raw_db: sa.Engine,
-                                    body: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"role": "root", "name": "x"}, "role"),
+        ({"role": "analyst"}, "name"),
+        ({"role": "analyst", "name": "x", "expires_at": "soon"}, "expires_at"),
+    ],
+)
+def test_invalid_key_request_is_422(
+    client: TestClient, raw_db: sa.Engine, body: dict[str, Any], field: str
+) -> None:
     with raw_db.connect() as conn:
         before = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
     problem = assert_problem(client.post("/v1/api-keys", json=body), 422)
@@ -156,6 +173,7 @@ def test_invalid_key_request_is_422(client: TestClient, raw_db: sa.Engine,
 
 
 # -- the access table -------------------------------------------------------------------
+
 
 def test_every_v1_route_is_mapped_to_its_action(client: TestClient) -> None:
     routes = v1_routes(client.app)
@@ -180,11 +198,11 @@ def _setup_records(client: TestClient) -> dict[str, str]:
 def test_partner_changes_only_its_own_records(client: TestClient) -> None:
     ids = _setup_records(client)  # registered by the admin key
     partner, other = issue_key(client, "partner"), issue_key(client, "partner")
-    own = client.post("/v1/employers", headers=partner,
-                      json=employer_body(credit_code=credit_code(22222222)))
+    own = client.post(
+        "/v1/employers", headers=partner, json=employer_body(credit_code=credit_code(22222222))
+    )
     assert own.status_code == 201, own.text
-    own_vac = client.post("/v1/vacancies", headers=partner,
-                          json=vacancy_body(own.json()["id"]))
+    own_vac = client.post("/v1/vacancies", headers=partner, json=vacancy_body(own.json()["id"]))
     assert own_vac.status_code == 201, own_vac.text
     emp, vac = f"/v1/employers/{ids['emp']}", f"/v1/vacancies/{ids['vac']}"
     mine_emp = f"/v1/employers/{own.json()['id']}"
@@ -214,6 +232,7 @@ def test_partner_changes_only_its_own_records(client: TestClient) -> None:
 
 # -- revocation and expiry --------------------------------------------------------------
 
+
 def test_revoked_key_is_refused_at_once(client: TestClient) -> None:
     created = client.post("/v1/api-keys", json={"role": "counselor", "name": "c"}).json()
     headers = {"X-API-Key": created["key"]}
@@ -229,40 +248,50 @@ def test_revoked_key_is_refused_at_once(client: TestClient) -> None:
 
 def test_expiry_given_when_issued(client: TestClient) -> None:
     future = (utcnow() + dt.timedelta(days=30)).isoformat()
-    response = client.post("/v1/api-keys",
-                           json={"role": "counselor", "name": "c", "expires_at": future})
+    response = client.post(
+        "/v1/api-keys", json={"role": "counselor", "name": "c", "expires_at": future}
+    )
     assert response.status_code == 201, response.text
     assert when(response.json()["expires_at"]) == when(future)
     probe = client.get("/v1/employers", headers={"X-API-Key": response.json()["key"]})
     assert probe.status_code == 200, probe.text
 
 
-@pytest.mark.parametrize("expires_at", [
-    (utcnow() - dt.timedelta(days=1)).isoformat(), "2020-01-01T00:00:00Z",
-    "2099-01-01T00:00:00",  # no time zone: ambiguous
-], ids=["yesterday", "2020", "naive"])
-def test_key_already_expired_or_ambiguous_is_refused(client: TestClient, raw_db: sa.Engine,
-                                                     expires_at: str) -> None:
+@pytest.mark.parametrize(
+    "expires_at",
+    [
+        (utcnow() - dt.timedelta(days=1)).isoformat(),
+        "2020-01-01T00:00:00Z",
+        "2099-01-01T00:00:00",  # no time zone: ambiguous
+    ],
+    ids=["yesterday", "2020", "naive"],
+)
+def test_key_already_expired_or_ambiguous_is_refused(
+    client: TestClient, raw_db: sa.Engine, expires_at: str
+) -> None:
     """A key that would be born expired is refused outright (no key is stored)."""
     with raw_db.connect() as conn:
         before = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
-    response = client.post("/v1/api-keys",
-                           json={"role": "counselor", "name": "c", "expires_at": expires_at})
+    response = client.post(
+        "/v1/api-keys", json={"role": "counselor", "name": "c", "expires_at": expires_at}
+    )
     problem = assert_problem(response, 422)
     assert "expires_at" in {e["field"] for e in problem["errors"]}
     with raw_db.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one() == before
 
 
-def test_key_expired_in_the_database_is_refused(client: TestClient,
-                                                raw_db: sa.Engine) -> None:
+def test_key_expired_in_the_database_is_refused(client: TestClient, raw_db: sa.Engine) -> None:
     created = client.post("/v1/api-keys", json={"role": "partner", "name": "p"}).json()
     headers = {"X-API-Key": created["key"]}
     assert client.get("/v1/employers", headers=headers).status_code == 200
     past = utcnow() - dt.timedelta(seconds=5)
     with raw_db.begin() as conn:
-        conn.execute(sa.update(ApiKey.__table__)
-                     .where(ApiKey.__table__.c.id == created["id"]).values(expires_at=past))
+        conn.execute(
+            sa.update(ApiKey.__table__)
+            .where(ApiKey.__table__.c.id == created["id"])
+            .values(expires_at=past)
+        )
     # Keys are cached per process for key_cache_seconds: a change made behind the API's
     # back is honoured once that has passed.
     ttl = client.app.state.key_cache.ttl  # type: ignore[attr-defined]
@@ -275,6 +304,7 @@ def test_key_expired_in_the_database_is_refused(client: TestClient,
 
 
 # -- rate limit -------------------------------------------------------------------------
+
 
 def _burst_until_limited(client: TestClient, headers: dict[str, str], limit: int) -> None:
     for _ in range(limit):
@@ -303,8 +333,10 @@ def test_rate_limit_is_shared_by_workers_through_redis(db_url: str) -> None:
     """Two app instances (two workers) on one Redis count one window per key."""
     settings = make_settings(db_url, rate_limit="4/minute", rate_limit_storage=REDIS_URL)
     first, second = create_app(settings), create_app(settings)
-    with TestClient(first, headers={"X-API-Key": ADMIN_KEY}) as one, \
-            TestClient(second, headers={"X-API-Key": ADMIN_KEY}) as two:
+    with (
+        TestClient(first, headers={"X-API-Key": ADMIN_KEY}) as one,
+        TestClient(second, headers={"X-API-Key": ADMIN_KEY}) as two,
+    ):
         # Fresh keys: their ids have never been counted in this Redis.
         kiosk, partner = issue_key(one, "kiosk"), issue_key(one, "partner")
         for client in (one, two, one, two):
@@ -318,6 +350,7 @@ def test_rate_limit_is_shared_by_workers_through_redis(db_url: str) -> None:
 
 # -- key rotation -----------------------------------------------------------------------
 
+
 def test_a_replacement_key_keeps_the_partners_records(client: TestClient) -> None:
     """A partner rotates its key: the new key owns what the old one registered, the old
     one can be revoked, and candidates keep their pseudonyms."""
@@ -325,48 +358,56 @@ def test_a_replacement_key_keeps_the_partners_records(client: TestClient) -> Non
     old_headers = {"X-API-Key": old["key"]}
     own = client.post("/v1/seekers", json=seeker_payload(), headers=old_headers).json()["id"]
     employer = client.post("/v1/employers", json=employer_body(), headers=old_headers)
-    vacancy = client.post("/v1/vacancies", json=vacancy_payload(employer.json()["id"]),
-                          headers=old_headers).json()["id"]
+    vacancy = client.post(
+        "/v1/vacancies", json=vacancy_payload(employer.json()["id"]), headers=old_headers
+    ).json()["id"]
     before = client.get(f"/v1/vacancies/{vacancy}/matches", headers=old_headers).json()
 
-    new = client.post("/v1/api-keys", json={"role": "partner", "name": "网站 2027",
-                                            "replaces": old["id"]})
+    new = client.post(
+        "/v1/api-keys", json={"role": "partner", "name": "网站 2027", "replaces": old["id"]}
+    )
     assert new.status_code == 201, new.text
     assert new.json()["owner_id"] == old["owner_id"] == old["id"]
     assert client.delete(f"/v1/api-keys/{old['id']}").status_code == 204
     headers = {"X-API-Key": new.json()["key"]}
     assert client.get(f"/v1/seekers/{own}", headers=headers).status_code == 200
-    assert patch_current(client, f"/v1/vacancies/{vacancy}", json={"openings": 5},
-                         headers=headers).status_code == 200
+    assert (
+        patch_current(
+            client, f"/v1/vacancies/{vacancy}", json={"openings": 5}, headers=headers
+        ).status_code
+        == 200
+    )
     after = client.get(f"/v1/vacancies/{vacancy}/matches", headers=headers).json()
-    assert [i["seeker_id"] for i in after["items"]] == [i["seeker_id"]
-                                                        for i in before["items"]]
+    assert [i["seeker_id"] for i in after["items"]] == [i["seeker_id"] for i in before["items"]]
     assert after["items"]  # the comparison above is not between two empty lists
     stranger = issue_key(client, "partner")  # an unrelated key sees none of it
     assert_problem(client.get(f"/v1/seekers/{own}", headers=stranger), 404)
 
 
 @pytest.mark.parametrize("replaces", ["key_nobody", "admin"], ids=["unknown", "other-role"])
-def test_a_replacement_must_name_a_key_of_its_role(client: TestClient, raw_db: sa.Engine,
-                                                  replaces: str) -> None:
+def test_a_replacement_must_name_a_key_of_its_role(
+    client: TestClient, raw_db: sa.Engine, replaces: str
+) -> None:
     if replaces == "admin":
         replaces = client.get("/v1/api-keys").json()["items"][0]["id"]  # the bootstrap admin
     with raw_db.connect() as conn:
         before = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
-    problem = assert_problem(client.post("/v1/api-keys", json={
-        "role": "partner", "name": "x", "replaces": replaces}), 422)
+    problem = assert_problem(
+        client.post("/v1/api-keys", json={"role": "partner", "name": "x", "replaces": replaces}),
+        422,
+    )
     assert [e["field"] for e in problem["errors"]] == ["replaces"]
     with raw_db.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one() == before
 
 
-def test_an_expiry_with_an_offset_means_that_instant(client: TestClient,
-                                                    raw_db: sa.Engine) -> None:
+def test_an_expiry_with_an_offset_means_that_instant(client: TestClient, raw_db: sa.Engine) -> None:
     """2 hours from now written in China time is stored and enforced as that instant."""
     china = dt.timezone(dt.timedelta(hours=8))
     soon = (utcnow() + dt.timedelta(hours=2)).astimezone(china)
-    created = client.post("/v1/api-keys", json={"role": "kiosk", "name": "k",
-                                                "expires_at": soon.isoformat()})
+    created = client.post(
+        "/v1/api-keys", json={"role": "kiosk", "name": "k", "expires_at": soon.isoformat()}
+    )
     assert created.status_code == 201, created.text
     assert when(created.json()["expires_at"]) == soon
     listed = {k["id"]: k for k in client.get("/v1/api-keys").json()["items"]}

@@ -35,15 +35,19 @@ def test_operations_with_input_declare_422(client: TestClient) -> None:
                 assert "422" in operation["responses"], (method, path)
 
 
-@pytest.mark.parametrize(("method", "path", "allowed"), [
-    ("PUT", "/v1/seekers/abc", "DELETE, GET, PATCH"),
-    ("DELETE", "/v1/seekers", "GET, POST"),
-    ("PATCH", "/v1/employers", "GET, POST"),
-    ("POST", "/healthz", "GET"),
-    ("DELETE", "/v1/audit", "GET"),
-])
-def test_405_lists_every_allowed_method(client: TestClient, method: str, path: str,
-                                        allowed: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/v1/seekers/abc", "DELETE, GET, PATCH"),
+        ("DELETE", "/v1/seekers", "GET, POST"),
+        ("PATCH", "/v1/employers", "GET, POST"),
+        ("POST", "/healthz", "GET"),
+        ("DELETE", "/v1/audit", "GET"),
+    ],
+)
+def test_405_lists_every_allowed_method(
+    client: TestClient, method: str, path: str, allowed: str
+) -> None:
     response = client.request(method, path)
     assert_problem(response, 405)
     assert response.headers["allow"] == allowed
@@ -60,8 +64,7 @@ def test_patch_fields_refused_as_null_are_not_nullable(client: TestClient) -> No
         for name in model.NOT_NULL:
             assert "null" not in json.dumps(properties[name]), (model.__name__, name)
         # An explicit null is still refused, naming the field.
-    seeker_null = client.patch("/v1/seekers/skr_x", json={"name": None},
-                               headers={"If-Match": "*"})
+    seeker_null = client.patch("/v1/seekers/skr_x", json={"name": None}, headers={"If-Match": "*"})
     assert assert_problem(seeker_null, 422)["errors"][0]["field"] == "name"
 
 
@@ -70,8 +73,7 @@ def test_if_match_is_required_where_its_absence_is_428(client: TestClient) -> No
     patches = 0
     for operations in spec["paths"].values():
         for method, operation in operations.items():
-            headers = {p["name"]: p for p in operation.get("parameters", [])
-                       if p["in"] == "header"}
+            headers = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
             if "428" in operation["responses"]:
                 patches += 1
                 # A PUT that creates needs If-Match only to replace (428 then).
@@ -89,6 +91,5 @@ def test_a_patch_without_a_version_is_428(client: TestClient, value: str | None)
 
     employer = client.post("/v1/employers", json=employer_body()).json()["id"]
     headers = {} if value is None else {"If-Match": value}
-    response = client.patch(f"/v1/employers/{employer}", json={"name": "新名"},
-                            headers=headers)
+    response = client.patch(f"/v1/employers/{employer}", json={"name": "新名"}, headers=headers)
     assert_problem(response, 428)

@@ -130,19 +130,37 @@ class Server:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        env = {**os.environ, "ACCESSMATCH_DATABASE_URL": db_url,
-               "ACCESSMATCH_SECRET_KEY": SECRET, "ACCESSMATCH_ADMIN_KEY": ADMIN_KEY,
-               "ACCESSMATCH_RATE_LIMIT": "100000/minute", "ACCESSMATCH_LOG_JSON": "false",
-               "ACCESSMATCH_DB_CONNECT_TIMEOUT_SECONDS": "1",
-               "ACCESSMATCH_DB_STATEMENT_TIMEOUT_SECONDS": "1"}
+        env = {
+            **os.environ,
+            "ACCESSMATCH_DATABASE_URL": db_url,
+            "ACCESSMATCH_SECRET_KEY": SECRET,
+            "ACCESSMATCH_ADMIN_KEY": ADMIN_KEY,
+            "ACCESSMATCH_RATE_LIMIT": "100000/minute",
+            "ACCESSMATCH_LOG_JSON": "false",
+            "ACCESSMATCH_DB_CONNECT_TIMEOUT_SECONDS": "1",
+            "ACCESSMATCH_DB_STATEMENT_TIMEOUT_SECONDS": "1",
+        }
         self.log = log
         self._log = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "service.main:app", "--host", "127.0.0.1",
-             "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log,
-            stderr=subprocess.STDOUT)
-        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}",
-                                 headers={"X-API-Key": ADMIN_KEY}, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "service.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self.http = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.port}", headers={"X-API-Key": ADMIN_KEY}, timeout=60
+        )
 
     def wait_until(self, condition: Callable[[], bool], within: float) -> None:
         deadline = time.monotonic() + within
@@ -227,8 +245,13 @@ def _check_outage(server: Server) -> None:
     for _ in range(3):  # the first meets pooled connections, the next fresh ones
         _assert_unavailable(*_timed(lambda: server.http.get("/v1/employers")))
     # The Idempotency-Key claim runs in a middleware, before any route.
-    _assert_unavailable(*_timed(lambda: server.http.post(
-        "/v1/employers", json=employer_body(), headers={"Idempotency-Key": uuid.uuid4().hex})))
+    _assert_unavailable(
+        *_timed(
+            lambda: server.http.post(
+                "/v1/employers", json=employer_body(), headers={"Idempotency-Key": uuid.uuid4().hex}
+            )
+        )
+    )
     for _ in range(3):  # a probe that hangs does not hold the next /readyz
         response, elapsed = _timed(lambda: server.http.get("/readyz"))
         assert_problem(response, 503)
@@ -236,9 +259,9 @@ def _check_outage(server: Server) -> None:
 
 
 @pytest.mark.parametrize("outage", [REFUSE, BLACK_HOLE])
-def test_postgres_outage_answers_503_and_recovers(outage: str, proxy: Proxy, pg_schema: str,
-                                                  servers: list[Server],
-                                                  tmp_path: Path) -> None:
+def test_postgres_outage_answers_503_and_recovers(
+    outage: str, proxy: Proxy, pg_schema: str, servers: list[Server], tmp_path: Path
+) -> None:
     server = Server(_through(proxy, pg_schema), tmp_path / "server.log")
     servers.append(server)
     server.wait_until(server.ready, 90)
@@ -256,9 +279,9 @@ def test_postgres_outage_answers_503_and_recovers(outage: str, proxy: Proxy, pg_
 
 
 @pytest.mark.parametrize("outage", [REFUSE, BLACK_HOLE])
-def test_postgres_start_while_down_becomes_ready(outage: str, proxy: Proxy, pg_schema: str,
-                                                 servers: list[Server],
-                                                 tmp_path: Path) -> None:
+def test_postgres_start_while_down_becomes_ready(
+    outage: str, proxy: Proxy, pg_schema: str, servers: list[Server], tmp_path: Path
+) -> None:
     proxy.set(outage)
     server = Server(_through(proxy, pg_schema), tmp_path / "server.log")
     servers.append(server)
@@ -305,8 +328,9 @@ def test_sqlite_locked_database_answers_503(servers: list[Server], tmp_path: Pat
     server.wait_until(server.ready, 90)
     with _write_lock(url, "employer"):
         # Before: a 30 s busy wait, then a 500.
-        _assert_unavailable(*_timed(lambda: server.http.post("/v1/employers",
-                                                             json=employer_body())))
+        _assert_unavailable(
+            *_timed(lambda: server.http.post("/v1/employers", json=employer_body()))
+        )
     created = server.http.post("/v1/employers", json=employer_body())
     assert created.status_code == 201, created.text
     assert "unhandled error" not in server.log.read_text()
@@ -320,8 +344,7 @@ def short_client(db_url: str) -> Iterator[TestClient]:
     app.state.engine.dispose()
 
 
-def test_locked_table_answers_503_with_retry_after(short_client: TestClient,
-                                                   db_url: str) -> None:
+def test_locked_table_answers_503_with_retry_after(short_client: TestClient, db_url: str) -> None:
     with _write_lock(db_url, "employer"):
         response = short_client.post("/v1/employers", json=employer_body())
     body = assert_problem(response, 503)

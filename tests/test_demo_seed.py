@@ -146,8 +146,11 @@ def test_employers_and_vacancies(client: TestClient) -> None:
     for employer in employers:
         assert employer["credit_code_warning"] is None
         assert validate_credit_code(employer["credit_code"]).warning is None
-        assert employer["severe_disabled_staff"] <= employer["disabled_staff"] <= \
-            employer["staff_count"]
+        assert (
+            employer["severe_disabled_staff"]
+            <= employer["disabled_staff"]
+            <= employer["staff_count"]
+        )
     vacancies = _all(client, "/v1/vacancies")
     assert {v["work_mode"] for v in vacancies} == {"on_site", "hybrid", "remote"}
     assert any(v["public_welfare"] for v in vacancies)
@@ -176,8 +179,7 @@ def test_stored_identifiers_are_valid(seeded: tuple[Settings, dict[str, Any]]) -
                 number = ctx.cipher.decrypt(row.id_number_enc, seeker_service.ID_CONTEXT)
                 cert = ctx.cipher.decrypt(row.certificate_enc, seeker_service.CERT_CONTEXT)
                 assert validate_id_number(number) == number
-                assert certificate_problem(cert, number, Category(row.category),
-                                           row.grade) is None
+                assert certificate_problem(cert, number, Category(row.category), row.grade) is None
                 facts = id_facts(number)
                 assert (facts.birth_date, facts.sex.value) == (row.birth_date, row.sex)
                 seeker_service.to_public(row, ctx)  # decrypts and validates the response
@@ -199,8 +201,11 @@ def test_demo_keys_work(client: TestClient) -> None:
         seen = {s["id"] for s in listed.json()["items"]}
         assert seen and seen <= set(owners), role
         if role == "kiosk":  # only the visitors registered at the fair
-            registered = {s["id"] for s in owners.values()
-                          if s["consent"]["recorded_by"] == _key_id(client, role)}
+            registered = {
+                s["id"]
+                for s in owners.values()
+                if s["consent"]["recorded_by"] == _key_id(client, role)
+            }
             assert seen == registered
 
 
@@ -210,8 +215,9 @@ def _key_id(client: TestClient, role: str) -> str:
     return str(key["id"])
 
 
-def test_second_call_creates_nothing(seeded: tuple[Settings, dict[str, Any]],
-                                     client: TestClient) -> None:
+def test_second_call_creates_nothing(
+    seeded: tuple[Settings, dict[str, Any]], client: TestClient
+) -> None:
     before = len(_all(client, "/v1/seekers"))
     again = seed_demo(seeded[0], only_if_empty=True)
     assert again["skipped"] is True
@@ -222,8 +228,9 @@ def test_second_call_creates_nothing(seeded: tuple[Settings, dict[str, Any]],
 
 
 def test_refuses_outside_demo_mode(tmp_path: Path) -> None:
-    settings = Settings(demo=False, database_url=f"sqlite:///{tmp_path / 'x.db'}",
-                        secret_key="s" * 40)
+    settings = Settings(
+        demo=False, database_url=f"sqlite:///{tmp_path / 'x.db'}", secret_key="s" * 40
+    )
     with pytest.raises(ConfigurationError):
         seed_demo(settings, only_if_empty=True)
 
@@ -237,10 +244,18 @@ def test_plans_are_deterministic() -> None:
 
 # -- the year of casework ---------------------------------------------------------------
 
-CASEWORK = {"seekers": Seeker, "services": ServiceRecord, "statuses": SeekerStatusChange,
-            "referrals": Referral, "events": ReferralEvent, "placements": Placement,
-            "visits": FollowUpVisit, "vacancies": Vacancy, "employers": Employer,
-            "keys": ApiKey}
+CASEWORK = {
+    "seekers": Seeker,
+    "services": ServiceRecord,
+    "statuses": SeekerStatusChange,
+    "referrals": Referral,
+    "events": ReferralEvent,
+    "placements": Placement,
+    "visits": FollowUpVisit,
+    "vacancies": Vacancy,
+    "employers": Employer,
+    "keys": ApiKey,
+}
 
 
 @pytest.fixture(scope="module")
@@ -263,32 +278,34 @@ def _demo_key(stored: dict[str, list[Any]], role: str) -> str:
     return str(key)
 
 
-def test_casework_summary_is_what_is_stored(seeded: tuple[Settings, dict[str, Any]],
-                                            stored: dict[str, list[Any]],
-                                            client: TestClient) -> None:
+def test_casework_summary_is_what_is_stored(
+    seeded: tuple[Settings, dict[str, Any]], stored: dict[str, list[Any]], client: TestClient
+) -> None:
     casework = seeded[1]["casework"]
     kinds = Counter(r.type for r in stored["services"])
     assert casework["services_by_type"] == {t.value: kinds[t.value] for t in ServiceType}
     statuses = Counter(r.status for r in stored["referrals"])
     assert casework["referrals"] == len(stored["referrals"])
-    assert casework["referrals_by_status"] == {s.value: statuses[s.value]
-                                               for s in ReferralStatus}
+    assert casework["referrals_by_status"] == {s.value: statuses[s.value] for s in ReferralStatus}
     placements = stored["placements"]
     assert casework["placements"] == len(placements)
     assert casework["placements_by_form"] == dict(Counter(p.form for p in placements))
-    assert casework["placements_from_referrals"] == sum(p.referral_id is not None
-                                                        for p in placements)
+    assert casework["placements_from_referrals"] == sum(
+        p.referral_id is not None for p in placements
+    )
     assert casework["placements_ended"] == sum(p.end_date is not None for p in placements)
     assert casework["follow_up_visits"] == len(stored["visits"])
     due = _all(client, "/v1/follow-ups")  # what falls due within 14 days, and is overdue
     assert casework["follow_ups_due_now"] == len(due)
     assert casework["follow_ups_overdue"] == sum(d["status"] == "overdue" for d in due)
-    assert seeded[1]["seekers_by_status"] == dict(sorted(Counter(
-        s.status for s in stored["seekers"]).items()))
+    assert seeded[1]["seekers_by_status"] == dict(
+        sorted(Counter(s.status for s in stored["seekers"]).items())
+    )
 
 
-def test_casework_covers_the_whole_loop(seeded: tuple[Settings, dict[str, Any]],
-                                        stored: dict[str, list[Any]]) -> None:
+def test_casework_covers_the_whole_loop(
+    seeded: tuple[Settings, dict[str, Any]], stored: dict[str, list[Any]]
+) -> None:
     seekers = {s.id: s for s in stored["seekers"]}
     by_type: dict[str, list[ServiceRecord]] = defaultdict(list)
     for record in stored["services"]:
@@ -298,19 +315,32 @@ def test_casework_covers_the_whole_loop(seeded: tuple[Settings, dict[str, Any]],
     need = {s for s, r in checked.items() if r.details["has_employment_need"]}
     assert 0.6 <= len(need) / len(checked) <= 0.9  # about three in four
     assert all(checked[s].details["labour_capacity"] in ("full", "partial") for s in need)
-    served = [s for s in need if all(any(r.seeker_id == s for r in by_type[t]) for t in (
-        "ability_assessment", "needs_registration", "employment_service"))]
+    served = [
+        s
+        for s in need
+        if all(
+            any(r.seeker_id == s for r in by_type[t])
+            for t in ("ability_assessment", "needs_registration", "employment_service")
+        )
+    ]
     assert len(served) >= 0.9 * len(need)  # all but those checked in the last days
     assert {r.details["subtype"] for r in by_type["employment_service"]} >= {
-        "career_guidance", "policy_consultation", "match_referral"}
+        "career_guidance",
+        "policy_consultation",
+        "match_referral",
+    }
     assert 0.05 <= len(by_type["training"]) / len(need) <= 0.3
-    assert all(seekers[r.seeker_id].hukou == "rural" for r in by_type["training"]
-               if r.details["kind"] == "rural_practical")
+    assert all(
+        seekers[r.seeker_id].hukou == "rural"
+        for r in by_type["training"]
+        if r.details["kind"] == "rural_practical"
+    )
     statuses = Counter(r.status for r in stored["referrals"])
     for closed in ("hired", "declined_by_seeker", "rejected_by_employer", "withdrawn"):
         assert statuses[closed] > 0, closed
-    assert sum(statuses[s] for s in ("referred", "interview_scheduled", "interviewed",
-                                     "offered")) > 0  # some still under way
+    assert (
+        sum(statuses[s] for s in ("referred", "interview_scheduled", "interviewed", "offered")) > 0
+    )  # some still under way
     assert {r.source for r in stored["referrals"]} >= {"match", "fair", "counselor"}
     placements = stored["placements"]
     assert len(placements) >= 20 and len({p.form for p in placements}) >= 5
@@ -325,8 +355,12 @@ def test_casework_covers_the_whole_loop(seeded: tuple[Settings, dict[str, Any]],
 def test_forms_follow_the_employer(stored: dict[str, list[Any]]) -> None:
     employers = {e.id: e for e in stored["employers"]}
     vacancies = {v.id: v for v in stored["vacancies"]}
-    by_kind = {"sheltered_workshop": "sheltered", "blind_massage": "blind_massage",
-               "concentrated_employer": "concentrated", "platform": "flexible"}
+    by_kind = {
+        "sheltered_workshop": "sheltered",
+        "blind_massage": "blind_massage",
+        "concentrated_employer": "concentrated",
+        "platform": "flexible",
+    }
     for p in stored["placements"]:
         if p.vacancy_id is None:
             assert p.referral_id is None
@@ -334,8 +368,11 @@ def test_forms_follow_the_employer(stored: dict[str, list[Any]]) -> None:
             continue
         vacancy, kind = vacancies[p.vacancy_id], employers[p.employer_id].kind
         expected = "public_welfare" if vacancy.public_welfare else by_kind.get(kind)
-        assert p.form == expected if expected else p.form in ("quota", "home_based",
-                                                              "dispatch", "flexible")
+        assert (
+            p.form == expected
+            if expected
+            else p.form in ("quota", "home_based", "dispatch", "flexible")
+        )
 
 
 def test_placements_agree_with_status_and_openings(stored: dict[str, list[Any]]) -> None:
@@ -355,7 +392,8 @@ def test_placements_agree_with_status_and_openings(stored: dict[str, list[Any]])
         assert v.openings_filled == filled[v.id]
         assert (v.status == "filled") == (v.openings_filled >= v.openings)
     assert sum(r.status == "hired" for r in referrals.values()) == sum(
-        p.referral_id is not None for p in stored["placements"])
+        p.referral_id is not None for p in stored["placements"]
+    )
 
 
 def test_referral_events_follow_the_pipeline(stored: dict[str, list[Any]]) -> None:
@@ -454,8 +492,7 @@ def test_follow_ups_due_and_visits(client: TestClient, stored: dict[str, list[An
     assert {p["retained_6_months"] for p in some} >= {True, None}
 
 
-def test_casework_is_deterministic(tmp_path: Path,
-                                   seeded: tuple[Settings, dict[str, Any]]) -> None:
+def test_casework_is_deterministic(tmp_path: Path, seeded: tuple[Settings, dict[str, Any]]) -> None:
     url = f"sqlite:///{tmp_path / 'again.db'}"
     upgrade(url)
     again = seed_demo(Settings(demo=True, database_url=url), only_if_empty=True)

@@ -41,6 +41,7 @@ def when(value: str) -> dt.datetime:
 
 # -- CRUD -------------------------------------------------------------------------------
 
+
 def test_create_read_update_delete(client: TestClient) -> None:
     response = client.post("/v1/employers", json=employer_body())
     assert response.status_code == 201, response.text
@@ -55,9 +56,16 @@ def test_create_read_update_delete(client: TestClient) -> None:
     assert read.status_code == 200
     assert read.json() == created
 
-    changed = patch_current(client, location, json={
-        "name": "阳泉新名字有限公司", "staff_count": 500, "accessibility": ["sign_language"],
-        "established_posts": 12})
+    changed = patch_current(
+        client,
+        location,
+        json={
+            "name": "阳泉新名字有限公司",
+            "staff_count": 500,
+            "accessibility": ["sign_language"],
+            "established_posts": 12,
+        },
+    )
     assert changed.status_code == 200, changed.text
     after = changed.json()
     assert (after["name"], after["staff_count"]) == ("阳泉新名字有限公司", 500)
@@ -67,8 +75,9 @@ def test_create_read_update_delete(client: TestClient) -> None:
     assert when(after["updated_at"]) > when(created["updated_at"])
     assert client.get(location).json() == after
 
-    cleared = patch_current(client, location, json={"established_posts": None,
-                                           "average_annual_wage": None})
+    cleared = patch_current(
+        client, location, json={"established_posts": None, "average_annual_wage": None}
+    )
     assert cleared.status_code == 200, cleared.text
     assert cleared.json()["established_posts"] is None
     assert cleared.json()["average_annual_wage"] is None
@@ -80,9 +89,19 @@ def test_create_read_update_delete(client: TestClient) -> None:
     assert problem_fields(client.get(f"{location}/quota"), 404) == set()
 
 
-@pytest.mark.parametrize("field", ["name", "credit_code", "kind", "district_code",
-                                   "staff_count", "disabled_staff", "severe_disabled_staff",
-                                   "accessibility"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "name",
+        "credit_code",
+        "kind",
+        "district_code",
+        "staff_count",
+        "disabled_staff",
+        "severe_disabled_staff",
+        "accessibility",
+    ],
+)
 def test_patch_null_for_required_field_is_422(client: TestClient, field: str) -> None:
     employer = create(client)
     response = patch_current(client, f"/v1/employers/{employer['id']}", json={field: None})
@@ -90,15 +109,19 @@ def test_patch_null_for_required_field_is_422(client: TestClient, field: str) ->
     assert client.get(f"/v1/employers/{employer['id']}").json() == employer
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"disabled_staff": 421}, "disabled_staff"),
-    ({"staff_count": 2}, "disabled_staff"),
-    ({"severe_disabled_staff": 4}, "severe_disabled_staff"),
-    ({"district_code": "999999"}, "district_code"),
-    ({"unknown_field": 1}, "unknown_field"),
-])
-def test_invalid_patch_changes_nothing(client: TestClient, change: dict[str, Any],
-                                       field: str) -> None:
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"disabled_staff": 421}, "disabled_staff"),
+        ({"staff_count": 2}, "disabled_staff"),
+        ({"severe_disabled_staff": 4}, "severe_disabled_staff"),
+        ({"district_code": "999999"}, "district_code"),
+        ({"unknown_field": 1}, "unknown_field"),
+    ],
+)
+def test_invalid_patch_changes_nothing(
+    client: TestClient, change: dict[str, Any], field: str
+) -> None:
     employer = create(client)
     response = patch_current(client, f"/v1/employers/{employer['id']}", json=change)
     assert field in problem_fields(response, 422)
@@ -117,21 +140,25 @@ def test_delete_with_vacancies_is_409(client: TestClient) -> None:
 
 # -- listing ----------------------------------------------------------------------------
 
+
 def test_list_filters(client: TestClient) -> None:
     made = {
         "a": create(client, kind="soe", district_code="140302", credit_code=credit_code(1)),
-        "b": create(client, kind="private", district_code="140311",
-                    credit_code=credit_code(2)),
-        "c": create(client, kind="private", district_code="420202",
-                    credit_code=credit_code(3)),
-        "d": create(client, kind="government_organ", district_code="371502",
-                    credit_code=credit_code(4)),
+        "b": create(client, kind="private", district_code="140311", credit_code=credit_code(2)),
+        "c": create(client, kind="private", district_code="420202", credit_code=credit_code(3)),
+        "d": create(
+            client, kind="government_organ", district_code="371502", credit_code=credit_code(4)
+        ),
     }
     names = {e["id"]: key for key, e in made.items()}
     cases = [
-        ({}, "abcd"), ({"kind": "private"}, "bc"), ({"kind": "blind_massage"}, ""),
-        ({"district_code": "14"}, "ab"), ({"district_code": "1403"}, "ab"),
-        ({"district_code": "140302"}, "a"), ({"district_code": "42"}, "c"),
+        ({}, "abcd"),
+        ({"kind": "private"}, "bc"),
+        ({"kind": "blind_massage"}, ""),
+        ({"district_code": "14"}, "ab"),
+        ({"district_code": "1403"}, "ab"),
+        ({"district_code": "140302"}, "a"),
+        ({"district_code": "42"}, "c"),
         ({"credit_code": made["c"]["credit_code"]}, "c"),
         ({"credit_code": made["c"]["credit_code"].lower()}, "c"),
         ({"kind": "private", "district_code": "14"}, "b"),
@@ -142,8 +169,10 @@ def test_list_filters(client: TestClient) -> None:
         found = "".join(sorted(names[e["id"]] for e in response.json()["items"]))
         assert found == expected, params
         assert response.json()["next_cursor"] is None
-    for params, field in [({"kind": "spaceship"}, "kind"), ({"district_code": "abc"},
-                                                             "district_code")]:
+    for params, field in [
+        ({"kind": "spaceship"}, "kind"),
+        ({"district_code": "abc"}, "district_code"),
+    ]:
         assert field in problem_fields(client.get("/v1/employers", params=params), 422)
 
 
@@ -170,31 +199,44 @@ def test_cursor_pagination_walks_every_row_once(client: TestClient) -> None:
     assert whole["next_cursor"] is None and len(whole["items"]) == 5
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"cursor": "garbage"}, "cursor"), ({"cursor": "!!!"}, "cursor"),
-    ({"cursor": base64.urlsafe_b64encode(b"hello").decode()}, "cursor"),
-    ({"cursor": "YzE6"}, "cursor"), ({"limit": 0}, "limit"), ({"limit": 201}, "limit"),
-    ({"limit": "ten"}, "limit"),
-])
-def test_bad_page_parameters_are_422(client: TestClient, params: dict[str, Any],
-                                     field: str) -> None:
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"cursor": "garbage"}, "cursor"),
+        ({"cursor": "!!!"}, "cursor"),
+        ({"cursor": base64.urlsafe_b64encode(b"hello").decode()}, "cursor"),
+        ({"cursor": "YzE6"}, "cursor"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 201}, "limit"),
+        ({"limit": "ten"}, "limit"),
+    ],
+)
+def test_bad_page_parameters_are_422(
+    client: TestClient, params: dict[str, Any], field: str
+) -> None:
     create(client)
     assert field in problem_fields(client.get("/v1/employers", params=params), 422)
 
 
 # -- credit code ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("given, stored, warned", [
-    (VALID_CODE, VALID_CODE, False),
-    (" 91110000600037341l ", VALID_CODE, False),
-    ("91110000600037341M", "91110000600037341M", True),  # pilot code: check char only
-    (credit_code(60003734, prefix="Y1"), credit_code(60003734, prefix="Y1"), False),
-    (credit_code(12345678, prefix="NA"), credit_code(12345678, prefix="NA"), False),
-    (credit_code(5, prefix="GH", division="420202"),
-     credit_code(5, prefix="GH", division="420202"), False),
-])
-def test_credit_codes_accepted(client: TestClient, given: str, stored: str,
-                               warned: bool) -> None:
+
+@pytest.mark.parametrize(
+    "given, stored, warned",
+    [
+        (VALID_CODE, VALID_CODE, False),
+        (" 91110000600037341l ", VALID_CODE, False),
+        ("91110000600037341M", "91110000600037341M", True),  # pilot code: check char only
+        (credit_code(60003734, prefix="Y1"), credit_code(60003734, prefix="Y1"), False),
+        (credit_code(12345678, prefix="NA"), credit_code(12345678, prefix="NA"), False),
+        (
+            credit_code(5, prefix="GH", division="420202"),
+            credit_code(5, prefix="GH", division="420202"),
+            False,
+        ),
+    ],
+)
+def test_credit_codes_accepted(client: TestClient, given: str, stored: str, warned: bool) -> None:
     employer = create(client, credit_code=given)
     assert employer["credit_code"] == stored
     assert (employer["credit_code_warning"] is not None) is warned
@@ -217,7 +259,11 @@ def test_patch_credit_code_recomputes_warning(client: TestClient) -> None:
 
 
 BAD_CODES = [
-    "91110000600037341", "91110000600037341LL", "", "9111000060003734", "91110000600037341L9",
+    "91110000600037341",
+    "91110000600037341LL",
+    "",
+    "9111000060003734",
+    "91110000600037341L9",
     *(VALID_CODE[:17] + letter for letter in "IOSVZ"),
     *(VALID_CODE[0] + letter + VALID_CODE[2:] for letter in "IOSVZ"),
     with_check("91110000600037342"),  # organisation code check broken, outer check right
@@ -228,8 +274,9 @@ BAD_CODES = [
 
 
 @pytest.mark.parametrize("code", BAD_CODES)
-def test_bad_credit_codes_rejected_and_nothing_stored(client: TestClient, raw_db: sa.Engine,
-                                                      code: str) -> None:
+def test_bad_credit_codes_rejected_and_nothing_stored(
+    client: TestClient, raw_db: sa.Engine, code: str
+) -> None:
     before = row_counts(raw_db)
     response = client.post("/v1/employers", json=employer_body(credit_code=code))
     assert "credit_code" in problem_fields(response, 422)
@@ -241,34 +288,44 @@ def test_duplicate_credit_code_is_409(client: TestClient, raw_db: sa.Engine) -> 
     other = create(client, credit_code=credit_code(7))
     before = row_counts(raw_db)
     for code in (VALID_CODE, VALID_CODE.lower(), f" {VALID_CODE} "):
-        response = client.post("/v1/employers", json=employer_body(credit_code=code,
-                                                                   name="另一家公司"))
+        response = client.post(
+            "/v1/employers", json=employer_body(credit_code=code, name="另一家公司")
+        )
         problem_fields(response, 409)
         assert row_counts(raw_db) == before
-    response = patch_current(client, f"/v1/employers/{other['id']}",
-                             json={"credit_code": VALID_CODE})
+    response = patch_current(
+        client, f"/v1/employers/{other['id']}", json={"credit_code": VALID_CODE}
+    )
     problem_fields(response, 409)
     assert client.get(f"/v1/employers/{other['id']}").json() == other
     same = patch_current(client, f"/v1/employers/{first['id']}", json={"credit_code": VALID_CODE})
     assert same.status_code == 200, same.text
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"disabled_staff": 421}, "disabled_staff"),
-    ({"severe_disabled_staff": 4}, "severe_disabled_staff"),
-    ({"staff_count": 10, "disabled_staff": 3, "severe_disabled_staff": 11},
-     "severe_disabled_staff"),
-    ({"staff_count": -1}, "staff_count"), ({"staff_count": "420"}, "staff_count"),
-    ({"staff_count": 4.5}, "staff_count"),
-    ({"district_code": "999999"}, "district_code"), ({"district_code": "14030"},
-                                                      "district_code"),
-    ({"accessibility": ["jetpack"]}, "accessibility.0"),
-    ({"kind": "spaceship"}, "kind"), ({"name": "   "}, "name"),
-    ({"average_annual_wage": -1}, "average_annual_wage"), ({"extra": True}, "extra"),
-])
-def test_invalid_employer_rejected_and_nothing_stored(client: TestClient, raw_db: sa.Engine,
-                                                      overrides: dict[str, Any],
-                                                      field: str) -> None:
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"disabled_staff": 421}, "disabled_staff"),
+        ({"severe_disabled_staff": 4}, "severe_disabled_staff"),
+        (
+            {"staff_count": 10, "disabled_staff": 3, "severe_disabled_staff": 11},
+            "severe_disabled_staff",
+        ),
+        ({"staff_count": -1}, "staff_count"),
+        ({"staff_count": "420"}, "staff_count"),
+        ({"staff_count": 4.5}, "staff_count"),
+        ({"district_code": "999999"}, "district_code"),
+        ({"district_code": "14030"}, "district_code"),
+        ({"accessibility": ["jetpack"]}, "accessibility.0"),
+        ({"kind": "spaceship"}, "kind"),
+        ({"name": "   "}, "name"),
+        ({"average_annual_wage": -1}, "average_annual_wage"),
+        ({"extra": True}, "extra"),
+    ],
+)
+def test_invalid_employer_rejected_and_nothing_stored(
+    client: TestClient, raw_db: sa.Engine, overrides: dict[str, Any], field: str
+) -> None:
     before = row_counts(raw_db)
     response = client.post("/v1/employers", json=employer_body(**overrides))
     assert field in problem_fields(response, 422)
@@ -324,10 +381,24 @@ LEVY_CASES = [
 
 
 @pytest.mark.parametrize("kind, staff, disabled, severe, shortfall, share, due", LEVY_CASES)
-def test_levy_rules(quota_client: TestClient, kind: str, staff: int, disabled: int,
-                    severe: int, shortfall: float, share: float, due: float) -> None:
-    report = quota(quota_client, kind=kind, staff_count=staff, disabled_staff=disabled,
-                   severe_disabled_staff=severe, average_annual_wage=50000)
+def test_levy_rules(
+    quota_client: TestClient,
+    kind: str,
+    staff: int,
+    disabled: int,
+    severe: int,
+    shortfall: float,
+    share: float,
+    due: float,
+) -> None:
+    report = quota(
+        quota_client,
+        kind=kind,
+        staff_count=staff,
+        disabled_staff=disabled,
+        severe_disabled_staff=severe,
+        average_annual_wage=50000,
+    )
     assert report["shortfall"] == pytest.approx(shortfall)
     assert report["meets_quota"] is (shortfall == 0)
     assert report["levy_share"] == pytest.approx(share)
@@ -340,45 +411,60 @@ def test_levy_unknown_without_wage(quota_client: TestClient) -> None:
     assert report["levy_due"] is None and report["notes"]
 
 
-@pytest.mark.parametrize("kind, posts, disabled, stage, duty, met", [
-    ("government_organ", 50, 0, None, True, False),
-    ("government_organ", 120, 0, None, True, False),
-    ("government_organ", 49, 0, None, False, None),
-    ("government_organ", None, 0, None, False, None),
-    # The duty is to employ at least one disabled person; it applies whatever the ratio.
-    ("government_organ", 50, 1, None, True, True),
-    ("public_institution", 67, 0, None, True, False),
-    ("public_institution", 66, 0, None, False, None),
-    ("soe", 500, 0, None, False, None),
-    # Kindergartens, primary and secondary schools are excluded from the duty.
-    ("public_institution", 80, 0, "primary", False, None),
-    ("public_institution", 80, 0, "kindergarten", False, None),
-    ("public_institution", 80, 0, "secondary", False, None),
-    ("public_institution", 80, 0, "vocational", True, False),
-    ("public_institution", 80, 2, "higher", True, True),
-])
-def test_lead_by_example_duty(quota_client: TestClient, kind: str, posts: int | None,
-                              disabled: int, stage: str | None, duty: bool,
-                              met: bool | None) -> None:
-    report = quota(quota_client, kind=kind, staff_count=60, established_posts=posts,
-                   disabled_staff=disabled, severe_disabled_staff=0, school_stage=stage)
+@pytest.mark.parametrize(
+    "kind, posts, disabled, stage, duty, met",
+    [
+        ("government_organ", 50, 0, None, True, False),
+        ("government_organ", 120, 0, None, True, False),
+        ("government_organ", 49, 0, None, False, None),
+        ("government_organ", None, 0, None, False, None),
+        # The duty is to employ at least one disabled person; it applies whatever the ratio.
+        ("government_organ", 50, 1, None, True, True),
+        ("public_institution", 67, 0, None, True, False),
+        ("public_institution", 66, 0, None, False, None),
+        ("soe", 500, 0, None, False, None),
+        # Kindergartens, primary and secondary schools are excluded from the duty.
+        ("public_institution", 80, 0, "primary", False, None),
+        ("public_institution", 80, 0, "kindergarten", False, None),
+        ("public_institution", 80, 0, "secondary", False, None),
+        ("public_institution", 80, 0, "vocational", True, False),
+        ("public_institution", 80, 2, "higher", True, True),
+    ],
+)
+def test_lead_by_example_duty(
+    quota_client: TestClient,
+    kind: str,
+    posts: int | None,
+    disabled: int,
+    stage: str | None,
+    duty: bool,
+    met: bool | None,
+) -> None:
+    report = quota(
+        quota_client,
+        kind=kind,
+        staff_count=60,
+        established_posts=posts,
+        disabled_staff=disabled,
+        severe_disabled_staff=0,
+        school_stage=stage,
+    )
     assert report["lead_by_example_duty"] is duty
     assert report["lead_by_example_met"] is met
 
 
 @pytest.mark.parametrize("kind", ["private", "soe", "government_organ"])
-def test_school_stage_only_for_public_institutions(client: TestClient, raw_db: sa.Engine,
-                                                   kind: str) -> None:
+def test_school_stage_only_for_public_institutions(
+    client: TestClient, raw_db: sa.Engine, kind: str
+) -> None:
     before = row_counts(raw_db)
-    response = client.post("/v1/employers", json=employer_body(kind=kind,
-                                                               school_stage="primary"))
+    response = client.post("/v1/employers", json=employer_body(kind=kind, school_stage="primary"))
     assert problem_fields(response, 422) == {"school_stage"}
     assert row_counts(raw_db) == before
 
 
 def test_school_stage_is_kept_and_cleared(client: TestClient) -> None:
-    school = create(client, kind="public_institution", established_posts=80,
-                    school_stage="primary")
+    school = create(client, kind="public_institution", established_posts=80, school_stage="primary")
     assert school["school_stage"] == "primary"
     url = f"/v1/employers/{school['id']}"
     moved = patch_current(client, url, {"kind": "private"})
@@ -386,19 +472,29 @@ def test_school_stage_is_kept_and_cleared(client: TestClient) -> None:
     changed = patch_current(client, url, {"kind": "private", "school_stage": None})
     assert changed.status_code == 200, changed.text
     assert changed.json()["school_stage"] is None
-    bad = client.post("/v1/employers", json=employer_body(kind="public_institution",
-                                                          school_stage="university"))
+    bad = client.post(
+        "/v1/employers", json=employer_body(kind="public_institution", school_stage="university")
+    )
     assert problem_fields(bad, 422) == {"school_stage"}
 
 
-@pytest.mark.parametrize("kind, staff, disabled, concentrated", [
-    ("blind_massage", 12, 5, True), ("blind_massage", 12, 4, False),
-    ("blind_massage", 24, 5, False), ("private", 40, 10, True), ("private", 36, 9, False),
-    ("private", 12, 5, False), ("concentrated_employer", 100, 20, False),
-    ("concentrated_employer", 100, 25, True),
-])
-def test_concentrated_employment(quota_client: TestClient, kind: str, staff: int,
-                                 disabled: int, concentrated: bool) -> None:
-    report = quota(quota_client, kind=kind, staff_count=staff, disabled_staff=disabled,
-                   severe_disabled_staff=0)
+@pytest.mark.parametrize(
+    "kind, staff, disabled, concentrated",
+    [
+        ("blind_massage", 12, 5, True),
+        ("blind_massage", 12, 4, False),
+        ("blind_massage", 24, 5, False),
+        ("private", 40, 10, True),
+        ("private", 36, 9, False),
+        ("private", 12, 5, False),
+        ("concentrated_employer", 100, 20, False),
+        ("concentrated_employer", 100, 25, True),
+    ],
+)
+def test_concentrated_employment(
+    quota_client: TestClient, kind: str, staff: int, disabled: int, concentrated: bool
+) -> None:
+    report = quota(
+        quota_client, kind=kind, staff_count=staff, disabled_staff=disabled, severe_disabled_staff=0
+    )
     assert report["concentrated_employment"] is concentrated

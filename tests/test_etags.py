@@ -19,9 +19,11 @@ def _resources(client: TestClient) -> dict[str, tuple[str, dict[str, Any]]]:
     for created in (employer, vacancy, seeker):
         assert created.status_code == 201, created.text
         assert created.headers["etag"] == '"v1"'
-    return {"employer": (employer.headers["location"], {"staff_count": 430}),
-            "vacancy": (vacancy.headers["location"], {"openings": 4}),
-            "seeker": (seeker.headers["location"], {"hukou": "urban"})}
+    return {
+        "employer": (employer.headers["location"], {"staff_count": 430}),
+        "vacancy": (vacancy.headers["location"], {"openings": 4}),
+        "seeker": (seeker.headers["location"], {"hukou": "urban"}),
+    }
 
 
 @pytest.mark.parametrize("kind", ["employer", "vacancy", "seeker"])
@@ -55,36 +57,70 @@ def test_every_single_resource_read_has_an_etag(client: TestClient) -> None:
     employer = client.post("/v1/employers", json=employer_body()).json()["id"]
     vacancy = client.post("/v1/vacancies", json=vacancy_body(employer)).json()["id"]
     seeker = client.post("/v1/seekers", json=seeker_body()).json()["id"]
-    reads = {f"/v1/employers/{employer}": '"v1"', f"/v1/vacancies/{vacancy}": '"v1"',
-             f"/v1/seekers/{seeker}": '"v1"', f"/v1/employers/{employer}/quota": None,
-             f"/v1/seekers/{seeker}/export": None,
-             f"/v1/seekers/{seeker}/matches/{vacancy}": None,
-             f"/v1/seekers/{seeker}/status-history": None}
-    record = client.post(f"/v1/seekers/{seeker}/services", json={
-        "type": "employment_service", "date": "2026-11-02", "channel": "phone",
-        "agency_district_code": "140302", "result": "completed",
-        "details": {"subtype": "policy_consultation"}})
+    reads = {
+        f"/v1/employers/{employer}": '"v1"',
+        f"/v1/vacancies/{vacancy}": '"v1"',
+        f"/v1/seekers/{seeker}": '"v1"',
+        f"/v1/employers/{employer}/quota": None,
+        f"/v1/seekers/{seeker}/export": None,
+        f"/v1/seekers/{seeker}/matches/{vacancy}": None,
+        f"/v1/seekers/{seeker}/status-history": None,
+    }
+    record = client.post(
+        f"/v1/seekers/{seeker}/services",
+        json={
+            "type": "employment_service",
+            "date": "2026-11-02",
+            "channel": "phone",
+            "agency_district_code": "140302",
+            "result": "completed",
+            "details": {"subtype": "policy_consultation"},
+        },
+    )
     assert record.status_code == 201, record.text
     reads[record.headers["location"]] = None
-    referral = client.post("/v1/referrals", json={
-        "seeker_id": seeker, "vacancy_id": vacancy, "source": "counselor",
-        "override": {"reason": "checked at a workplace visit"}})
+    referral = client.post(
+        "/v1/referrals",
+        json={
+            "seeker_id": seeker,
+            "vacancy_id": vacancy,
+            "source": "counselor",
+            "override": {"reason": "checked at a workplace visit"},
+        },
+    )
     if referral.status_code == 422:  # the pair is eligible: no override needed
-        referral = client.post("/v1/referrals", json={
-            "seeker_id": seeker, "vacancy_id": vacancy, "source": "counselor"})
+        referral = client.post(
+            "/v1/referrals",
+            json={"seeker_id": seeker, "vacancy_id": vacancy, "source": "counselor"},
+        )
     assert referral.status_code == 201, referral.text
     reads[referral.headers["location"]] = '"v1"'
-    placement = client.post("/v1/placements", json={
-        "seeker_id": seeker, "employer_id": employer, "start_date": "2026-11-20",
-        "form": "quota", "counts_as_new": True})
+    placement = client.post(
+        "/v1/placements",
+        json={
+            "seeker_id": seeker,
+            "employer_id": employer,
+            "start_date": "2026-11-20",
+            "form": "quota",
+            "counts_as_new": True,
+        },
+    )
     assert placement.status_code == 201, placement.text
     reads[placement.headers["location"]] = '"v1"'
     reads[f"/v1/seekers/{seeker}"] = '"v2"'  # the placement made the person employed
     [model] = client.get("/v1/models").json()["items"]
     reads[f"/v1/models/{model['version']}"] = None
-    target = client.post("/v1/stats/targets", json={
-        "plan": "etags", "district_code": "140300", "year_from": 2025, "year_to": 2026,
-        "metric": "new_employment", "target": 100})
+    target = client.post(
+        "/v1/stats/targets",
+        json={
+            "plan": "etags",
+            "district_code": "140300",
+            "year_from": 2025,
+            "year_to": 2026,
+            "metric": "new_employment",
+            "target": 100,
+        },
+    )
     assert target.status_code == 201, target.text
     reads[target.headers["location"]] = '"v1"'
     reads[f"/v1/employers/{employer}/declarations/{today_in_china().year}"] = '"v1"'
@@ -96,8 +132,12 @@ def test_every_single_resource_read_has_an_etag(client: TestClient) -> None:
     quota = f"/v1/employers/{employer}/quota"
     before = client.get(quota).headers["etag"]
     assert client.get(quota).headers["etag"] == before  # same answer, same tag
-    assert client.patch(f"/v1/employers/{employer}", json={"disabled_staff": 9},
-                        headers={"If-Match": '"v1"'}).status_code == 200
+    assert (
+        client.patch(
+            f"/v1/employers/{employer}", json={"disabled_staff": 9}, headers={"If-Match": '"v1"'}
+        ).status_code
+        == 200
+    )
     assert client.get(quota).headers["etag"] != before
 
 
@@ -106,17 +146,26 @@ def test_every_single_resource_get_route_is_covered(client: TestClient) -> None:
 
     # GETs of one thing: a path naming an id that is not a list of matches.
     lists = ("/matches", "/services", "/declarations")
-    singles = {path for (method, path) in v1_routes(client.app)
-               if method == "GET" and "{" in path and not path.endswith(lists)}
-    assert singles == {"/v1/employers/{employer_id}", "/v1/vacancies/{vacancy_id}",
-                       "/v1/seekers/{seeker_id}", "/v1/employers/{employer_id}/quota",
-                       "/v1/seekers/{seeker_id}/export",
-                       "/v1/seekers/{seeker_id}/matches/{vacancy_id}",
-                       "/v1/seekers/{seeker_id}/services/{service_id}",
-                       "/v1/seekers/{seeker_id}/status-history",
-                       "/v1/referrals/{referral_id}", "/v1/placements/{placement_id}",
-                       "/v1/models/{version}", "/v1/stats/targets/{target_id}",
-                       "/v1/employers/{employer_id}/declarations/{year}"}
+    singles = {
+        path
+        for (method, path) in v1_routes(client.app)
+        if method == "GET" and "{" in path and not path.endswith(lists)
+    }
+    assert singles == {
+        "/v1/employers/{employer_id}",
+        "/v1/vacancies/{vacancy_id}",
+        "/v1/seekers/{seeker_id}",
+        "/v1/employers/{employer_id}/quota",
+        "/v1/seekers/{seeker_id}/export",
+        "/v1/seekers/{seeker_id}/matches/{vacancy_id}",
+        "/v1/seekers/{seeker_id}/services/{service_id}",
+        "/v1/seekers/{seeker_id}/status-history",
+        "/v1/referrals/{referral_id}",
+        "/v1/placements/{placement_id}",
+        "/v1/models/{version}",
+        "/v1/stats/targets/{target_id}",
+        "/v1/employers/{employer_id}/declarations/{year}",
+    }
 
 
 @pytest.fixture
@@ -132,7 +181,8 @@ def rival(settings: Any) -> Any:
 
 
 def test_a_write_that_loses_a_race_is_412_not_a_lost_update(
-        client: TestClient, rival: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient, rival: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Both requests send the current ETag; the other one commits between this one's read
     and its write.  This one's UPDATE names the version it read and finds it gone."""
     from service.api.routers import seekers as router
@@ -143,8 +193,10 @@ def test_a_write_that_loses_a_race_is_412_not_a_lost_update(
     def after_a_rival(*args: Any, **kwargs: Any) -> Any:
         if not raced:  # both apps share the module: only the first call races
             raced.append(True)
-            assert rival.patch(url, json={"hukou": "urban"},
-                               headers={"If-Match": '"v1"'}).status_code == 200
+            assert (
+                rival.patch(url, json={"hukou": "urban"}, headers={"If-Match": '"v1"'}).status_code
+                == 200
+            )
         return real(*args, **kwargs)
 
     monkeypatch.setattr(router.service, "update", after_a_rival)
@@ -156,8 +208,8 @@ def test_a_write_that_loses_a_race_is_412_not_a_lost_update(
 
 
 def test_an_erasure_that_loses_a_race_erases_once(
-        client: TestClient, rival: TestClient, raw_db: Any,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient, rival: TestClient, raw_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sqlalchemy as sa
 
     from service.api.routers import seekers as router

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _side(kind: type, case: str, side: str, keep: frozenset[str] | None = None) -> Any:
     """The sample's arrays of one side; columns outside ``keep`` left empty."""
     prefix = f"{case}/{side}/"
-    columns = {k[len(prefix):]: DATA[k] for k in DATA.files if k.startswith(prefix)}
+    columns = {k[len(prefix) :]: DATA[k] for k in DATA.files if k.startswith(prefix)}
     n = len(next(iter(columns.values())))
     values: dict[str, Any] = {f.name: np.zeros(0) for f in fields(kind)}
     values["ids"] = np.array([f"r{i}" for i in range(n)], dtype=object)
@@ -47,14 +47,20 @@ def _side(kind: type, case: str, side: str, keep: frozenset[str] | None = None) 
     return kind(**values)
 
 
-def _inputs(case: str, keep_s: frozenset[str] | None = None,
-            keep_v: frozenset[str] | None = None,
-            keep_pair: frozenset[str] = PAIR_INPUTS) -> tuple[Any, ...]:
+def _inputs(
+    case: str,
+    keep_s: frozenset[str] | None = None,
+    keep_v: frozenset[str] | None = None,
+    keep_pair: frozenset[str] = PAIR_INPUTS,
+) -> tuple[Any, ...]:
     empty = np.zeros(0, dtype=np.float32)
-    return (_side(SeekerArrays, case, "s", keep_s), _side(VacancyArrays, case, "v", keep_v),
-            DATA[f"{case}/text_sim"] if "text_sim" in keep_pair else empty,
-            DATA[f"{case}/overlap"] if "skill_overlap" in keep_pair else empty,
-            DATA[f"{case}/s/groups"] if "groups" in keep_pair else empty.astype(np.int16))
+    return (
+        _side(SeekerArrays, case, "s", keep_s),
+        _side(VacancyArrays, case, "v", keep_v),
+        DATA[f"{case}/text_sim"] if "text_sim" in keep_pair else empty,
+        DATA[f"{case}/overlap"] if "skill_overlap" in keep_pair else empty,
+        DATA[f"{case}/s/groups"] if "groups" in keep_pair else empty.astype(np.int16),
+    )
 
 
 # numpy's float32 ``log1p`` (the experience feature) is vectorised per CPU: on another
@@ -84,11 +90,35 @@ def test_the_derived_lists_are_the_ones_the_scorer_was_trained_on() -> None:
     assert shipped.feature_names == FEATURES
     assert shipped.factors == FACTORS
     # The hot path gathers the same columns as before the table.
-    before_s = {"abilities", "edu", "experience", "grade", "lat", "lon", "min_salary",
-                "occupations", "groups", "graduated"}
-    before_v = {"bridge", "demands", "edu", "etype", "kind", "lat", "lon", "mode",
-                "n_skills", "occupation", "offered", "salary_max", "targeted", "welfare",
-                "groups"}
+    before_s = {
+        "abilities",
+        "edu",
+        "experience",
+        "grade",
+        "lat",
+        "lon",
+        "min_salary",
+        "occupations",
+        "groups",
+        "graduated",
+    }
+    before_v = {
+        "bridge",
+        "demands",
+        "edu",
+        "etype",
+        "kind",
+        "lat",
+        "lon",
+        "mode",
+        "n_skills",
+        "occupation",
+        "offered",
+        "salary_max",
+        "targeted",
+        "welfare",
+        "groups",
+    }
     assert (before_s, before_v) == (SEEKER_COLUMNS, VACANCY_COLUMNS)
 
 

@@ -38,10 +38,21 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     tool = Path(sys.executable).with_name("openapi-python-client")
     env_path = f"{Path(sys.executable).parent}"  # its post-hooks run ruff from the venv
     result = subprocess.run(
-        [str(tool), "generate", "--path", str(spec), "--output-path",
-         str(folder / PACKAGE), "--meta", "none"],
-        capture_output=True, text=True, timeout=300,
-        env={"PATH": f"{env_path}:/usr/bin:/bin", "HOME": str(folder)})
+        [
+            str(tool),
+            "generate",
+            "--path",
+            str(spec),
+            "--output-path",
+            str(folder / PACKAGE),
+            "--meta",
+            "none",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": f"{env_path}:/usr/bin:/bin", "HOME": str(folder)},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     sys.path.insert(0, str(folder))
     try:
@@ -74,13 +85,20 @@ def test_a_generated_client_drives_the_contract(generated: ModuleType, live: Ser
     vacancies_import = _module("api.vacancies.vacancies_import")
     sent: list[httpx.Request] = []
     client = generated.AuthenticatedClient(
-        base_url=live.url, token=ADMIN_KEY, auth_header_name="X-API-Key", prefix="",
-        httpx_args={"event_hooks": {"request": [sent.append]}}, raise_on_unexpected_status=True)
+        base_url=live.url,
+        token=ADMIN_KEY,
+        auth_header_name="X-API-Key",
+        prefix="",
+        httpx_args={"event_hooks": {"request": [sent.append]}},
+        raise_on_unexpected_status=True,
+    )
 
     # Registration, with an Idempotency-Key given to this call only.
     created = seekers_create.sync_detailed(
-        client=client, body=models.SeekerCreate.from_dict(seeker_body()),
-        idempotency_key="reg-gen-1")
+        client=client,
+        body=models.SeekerCreate.from_dict(seeker_body()),
+        idempotency_key="reg-gen-1",
+    )
     assert created.status_code == 201
     seeker = created.parsed
     assert isinstance(seeker, models.SeekerPublic) and seeker.id.startswith("skr_")
@@ -88,17 +106,21 @@ def test_a_generated_client_drives_the_contract(generated: ModuleType, live: Ser
 
     # 409: the same person again (another key, so no replay); the key did not leak.
     again = seekers_create.sync_detailed(
-        client=client, body=models.SeekerCreate.from_dict(seeker_body()))
+        client=client, body=models.SeekerCreate.from_dict(seeker_body())
+    )
     assert "Idempotency-Key" not in sent[-1].headers
     assert again.status_code == 409 and isinstance(again.parsed, models.Problem)
     assert again.parsed.status == 409
 
     # Import: an employer, then vacancies in bulk.
-    employer = employers_create.sync(client=client,
-                                     body=models.EmployerCreate.from_dict(employer_body()))
+    employer = employers_create.sync(
+        client=client, body=models.EmployerCreate.from_dict(employer_body())
+    )
     assert isinstance(employer, models.EmployerPublic)
-    items = [models.VacancyCreate.from_dict(vacancy_body(employer.id, external_id=f"g{i}"))
-             for i in range(5)]
+    items = [
+        models.VacancyCreate.from_dict(vacancy_body(employer.id, external_id=f"g{i}"))
+        for i in range(5)
+    ]
     report = vacancies_import.sync(client=client, body=items)
     assert isinstance(report, models.ImportReport)
     assert (report.created, report.updated, report.failed) == (5, 0, 0)
@@ -109,19 +131,23 @@ def test_a_generated_client_drives_the_contract(generated: ModuleType, live: Ser
 
     # 412: a stale If-Match; 428: one that names no version.
     change = models.SeekerUpdate(phone="13900001111")
-    stale = seekers_update.sync_detailed(client=client, seeker_id=seeker.id, body=change,
-                                         if_match='"v0"')
+    stale = seekers_update.sync_detailed(
+        client=client, seeker_id=seeker.id, body=change, if_match='"v0"'
+    )
     assert stale.status_code == 412 and isinstance(stale.parsed, models.Problem)
-    blank = seekers_update.sync_detailed(client=client, seeker_id=seeker.id, body=change,
-                                         if_match="")
+    blank = seekers_update.sync_detailed(
+        client=client, seeker_id=seeker.id, body=change, if_match=""
+    )
     assert blank.status_code == 428 and isinstance(blank.parsed, models.Problem)
-    current = seekers_update.sync_detailed(client=client, seeker_id=seeker.id, body=change,
-                                           if_match='"v1"')
+    current = seekers_update.sync_detailed(
+        client=client, seeker_id=seeker.id, body=change, if_match='"v1"'
+    )
     assert current.status_code == 200 and isinstance(current.parsed, models.SeekerPublic)
 
     # 422: a credit code that fails its checks, answered as a Problem naming the field.
     bad = employers_create.sync_detailed(
         client=client,
-        body=models.EmployerCreate.from_dict(employer_body(credit_code="91110000600037341Z")))
+        body=models.EmployerCreate.from_dict(employer_body(credit_code="91110000600037341Z")),
+    )
     assert bad.status_code == 422 and isinstance(bad.parsed, models.Problem)
     assert [e.field for e in bad.parsed.errors] == ["credit_code"]

@@ -25,7 +25,8 @@ from tests.factories import employer_body, id_number, seeker_body, vacancy_body
 
 
 def test_a_retry_returns_the_original_response_and_stores_once(
-        client: TestClient, raw_db: sa.Engine) -> None:
+    client: TestClient, raw_db: sa.Engine
+) -> None:
     headers = {"Idempotency-Key": "reg-0001"}
     first = client.post("/v1/seekers", json=seeker_body(), headers=headers)
     assert first.status_code == 201, first.text
@@ -50,17 +51,24 @@ def test_the_same_key_with_another_body_is_422(client: TestClient, raw_db: sa.En
     assert row_counts(raw_db)["employer"] == 1
 
 
-def test_a_retry_while_the_first_is_in_flight_is_409(client: TestClient, db_url: str,
-                                                     raw_db: sa.Engine) -> None:
+def test_a_retry_while_the_first_is_in_flight_is_409(
+    client: TestClient, db_url: str, raw_db: sa.Engine
+) -> None:
     engine = sa.create_engine(db_url)
     owner = hashlib.sha256(ADMIN_KEY.encode()).hexdigest()
     with transaction(engine) as session:  # the first request has claimed the key
         later = utcnow() + dt.timedelta(hours=1)
-        idempotency.claim(session, idempotency.Claim(owner, "slow-1", "live"), "anything",
-                          expires_at=later, lease_until=later)
+        idempotency.claim(
+            session,
+            idempotency.Claim(owner, "slow-1", "live"),
+            "anything",
+            expires_at=later,
+            lease_until=later,
+        )
     engine.dispose()
-    retry = client.post("/v1/employers", json=employer_body(),
-                        headers={"Idempotency-Key": "slow-1"})
+    retry = client.post(
+        "/v1/employers", json=employer_body(), headers={"Idempotency-Key": "slow-1"}
+    )
     assert_problem(retry, 409)
     assert row_counts(raw_db)["employer"] == 0
 
@@ -72,12 +80,16 @@ def test_keys_expire_and_errors_are_not_remembered(db_url: str, raw_db: sa.Engin
     app = create_app(make_settings(db_url, idempotency_ttl_seconds=2.0))
     with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
         headers = {"Idempotency-Key": "k"}
-        bad = client.post("/v1/employers", json=employer_body(kind="spaceship"),
-                          headers=headers)
+        bad = client.post("/v1/employers", json=employer_body(kind="spaceship"), headers=headers)
         assert bad.status_code == 422
-        assert client.post("/v1/employers", json=employer_body(kind="spaceship"),
-                           headers=headers).json() == bad.json()
+        assert (
+            client.post(
+                "/v1/employers", json=employer_body(kind="spaceship"), headers=headers
+            ).json()
+            == bad.json()
+        )
         import time
+
         time.sleep(2.1)  # expired: the key may now carry a different request
         good = client.post("/v1/employers", json=employer_body(), headers=headers)
         assert good.status_code == 201, good.text
@@ -89,8 +101,9 @@ def test_keys_are_scoped_per_api_key(client: TestClient, raw_db: sa.Engine) -> N
     partner = client.post("/v1/api-keys", json={"role": "partner", "name": "p"}).json()["key"]
     headers = {"Idempotency-Key": "same"}
     assert client.post("/v1/employers", json=employer_body(), headers=headers).status_code == 201
-    theirs = client.post("/v1/employers", json=employer_body(name="别家"),
-                         headers={**headers, "X-API-Key": partner})
+    theirs = client.post(
+        "/v1/employers", json=employer_body(name="别家"), headers={**headers, "X-API-Key": partner}
+    )
     assert theirs.status_code == 409  # a new request (same credit code), not a replay
     assert "idempotent-replayed" not in theirs.headers
 
@@ -104,8 +117,11 @@ def test_a_revoked_key_gets_no_replay(client: TestClient, raw_db: sa.Engine) -> 
     again = client.post("/v1/seekers", json=seeker_body(), headers=headers)
     assert_problem(again, 401)  # not the kept response, which holds the person's name
     assert first.json()["name"] not in again.text
-    unknown = client.post("/v1/seekers", json=seeker_body(),
-                          headers={"X-API-Key": "am_unknown", "Idempotency-Key": "reg-9"})
+    unknown = client.post(
+        "/v1/seekers",
+        json=seeker_body(),
+        headers={"X-API-Key": "am_unknown", "Idempotency-Key": "reg-9"},
+    )
     assert_problem(unknown, 401)
     assert row_counts(raw_db)["idempotency_record"] == 1
 
@@ -117,8 +133,9 @@ def test_replays_count_against_the_rate_limit(db_url: str, raw_db: sa.Engine) ->
     app = create_app(make_settings(db_url, rate_limit="3/minute"))
     with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
         headers = {"Idempotency-Key": "emp-r"}
-        assert client.post("/v1/employers", json=employer_body(),
-                           headers=headers).status_code == 201
+        assert (
+            client.post("/v1/employers", json=employer_body(), headers=headers).status_code == 201
+        )
         for _ in range(2):
             replay = client.post("/v1/employers", json=employer_body(), headers=headers)
             assert replay.headers["idempotent-replayed"] == "true"
@@ -142,13 +159,20 @@ def test_expired_records_are_purged(db_url: str, raw_db: sa.Engine) -> None:
 
     app = create_app(make_settings(db_url, idempotency_ttl_seconds=1.0))
     with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
-        assert client.post("/v1/seekers", json=seeker_body(),
-                           headers={"Idempotency-Key": "old"}).status_code == 201
+        assert (
+            client.post(
+                "/v1/seekers", json=seeker_body(), headers={"Idempotency-Key": "old"}
+            ).status_code
+            == 201
+        )
         deadline = time.monotonic() + 10  # purges run at most once per TTL here
         while time.monotonic() < deadline:
             time.sleep(1.1)
-            client.post("/v1/employers", json=employer_body(kind="bad"),
-                        headers={"Idempotency-Key": f"new-{time.monotonic()}"})
+            client.post(
+                "/v1/employers",
+                json=employer_body(kind="bad"),
+                headers={"Idempotency-Key": f"new-{time.monotonic()}"},
+            )
             with raw_db.connect() as conn:
                 keys = conn.execute(sa.text("SELECT key FROM idempotency_record")).scalars()
                 if "old" not in set(keys):
@@ -169,8 +193,9 @@ def test_a_key_secret_is_not_replayed(client: TestClient, raw_db: sa.Engine) -> 
     assert_problem(again, 409)
     assert first.json()["key"] not in again.text
     with raw_db.connect() as conn:
-        kept = conn.execute(sa.text(
-            "SELECT body FROM idempotency_record WHERE key = 'issue-1'")).scalar_one()
+        kept = conn.execute(
+            sa.text("SELECT body FROM idempotency_record WHERE key = 'issue-1'")
+        ).scalar_one()
         keys = conn.execute(sa.text("SELECT COUNT(*) FROM api_key")).scalar_one()
     assert kept is None and keys == 2  # the bootstrap admin and the one issued
     # A refused issue is an ordinary answer: replayed as it was.
@@ -183,14 +208,19 @@ def test_a_key_secret_is_not_replayed(client: TestClient, raw_db: sa.Engine) -> 
 
 # --- leases: a claim left by a dead process is taken over -----------------------------
 
+
 def _dead_claim(db_url: str, key: str) -> None:
     """A claim in flight whose process died: nobody renews its lease, which has run out."""
     engine = sa.create_engine(db_url)
     now = utcnow()
     with transaction(engine) as session:
-        idempotency.claim(session, idempotency.Claim(OWNER, key, "dead-process"), "anything",
-                          expires_at=now + dt.timedelta(hours=1),
-                          lease_until=now - dt.timedelta(seconds=1))
+        idempotency.claim(
+            session,
+            idempotency.Claim(OWNER, key, "dead-process"),
+            "anything",
+            expires_at=now + dt.timedelta(hours=1),
+            lease_until=now - dt.timedelta(seconds=1),
+        )
     engine.dispose()
 
 
@@ -203,32 +233,36 @@ def _employer_id(client: TestClient) -> str:
     return str(response.json()["id"])
 
 
-def test_a_claim_whose_process_died_is_taken_over(client: TestClient, db_url: str,
-                                                  raw_db: sa.Engine) -> None:
+def test_a_claim_whose_process_died_is_taken_over(
+    client: TestClient, db_url: str, raw_db: sa.Engine
+) -> None:
     _dead_claim(db_url, "crashed-1")
-    retry = client.post("/v1/employers", json=employer_body(),
-                        headers={"Idempotency-Key": "crashed-1"})
+    retry = client.post(
+        "/v1/employers", json=employer_body(), headers={"Idempotency-Key": "crashed-1"}
+    )
     assert retry.status_code == 201, retry.text  # run, not "still in progress"
     assert "idempotent-replayed" not in retry.headers
-    again = client.post("/v1/employers", json=employer_body(),
-                        headers={"Idempotency-Key": "crashed-1"})
+    again = client.post(
+        "/v1/employers", json=employer_body(), headers={"Idempotency-Key": "crashed-1"}
+    )
     assert again.headers["idempotent-replayed"] == "true" and again.json() == retry.json()
     assert row_counts(raw_db)["employer"] == 1
     with raw_db.connect() as conn:
-        kept = conn.execute(sa.text("SELECT status, claimant FROM idempotency_record "
-                                    "WHERE key = 'crashed-1'")).one()
+        kept = conn.execute(
+            sa.text("SELECT status, claimant FROM idempotency_record WHERE key = 'crashed-1'")
+        ).one()
     assert kept.status == 201 and kept.claimant != "dead-process"
 
 
-def test_racing_retries_of_a_dead_claim_run_it_once(client: TestClient, db_url: str,
-                                                    raw_db: sa.Engine) -> None:
+def test_racing_retries_of_a_dead_claim_run_it_once(
+    client: TestClient, db_url: str, raw_db: sa.Engine
+) -> None:
     employer = _employer_id(client)
     _dead_claim(db_url, "crashed-2")
     body = vacancy_body(employer)  # no external_id: a second run would be a second vacancy
 
     def retry(_: int) -> tuple[int, bool]:
-        response = client.post("/v1/vacancies", json=body,
-                               headers={"Idempotency-Key": "crashed-2"})
+        response = client.post("/v1/vacancies", json=body, headers={"Idempotency-Key": "crashed-2"})
         return response.status_code, "idempotent-replayed" in response.headers
 
     with ThreadPoolExecutor(8) as pool:
@@ -238,8 +272,9 @@ def test_racing_retries_of_a_dead_claim_run_it_once(client: TestClient, db_url: 
     assert row_counts(raw_db)["vacancy"] == 1
 
 
-def test_the_lease_is_renewed_while_the_request_runs(db_url: str, raw_db: sa.Engine,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_lease_is_renewed_while_the_request_runs(
+    db_url: str, raw_db: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from service.services import vacancies
 
     entered, release = threading.Event(), threading.Event()
@@ -259,9 +294,13 @@ def test_the_lease_is_renewed_while_the_request_runs(db_url: str, raw_db: sa.Eng
             first = pool.submit(client.post, "/v1/vacancies", json=body, headers=headers)
             assert entered.wait(30)
             with raw_db.connect() as conn:
-                leased = as_utc(conn.execute(sa.select(IdempotencyRecord.lease_expires_at)
-                                             .where(IdempotencyRecord.key == "slow-2"))
-                                .scalar_one())
+                leased = as_utc(
+                    conn.execute(
+                        sa.select(IdempotencyRecord.lease_expires_at).where(
+                            IdempotencyRecord.key == "slow-2"
+                        )
+                    ).scalar_one()
+                )
             while utcnow() <= leased + dt.timedelta(seconds=0.5):
                 time.sleep(0.1)  # the first lease has run out: only renewal keeps the claim
             assert_problem(client.post("/v1/vacancies", json=body, headers=headers), 409)
@@ -271,19 +310,18 @@ def test_the_lease_is_renewed_while_the_request_runs(db_url: str, raw_db: sa.Eng
     assert row_counts(raw_db)["vacancy"] == 1
 
 
-def test_a_request_that_raises_releases_its_claim(db_url: str, raw_db: sa.Engine,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_request_that_raises_releases_its_claim(
+    db_url: str, raw_db: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An unexpected error is a 500: not kept, and the key is free for a retry at once."""
     from service.services import employers
 
     real_create = employers.create
     monkeypatch.setattr(employers, "create", lambda *a, **k: 1 / 0)
     app = create_app(make_settings(db_url))
-    with TestClient(app, headers={"X-API-Key": ADMIN_KEY},
-                    raise_server_exceptions=False) as client:
+    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}, raise_server_exceptions=False) as client:
         headers = {"Idempotency-Key": "boom-1"}
-        assert_problem(client.post("/v1/employers", json=employer_body(), headers=headers),
-                       500)
+        assert_problem(client.post("/v1/employers", json=employer_body(), headers=headers), 500)
         assert row_counts(raw_db)["idempotency_record"] == 0
         monkeypatch.setattr(employers, "create", real_create)
         retry = client.post("/v1/employers", json=employer_body(), headers=headers)
@@ -293,21 +331,25 @@ def test_a_request_that_raises_releases_its_claim(db_url: str, raw_db: sa.Engine
 
 # --- erasure forgets the kept registration whole -----------------------------------------
 
+
 def _rows_mentioning(engine: sa.Engine, *needles: str) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(sa.text(
-            "SELECT * FROM idempotency_record")).mappings()]
+        rows = [
+            dict(r) for r in conn.execute(sa.text("SELECT * FROM idempotency_record")).mappings()
+        ]
     return [r for r in rows if any(n in str(v) for v in r.values() for n in needles)]
 
 
-def test_erasure_deletes_the_kept_registration_whole(client: TestClient,
-                                                     raw_db: sa.Engine) -> None:
+def test_erasure_deletes_the_kept_registration_whole(client: TestClient, raw_db: sa.Engine) -> None:
     body = seeker_body()
     key = f"reg-{body['id_number']}"  # a client may well put personal data in its keys
     mine = client.post("/v1/seekers", json=body, headers={"Idempotency-Key": key})
     assert mine.status_code == 201, mine.text
-    other = client.post("/v1/seekers", json=seeker_body(id_number=id_number(
-        dt.date(1990, 1, 2), 456)), headers={"Idempotency-Key": "reg-other"})
+    other = client.post(
+        "/v1/seekers",
+        json=seeker_body(id_number=id_number(dt.date(1990, 1, 2), 456)),
+        headers={"Idempotency-Key": "reg-other"},
+    )
     assert other.status_code == 201, other.text
     assert len(_rows_mentioning(raw_db, key, mine.json()["id"])) == 1
     assert client.delete(f"/v1/seekers/{mine.json()['id']}").status_code == 204
@@ -318,13 +360,15 @@ def test_erasure_deletes_the_kept_registration_whole(client: TestClient,
 
 
 def test_a_registration_erased_before_its_answer_is_kept_leaves_nothing(
-        client: TestClient, raw_db: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient, raw_db: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The client has the answer before the middleware keeps it: an erasure in between
     must not be outlived by the kept answer."""
     real_settle = IdempotencyMiddleware._settle
 
-    def erase_first(self: IdempotencyMiddleware, attempt: Any, path: str,
-                    captured: dict[str, Any]) -> None:
+    def erase_first(
+        self: IdempotencyMiddleware, attempt: Any, path: str, captured: dict[str, Any]
+    ) -> None:
         location = captured["headers"].get("location", "")
         if location.startswith("/v1/seekers/"):
             assert client.delete(location).status_code == 204
@@ -339,13 +383,13 @@ def test_a_registration_erased_before_its_answer_is_kept_leaves_nothing(
 
 # --- the header in the contract, and malformed headers ---------------------------------
 
+
 def test_every_post_declares_the_idempotency_key_header() -> None:
     spec = create_app(make_settings("sqlite:///:memory:")).openapi()
     posts = [(path, ops["post"]) for path, ops in spec["paths"].items() if "post" in ops]
     assert len(posts) >= 5
     for path, operation in posts:
-        declared = [p for p in operation.get("parameters", [])
-                    if p["name"] == "Idempotency-Key"]
+        declared = [p for p in operation.get("parameters", []) if p["name"] == "Idempotency-Key"]
         assert len(declared) == 1, path
         assert declared[0]["in"] == "header" and declared[0]["required"] is False, path
         assert declared[0]["schema"]["type"] == "string", path
@@ -354,23 +398,30 @@ def test_every_post_declares_the_idempotency_key_header() -> None:
 
 
 @pytest.mark.parametrize("value", ["", "   ", "k" * 201])
-def test_a_malformed_idempotency_key_is_400(client: TestClient, raw_db: sa.Engine,
-                                            value: str) -> None:
+def test_a_malformed_idempotency_key_is_400(
+    client: TestClient, raw_db: sa.Engine, value: str
+) -> None:
     before = row_counts(raw_db)
-    answer = client.post("/v1/employers", json=employer_body(),
-                         headers={"Idempotency-Key": value})
+    answer = client.post("/v1/employers", json=employer_body(), headers={"Idempotency-Key": value})
     assert "Idempotency-Key" in assert_problem(answer, 400)["detail"]
     assert row_counts(raw_db) == before
 
 
 def test_two_idempotency_keys_are_400_and_the_longest_key_is_fine(
-        client: TestClient, raw_db: sa.Engine) -> None:
-    twice = client.post("/v1/employers", json=employer_body(),
-                        headers=[("X-API-Key", ADMIN_KEY), ("Idempotency-Key", "a"),
-                                 ("Idempotency-Key", "b")])
+    client: TestClient, raw_db: sa.Engine
+) -> None:
+    twice = client.post(
+        "/v1/employers",
+        json=employer_body(),
+        headers=[("X-API-Key", ADMIN_KEY), ("Idempotency-Key", "a"), ("Idempotency-Key", "b")],
+    )
     assert_problem(twice, 400)
     assert row_counts(raw_db)["employer"] == 0
     longest = {"Idempotency-Key": "k" * 200}
     assert client.post("/v1/employers", json=employer_body(), headers=longest).status_code == 201
-    assert client.post("/v1/employers", json=employer_body(),
-                       headers=longest).headers["idempotent-replayed"] == "true"
+    assert (
+        client.post("/v1/employers", json=employer_body(), headers=longest).headers[
+            "idempotent-replayed"
+        ]
+        == "true"
+    )

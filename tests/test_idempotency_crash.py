@@ -39,9 +39,11 @@ def servers(db_url: str, tmp_path: Path) -> Iterator[list[Server]]:
 
 def _claim(engine: sa.Engine) -> Any:
     with engine.connect() as conn:
-        return conn.execute(sa.select(IdempotencyRecord.status,
-                                      IdempotencyRecord.lease_expires_at)
-                            .where(IdempotencyRecord.key == KEY)).first()
+        return conn.execute(
+            sa.select(IdempotencyRecord.status, IdempotencyRecord.lease_expires_at).where(
+                IdempotencyRecord.key == KEY
+            )
+        ).first()
 
 
 def _wait_for(condition: Any, what: str, seconds: float = 60) -> Any:
@@ -55,14 +57,14 @@ def _wait_for(condition: Any, what: str, seconds: float = 60) -> Any:
 
 
 def test_a_retry_after_the_server_was_killed_runs_the_request_once(
-        db_url: str, raw_db: sa.Engine, servers: list[Server], tmp_path: Path) -> None:
+    db_url: str, raw_db: sa.Engine, servers: list[Server], tmp_path: Path
+) -> None:
     first = Server(db_url, tmp_path / "server.log", **LEASE_ENV)
     servers.append(first)
     with first.client() as http:
         employer = http.post("/v1/employers", json=employer_body())
         assert employer.status_code == 201, employer.text
-    items = [vacancy_body(employer.json()["id"], external_id=f"ext-{n}")
-             for n in range(ITEMS)]
+    items = [vacancy_body(employer.json()["id"], external_id=f"ext-{n}") for n in range(ITEMS)]
     headers = {"Idempotency-Key": KEY}
 
     def send_and_lose() -> None:
@@ -72,8 +74,10 @@ def test_a_retry_after_the_server_was_killed_runs_the_request_once(
     sender = threading.Thread(target=send_and_lose)
     sender.start()
     # Killed once the claim is committed and before it is settled: the import is running.
-    _wait_for(lambda: (row := _claim(raw_db)) is not None and row.status is None,
-              "the claim of the import")
+    _wait_for(
+        lambda: (row := _claim(raw_db)) is not None and row.status is None,
+        "the claim of the import",
+    )
     first.kill()
     sender.join(60)
     claim = _claim(raw_db)

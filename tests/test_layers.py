@@ -29,13 +29,20 @@ def test_lower_layers_do_not_import_the_api(layer: str) -> None:
         f"{path.relative_to(SERVICE)}: {name}"
         for path in sorted((SERVICE / layer).rglob("*.py"))
         for name in _imports(path)
-        if name.startswith(FORBIDDEN)}
+        if name.startswith(FORBIDDEN)
+    }
     assert not offenders, sorted(offenders)
 
 
 def test_the_domain_errors_need_no_web_framework() -> None:
-    for module in ("errors.py", "ratelimit.py", "context.py", "access.py", "rules.py",
-                   "profile.py"):
+    for module in (
+        "errors.py",
+        "ratelimit.py",
+        "context.py",
+        "access.py",
+        "rules.py",
+        "profile.py",
+    ):
         assert not {n for n in _imports(SERVICE / module) if n.startswith(FORBIDDEN)}, module
 
 
@@ -57,5 +64,6 @@ def test_the_serving_engine_does_not_import_the_offline_parts() -> None:
         f"{path.relative_to(SERVICE)}: {name}"
         for path in engine
         for name in _imported_modules(path)
-        if name.startswith("service.matching.offline")}
+        if name.startswith("service.matching.offline")
+    }
     assert not offenders, sorted(offenders)

@@ -38,14 +38,19 @@ RAYS = (0.0, 2 * math.pi / 3, 4 * math.pi / 3)
 # bisection to 24 km / 2**10 = 0.02 km.
 RAY_KM, STEPS = 24.0, 10
 # Two rings: points on one circle leave a far-away home almost as good a fit.
-FIT_POSITIONS = [(r * math.cos(a + r), r * math.sin(a + r)) for r in (2.5, 6.0)
-                 for a in np.linspace(0, 2 * math.pi, 6, endpoint=False)]
+FIT_POSITIONS = [
+    (r * math.cos(a + r), r * math.sin(a + r))
+    for r in (2.5, 6.0)
+    for a in np.linspace(0, 2 * math.pi, 6, endpoint=False)
+]
 GRID = 0.05  # a partner's numbers come in these steps
 
 
 def _latlon(x: float, y: float) -> dict[str, float]:
-    return {"lat": round(YQ_LAT + y / KM_PER_DEG, 6),
-            "lon": round(YQ_LON + x / (KM_PER_DEG * _COS), 6)}
+    return {
+        "lat": round(YQ_LAT + y / KM_PER_DEG, 6),
+        "lon": round(YQ_LON + x / (KM_PER_DEG * _COS), 6),
+    }
 
 
 def _xy(point: dict[str, float]) -> tuple[float, float]:
@@ -61,14 +66,18 @@ class Vacancy:
 
     def __init__(self, client: TestClient, headers: dict[str, str], employer: str) -> None:
         self.client, self.headers = client, headers
-        created = client.post("/v1/vacancies", headers=headers, json=vacancy_payload(
-            employer, location=_latlon(0, 0)))
+        created = client.post(
+            "/v1/vacancies", headers=headers, json=vacancy_payload(employer, location=_latlon(0, 0))
+        )
         assert created.status_code == 201, created.text
         self.url, self.etag = f"/v1/vacancies/{created.json()['id']}", created.headers["etag"]
 
     def move(self, x: float, y: float) -> None:
-        moved = self.client.patch(self.url, json={"location": _latlon(x, y)},
-                                  headers={**self.headers, "If-Match": self.etag})
+        moved = self.client.patch(
+            self.url,
+            json={"location": _latlon(x, y)},
+            headers={**self.headers, "If-Match": self.etag},
+        )
         assert moved.status_code == 200, moved.text
         self.etag = moved.headers["etag"]
 
@@ -82,13 +91,15 @@ class Attacker:
 
     def read(self, x: float, y: float) -> dict[float, dict[str, Any]]:
         self.vacancy.move(x, y)
-        response = self.client.get(f"{self.vacancy.url}/matches", params={"limit": 50},
-                                   headers=self.reader)
+        response = self.client.get(
+            f"{self.vacancy.url}/matches", params={"limit": 50}, headers=self.reader
+        )
         assert response.status_code == 200, response.text
         return {i["profile"]["experience_years"]: i for i in response.json()["items"]}
 
-    def boundary(self, inside: Callable[[dict[float, dict[str, Any]]], bool],
-                 angle: float) -> tuple[float, float]:
+    def boundary(
+        self, inside: Callable[[dict[float, dict[str, Any]]], bool], angle: float
+    ) -> tuple[float, float]:
         """Where ``inside`` stops holding along a ray from the start (a convex region)."""
         low, high = 0.0, RAY_KM
         assert not inside(self.read(high * math.cos(angle), high * math.sin(angle)))
@@ -101,15 +112,18 @@ class Attacker:
         r = (low + high) / 2
         return r * math.cos(angle), r * math.sin(angle)
 
-    def circle_centre(self, inside: Callable[[dict[float, dict[str, Any]]], bool]
-                      ) -> dict[str, float]:
+    def circle_centre(
+        self, inside: Callable[[dict[float, dict[str, Any]]], bool]
+    ) -> dict[str, float]:
         assert inside(self.read(0, 0))
         (ax, ay), (bx, by), (cx, cy) = (self.boundary(inside, a) for a in RAYS)
         d = 2 * (ax * (by - cy) + bx * (cy - ay) + cx * (ay - by))
-        ux = ((ax**2 + ay**2) * (by - cy) + (bx**2 + by**2) * (cy - ay)
-              + (cx**2 + cy**2) * (ay - by)) / d
-        uy = ((ax**2 + ay**2) * (cx - bx) + (bx**2 + by**2) * (ax - cx)
-              + (cx**2 + cy**2) * (bx - ax)) / d
+        ux = (
+            (ax**2 + ay**2) * (by - cy) + (bx**2 + by**2) * (cy - ay) + (cx**2 + cy**2) * (ay - by)
+        ) / d
+        uy = (
+            (ax**2 + ay**2) * (cx - bx) + (bx**2 + by**2) * (ax - cx) + (cx**2 + cy**2) * (bx - ax)
+        ) / d
         return _latlon(ux, uy)
 
     def level_centre(self, experience: float, *, exact: bool) -> dict[str, float]:
@@ -118,7 +132,8 @@ class Attacker:
         start = self.read(0, 0)[experience]["probability"]
         level = start - 0.03 if exact else start - 1e-9
         return self.circle_centre(
-            lambda seen: experience in seen and seen[experience]["probability"] >= level)
+            lambda seen: experience in seen and seen[experience]["probability"] >= level
+        )
 
 
 def _fit(points: list[tuple[float, float]], probabilities: list[float]) -> dict[str, float]:
@@ -128,8 +143,11 @@ def _fit(points: list[tuple[float, float]], probabilities: list[float]) -> dict[
     def residual(t: np.ndarray) -> np.ndarray:
         return np.asarray(t[0] + t[1] * np.hypot(xy[:, 0] - t[2], xy[:, 1] - t[3]) - y)
 
-    fits = [least_squares(residual, [y.mean(), -0.05, sx, sy], xtol=1e-12, ftol=1e-12)
-            for sx in (-4, 0, 4) for sy in (-4, 0, 4)]
+    fits = [
+        least_squares(residual, [y.mean(), -0.05, sx, sy], xtol=1e-12, ftol=1e-12)
+        for sx in (-4, 0, 4)
+        for sy in (-4, 0, 4)
+    ]
     best = min(fits, key=lambda f: f.cost)
     return _latlon(float(best.x[2]), float(best.x[3]))
 
@@ -139,22 +157,35 @@ def _setup(client: TestClient) -> tuple[Attacker, Attacker, dict[float, dict[str
     for group, max_km in ((WIDE, WIDE_KM), (NEAR, NEAR_KM)):
         for experience, (x, y) in group.items():
             homes[float(experience)] = _latlon(x, y)
-            made = client.post("/v1/seekers", json=seeker_payload(
-                location=homes[float(experience)], max_km=max_km,
-                experience_years=experience))
+            made = client.post(
+                "/v1/seekers",
+                json=seeker_payload(
+                    location=homes[float(experience)], max_km=max_km, experience_years=experience
+                ),
+            )
             assert made.status_code == 201, made.text
     partner, counselor = issue_key(client, "partner"), issue_key(client, "counselor")
-    employer = client.post("/v1/employers", headers=partner, json={
-        "name": "阳泉就业网合作企业", "credit_code": credit_code(7001), "kind": "private",
-        "district_code": "140302", "staff_count": 80, "accessibility": []})
+    employer = client.post(
+        "/v1/employers",
+        headers=partner,
+        json={
+            "name": "阳泉就业网合作企业",
+            "credit_code": credit_code(7001),
+            "kind": "private",
+            "district_code": "140302",
+            "staff_count": 80,
+            "accessibility": [],
+        },
+    )
     assert employer.status_code == 201, employer.text
     vacancy = Vacancy(client, partner, employer.json()["id"])
     return (Attacker(client, vacancy, partner), Attacker(client, vacancy, counselor), homes)
 
 
 def _summary(errors: list[float]) -> str:
-    return (f"min {min(errors):.2f} / median {float(np.median(errors)):.2f} / "
-            f"max {max(errors):.2f} km")
+    return (
+        f"min {min(errors):.2f} / median {float(np.median(errors)):.2f} / max {max(errors):.2f} km"
+    )
 
 
 def test_probability_attack_finds_only_a_point_two_km_off(client: TestClient) -> None:
@@ -178,25 +209,35 @@ def test_probability_attack_finds_only_a_point_two_km_off(client: TestClient) ->
 
     # Rounding turns the fit into guesswork (a guess may land anywhere); the precise form
     # of the attack follows the level circle where the rounded number steps down.
-    level = {"partner": [_km(partner.level_centre(e, exact=False), homes[float(e)])
-                         for e in WIDE],
-             "counselor": [_km(counselor.level_centre(e, exact=True), homes[float(e)])
-                           for e in WIDE]}
-    print(f"\nleast-squares fit, 12 positions: partner {_summary(fit_errors['partner'])}, "
-          f"counselor {_summary(fit_errors['counselor'])}")
-    print(f"probability level circle: partner {_summary(level['partner'])}, "
-          f"counselor {_summary(level['counselor'])}")
+    level = {
+        "partner": [_km(partner.level_centre(e, exact=False), homes[float(e)]) for e in WIDE],
+        "counselor": [_km(counselor.level_centre(e, exact=True), homes[float(e)]) for e in WIDE],
+    }
+    print(
+        f"\nleast-squares fit, 12 positions: partner {_summary(fit_errors['partner'])}, "
+        f"counselor {_summary(fit_errors['counselor'])}"
+    )
+    print(
+        f"probability level circle: partner {_summary(level['partner'])}, "
+        f"counselor {_summary(level['counselor'])}"
+    )
     assert max(level["counselor"]) <= 0.3, level
     assert min(level["partner"]) >= 1.8, level
 
 
 def test_commute_circle_attack_finds_only_a_point_two_km_off(client: TestClient) -> None:
     partner, counselor, homes = _setup(client)
-    errors = {who: [_km(attacker.circle_centre(lambda seen, e=float(e): e in seen),
-                        homes[float(e)]) for e in NEAR]
-              for who, attacker in (("partner", partner), ("counselor", counselor))}
-    print(f"\ncommute circle: partner {_summary(errors['partner'])}, "
-          f"counselor {_summary(errors['counselor'])}")
+    errors = {
+        who: [
+            _km(attacker.circle_centre(lambda seen, e=float(e): e in seen), homes[float(e)])
+            for e in NEAR
+        ]
+        for who, attacker in (("partner", partner), ("counselor", counselor))
+    }
+    print(
+        f"\ncommute circle: partner {_summary(errors['partner'])}, "
+        f"counselor {_summary(errors['counselor'])}"
+    )
     assert max(errors["counselor"]) <= 0.3, errors  # the control: the attack works
     assert min(errors["partner"]) >= 1.8, errors
 

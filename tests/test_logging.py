@@ -38,14 +38,16 @@ def test_a_database_error_logs_no_bound_values(db_url: str, captured: io.StringI
             conn.execute(sa.text("CREATE TEMPORARY TABLE t_log (v VARCHAR(10) UNIQUE)"))
             conn.execute(sa.text("INSERT INTO t_log VALUES ('x')"))
             try:
-                conn.execute(sa.text("INSERT INTO t_log VALUES ('x') RETURNING :secret"),
-                             {"secret": SECRET})
+                conn.execute(
+                    sa.text("INSERT INTO t_log VALUES ('x') RETURNING :secret"), {"secret": SECRET}
+                )
             except sa.exc.DBAPIError as exc:
                 try:
                     raise RuntimeError(f"wrapped {SECRET}") from exc
                 except RuntimeError:
                     logging.getLogger("accessmatch.errors").exception(
-                        "unhandled error", extra={"color_message": "\x1b[31mred\x1b[0m"})
+                        "unhandled error", extra={"color_message": "\x1b[31mred\x1b[0m"}
+                    )
     finally:
         engine.dispose()
     text = captured.getvalue()
@@ -57,8 +59,9 @@ def test_a_database_error_logs_no_bound_values(db_url: str, captured: io.StringI
     assert line["time"].endswith("+00:00")
 
 
-def test_the_access_line_names_the_key_id_not_the_key(client: TestClient,
-                                                      captured: io.StringIO) -> None:
+def test_the_access_line_names_the_key_id_not_the_key(
+    client: TestClient, captured: io.StringIO
+) -> None:
     assert client.get("/v1/vacancies").status_code == 200
     lines = [json.loads(x) for x in captured.getvalue().splitlines()]
     access = [x for x in lines if x.get("logger") == "accessmatch.access"]

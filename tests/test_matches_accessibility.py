@@ -30,61 +30,94 @@ from tests.match_helpers import (
 
 
 def test_blind_seeker(client: TestClient) -> None:
-    seeker = make_seeker(client, category="visual", grade=1, ability=abilities(vision=0),
-                         required=["screen_reader"])
+    seeker = make_seeker(
+        client, category="visual", grade=1, ability=abilities(vision=0), required=["screen_reader"]
+    )
     employer = make_employer(client)
-    data_entry = make_vacancy(client, employer, title="数据录入员",
-                              demands={"vision": 3, "fine_motor": 2, "literacy": 2},
-                              accommodations=["screen_reader"])
-    phone_service = make_vacancy(client, employer, title="电话客服专员",
-                                 demands={"vision": 1, "hearing": 3, "speech": 3},
-                                 accommodations=["screen_reader"])
-    phone_no_reader = make_vacancy(client, employer, title="电话客服专员",
-                                   demands={"vision": 1, "hearing": 3, "speech": 3},
-                                   accommodations=["flexible_hours"])
+    data_entry = make_vacancy(
+        client,
+        employer,
+        title="数据录入员",
+        demands={"vision": 3, "fine_motor": 2, "literacy": 2},
+        accommodations=["screen_reader"],
+    )
+    phone_service = make_vacancy(
+        client,
+        employer,
+        title="电话客服专员",
+        demands={"vision": 1, "hearing": 3, "speech": 3},
+        accommodations=["screen_reader"],
+    )
+    phone_no_reader = make_vacancy(
+        client,
+        employer,
+        title="电话客服专员",
+        demands={"vision": 1, "hearing": 3, "speech": 3},
+        accommodations=["flexible_hours"],
+    )
 
     # Capacity 0 + screen reader 2 = 2 < 3: the data-entry job stays out of reach.
     verdict = assert_blocked(client, seeker, data_entry, "ability_gap")
     [gap] = blocks(verdict, "ability_gap")
-    assert (gap["dimension"], gap["demand"], gap["capacity"], gap["bridge"]) == (
-        "vision", 3, 0, 2)
+    assert (gap["dimension"], gap["demand"], gap["capacity"], gap["bridge"]) == ("vision", 3, 0, 2)
     assert "accommodation_missing" not in codes(verdict)
 
     item = assert_eligible(client, seeker, phone_service)
     assert "screen_reader" in item["accommodations_used"]
     assert item["title"] == "电话客服专员"
 
-    verdict = assert_blocked(client, seeker, phone_no_reader, "accommodation_missing",
-                             "ability_gap")
+    verdict = assert_blocked(
+        client, seeker, phone_no_reader, "accommodation_missing", "ability_gap"
+    )
     [missing] = blocks(verdict, "accommodation_missing")
     assert missing["details"]["accommodation"] == "screen_reader"
     [gap] = blocks(verdict, "ability_gap")
-    assert (gap["dimension"], gap["demand"], gap["capacity"], gap["bridge"]) == (
-        "vision", 1, 0, 0)
+    assert (gap["dimension"], gap["demand"], gap["capacity"], gap["bridge"]) == ("vision", 1, 0, 0)
 
     assert matched_ids(client, seeker) == [phone_service]
 
 
 def test_deaf_seeker(client: TestClient) -> None:
-    seeker = make_seeker(client, category="hearing", grade=1,
-                         ability=abilities(hearing=0, speech=2),
-                         required=["text_communication"])
+    seeker = make_seeker(
+        client,
+        category="hearing",
+        grade=1,
+        ability=abilities(hearing=0, speech=2),
+        required=["text_communication"],
+    )
     employer = make_employer(client)
     # Even every hearing accommodation together bridges at most +2: 0 + 2 < 3.
-    telephone = make_vacancy(client, employer, title="电话客服专员",
-                             demands={"hearing": 3, "speech": 3},
-                             accommodations=["text_communication", "sign_language",
-                                             "visual_alerts"])
-    online = make_vacancy(client, employer, title="在线文字客服",
-                          demands={"vision": 2, "literacy": 2, "fine_motor": 2},
-                          accommodations=["text_communication"])
-    meetings_signed = make_vacancy(client, employer, title="行政助理",
-                                   demands={"hearing": 2},
-                                   accommodations=["text_communication", "sign_language"])
-    meetings_text = make_vacancy(client, employer, title="行政助理", demands={"hearing": 2},
-                                 accommodations=["text_communication"])
-    signed_only = make_vacancy(client, employer, title="行政助理", demands={"hearing": 2},
-                               accommodations=["sign_language"])
+    telephone = make_vacancy(
+        client,
+        employer,
+        title="电话客服专员",
+        demands={"hearing": 3, "speech": 3},
+        accommodations=["text_communication", "sign_language", "visual_alerts"],
+    )
+    online = make_vacancy(
+        client,
+        employer,
+        title="在线文字客服",
+        demands={"vision": 2, "literacy": 2, "fine_motor": 2},
+        accommodations=["text_communication"],
+    )
+    meetings_signed = make_vacancy(
+        client,
+        employer,
+        title="行政助理",
+        demands={"hearing": 2},
+        accommodations=["text_communication", "sign_language"],
+    )
+    meetings_text = make_vacancy(
+        client,
+        employer,
+        title="行政助理",
+        demands={"hearing": 2},
+        accommodations=["text_communication"],
+    )
+    signed_only = make_vacancy(
+        client, employer, title="行政助理", demands={"hearing": 2}, accommodations=["sign_language"]
+    )
 
     verdict = assert_blocked(client, seeker, telephone, "ability_gap")
     hearing = [b for b in blocks(verdict, "ability_gap") if b["dimension"] == "hearing"]
@@ -97,31 +130,36 @@ def test_deaf_seeker(client: TestClient) -> None:
 
     verdict = assert_blocked(client, seeker, meetings_text, "ability_gap")  # 0 + 1 < 2
     assert [(b["dimension"], b["bridge"]) for b in blocks(verdict, "ability_gap")] == [
-        ("hearing", 1)]
+        ("hearing", 1)
+    ]
     verdict = assert_blocked(client, seeker, signed_only, "accommodation_missing")
     assert "ability_gap" not in codes(verdict)
     assert sorted(matched_ids(client, seeker)) == sorted([online, meetings_signed])
 
 
 def test_wheelchair_user(client: TestClient) -> None:
-    seeker = make_seeker(client, category="physical", grade=1,
-                         ability=abilities(walking=0, standing=0, lifting_carrying=1),
-                         required=["step_free_access", "accessible_toilet"])
+    seeker = make_seeker(
+        client,
+        category="physical",
+        grade=1,
+        ability=abilities(walking=0, standing=0, lifting_carrying=1),
+        required=["step_free_access", "accessible_toilet"],
+    )
     plain = make_employer(client, accessibility=[])
-    accessible = make_employer(client, accessibility=["step_free_access",
-                                                      "accessible_toilet"])
+    accessible = make_employer(client, accessibility=["step_free_access", "accessible_toilet"])
     desk_job = {"title": "财务助理", "demands": {"vision": 2, "fine_motor": 2}}
     on_site_plain = make_vacancy(client, plain, **desk_job)
     on_site_accessible = make_vacancy(client, accessible, **desk_job)
     hybrid_plain = make_vacancy(client, plain, work_mode="hybrid", **desk_job)
-    remote_plain = make_vacancy(client, plain, work_mode="remote", location=WUHAN,
-                                district="420106", **desk_job)
+    remote_plain = make_vacancy(
+        client, plain, work_mode="remote", location=WUHAN, district="420106", **desk_job
+    )
     walking_job = make_vacancy(client, accessible, title="仓库巡检", demands={"walking": 2})
 
     verdict = assert_blocked(client, seeker, on_site_plain, "accommodation_missing")
-    assert sorted(b["details"]["accommodation"]
-                  for b in blocks(verdict, "accommodation_missing")) == [
-        "accessible_toilet", "step_free_access"]
+    assert sorted(
+        b["details"]["accommodation"] for b in blocks(verdict, "accommodation_missing")
+    ) == ["accessible_toilet", "step_free_access"]
     assert_blocked(client, seeker, hybrid_plain, "accommodation_missing")
 
     item = assert_eligible(client, seeker, on_site_accessible)
@@ -131,13 +169,17 @@ def test_wheelchair_user(client: TestClient) -> None:
     assert item["accommodations_used"] == []
     # Step-free access bridges walking by 1 only: 0 + 1 < 2.
     verdict = assert_blocked(client, seeker, walking_job, "ability_gap")
-    assert [(b["dimension"], b["capacity"], b["bridge"])
-            for b in blocks(verdict, "ability_gap")] == [("walking", 0, 1)]
+    assert [
+        (b["dimension"], b["capacity"], b["bridge"]) for b in blocks(verdict, "ability_gap")
+    ] == [("walking", 0, 1)]
 
     # The plain employer makes its premises accessible: its on-site and hybrid jobs open
     # up for the seeker at once (the employer's change reaches its vacancies).
-    patched = patch_current(client, f"/v1/employers/{plain}",
-                           json={"accessibility": ["step_free_access", "accessible_toilet"]})
+    patched = patch_current(
+        client,
+        f"/v1/employers/{plain}",
+        json={"accessibility": ["step_free_access", "accessible_toilet"]},
+    )
     assert patched.status_code == 200, patched.text
     assert on_site_plain in matched_ids(client, seeker)
     assert_eligible(client, seeker, on_site_plain)
@@ -145,8 +187,12 @@ def test_wheelchair_user(client: TestClient) -> None:
 
 
 def test_intellectually_disabled_seeker(client: TestClient) -> None:
-    seeker = make_seeker(client, category="intellectual", grade=2,
-                         ability=abilities(learning=1, literacy=1, attention=3))
+    seeker = make_seeker(
+        client,
+        category="intellectual",
+        grade=2,
+        ability=abilities(learning=1, literacy=1, attention=3),
+    )
     employer = make_employer(client)
     job = {"title": "超市理货员", "demands": {"learning": 2, "literacy": 1, "fine_motor": 2}}
     coached = make_vacancy(client, employer, accommodations=["job_coach"], **job)
@@ -158,8 +204,10 @@ def test_intellectually_disabled_seeker(client: TestClient) -> None:
     item = assert_eligible(client, seeker, simplified)
     assert item["accommodations_used"] == ["simplified_tasks"]
     verdict = assert_blocked(client, seeker, unsupported, "ability_gap")
-    assert [(b["dimension"], b["demand"], b["capacity"], b["bridge"])
-            for b in blocks(verdict, "ability_gap")] == [("learning", 2, 1, 0)]
+    assert [
+        (b["dimension"], b["demand"], b["capacity"], b["bridge"])
+        for b in blocks(verdict, "ability_gap")
+    ] == [("learning", 2, 1, 0)]
     assert sorted(matched_ids(client, seeker)) == sorted([coached, simplified])
 
 
@@ -168,8 +216,9 @@ def test_remote_only_seeker(client: TestClient) -> None:
     employer = make_employer(client, accessibility=["step_free_access"])
     on_site = make_vacancy(client, employer, work_mode="on_site")
     hybrid = make_vacancy(client, employer, work_mode="hybrid")
-    far_remote = make_vacancy(client, employer, work_mode="remote", location=WUHAN,
-                              district="420106")
+    far_remote = make_vacancy(
+        client, employer, work_mode="remote", location=WUHAN, district="420106"
+    )
     assert haversine_km(YQ_LAT, YQ_LON, WUHAN["lat"], WUHAN["lon"]) > 500
 
     for vacancy in (on_site, hybrid):
@@ -199,8 +248,9 @@ def test_commuting_distance(client: TestClient) -> None:
 
     # The seeker widens the commute: the 30 km job comes within reach at once.
     body = client.get(f"/v1/seekers/{seeker}").json()["preferences"]
-    patched = patch_current(client, f"/v1/seekers/{seeker}",
-                           json={"preferences": {**body, "max_commute_km": 40}})
+    patched = patch_current(
+        client, f"/v1/seekers/{seeker}", json={"preferences": {**body, "max_commute_km": 40}}
+    )
     assert patched.status_code == 200, patched.text
     assert far in matched_ids(client, seeker)
 
@@ -211,9 +261,9 @@ def test_distance_without_coordinates_falls_back_to_the_city(client: TestClient)
     employer = make_employer(client)
     same_city = make_vacancy(client, employer, location=None, district="140311")  # 郊区
     other_city = make_vacancy(client, employer, location=None, district="140105")  # 太原
-    located_other_city = make_vacancy(client, employer, location={"lat": 37.736,
-                                                                  "lon": 112.565},
-                                      district="140105")
+    located_other_city = make_vacancy(
+        client, employer, location={"lat": 37.736, "lon": 112.565}, district="140105"
+    )
 
     assert_eligible(client, unlocated, same_city)
     verdict = assert_blocked(client, unlocated, other_city, "distance")
@@ -246,7 +296,10 @@ def test_work_mode_and_employment_type_preferences(client: TestClient) -> None:
 
     # Preferences change: the part-time job is in, the internship still out.
     body = client.get(f"/v1/seekers/{seeker}").json()["preferences"]
-    patched = patch_current(client, f"/v1/seekers/{seeker}", json={"preferences": {
-        **body, "employment_types": ["full_time", "part_time"]}})
+    patched = patch_current(
+        client,
+        f"/v1/seekers/{seeker}",
+        json={"preferences": {**body, "employment_types": ["full_time", "part_time"]}},
+    )
     assert patched.status_code == 200, patched.text
     assert sorted(matched_ids(client, seeker)) == sorted([fits, part_time])

@@ -34,14 +34,25 @@ PROBLEM = "application/problem+json"
 def test_seeker_matches_shape_and_order(client: TestClient) -> None:
     seeker = make_seeker(client)
     employer = make_employer(client, name="阳泉市某某科技有限公司")
-    eligible = [make_vacancy(client, employer, title=f"客服专员{i}", salary_max=3000 + 500 * i,
-                             skills=["客服", "电脑打字"][: 1 + i % 2])
-                for i in range(5)]
+    eligible = [
+        make_vacancy(
+            client,
+            employer,
+            title=f"客服专员{i}",
+            salary_max=3000 + 500 * i,
+            skills=["客服", "电脑打字"][: 1 + i % 2],
+        )
+        for i in range(5)
+    ]
     closed_out = make_vacancy(client, employer, demands={"vision": 4, "hearing": 4})
-    assert patch_current(client, f"/v1/vacancies/{closed_out}", json={"status": "closed"}
-                        ).status_code == 200
-    excluded = [make_vacancy(client, employer, work_mode="remote", employment_type="internship"),
-                make_vacancy(client, employer, location={"lat": 39.0, "lon": 113.58})]
+    assert (
+        patch_current(client, f"/v1/vacancies/{closed_out}", json={"status": "closed"}).status_code
+        == 200
+    )
+    excluded = [
+        make_vacancy(client, employer, work_mode="remote", employment_type="internship"),
+        make_vacancy(client, employer, location={"lat": 39.0, "lon": 113.58}),
+    ]
 
     body = seeker_matches(client, seeker, limit=20)
     assert body["seeker_id"] == seeker
@@ -85,17 +96,19 @@ def test_limit_out_of_range_is_422(client: TestClient, limit: str) -> None:
         response = client.get(url, params={"limit": limit})
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == PROBLEM
-    assert client.get(f"/v1/seekers/{seeker}/matches", params={"limit": 200}
-                      ).status_code == 200
+    assert client.get(f"/v1/seekers/{seeker}/matches", params={"limit": 200}).status_code == 200
 
 
 def test_unknown_ids_are_404_problems(client: TestClient) -> None:
     seeker = make_seeker(client)
     vacancy = make_vacancy(client, make_employer(client))
-    for url in ("/v1/seekers/skr_nobody/matches", "/v1/vacancies/vac_nothing/matches",
-                f"/v1/seekers/skr_nobody/matches/{vacancy}",
-                f"/v1/seekers/{seeker}/matches/vac_nothing",
-                "/v1/seekers/skr_nobody/matches/vac_nothing"):
+    for url in (
+        "/v1/seekers/skr_nobody/matches",
+        "/v1/vacancies/vac_nothing/matches",
+        f"/v1/seekers/skr_nobody/matches/{vacancy}",
+        f"/v1/seekers/{seeker}/matches/vac_nothing",
+        "/v1/seekers/skr_nobody/matches/vac_nothing",
+    ):
         response = client.get(url)
         assert response.status_code == 404, (url, response.text)
         assert response.headers["content-type"] == PROBLEM
@@ -123,8 +136,11 @@ def test_nothing_eligible_is_an_empty_list_not_an_error(client: TestClient) -> N
 def test_vacancy_candidates_shape(client: TestClient) -> None:
     employer = make_employer(client)
     vacancy = make_vacancy(client, employer)
-    fits = [make_seeker(client, hukou="rural"), make_seeker(client),
-            make_seeker(client, hard_to_employ=True)]
+    fits = [
+        make_seeker(client, hukou="rural"),
+        make_seeker(client),
+        make_seeker(client, hard_to_employ=True),
+    ]
     make_seeker(client, work_modes=["remote"])  # excluded
     body = candidates(client, vacancy)
     assert body["vacancy_id"] == vacancy
@@ -153,24 +169,29 @@ def test_closed_and_filled_vacancies_leave_at_once(client: TestClient) -> None:
     assert sorted(matched_ids(client, seeker)) == sorted([first, second, third])
     assert candidates(client, first)["items"][0]["seeker_id"] == seeker
 
-    assert patch_current(client, f"/v1/vacancies/{first}", json={"status": "closed"}
-                        ).status_code == 200
+    assert (
+        patch_current(client, f"/v1/vacancies/{first}", json={"status": "closed"}).status_code
+        == 200
+    )
     assert sorted(matched_ids(client, seeker)) == sorted([second, third])  # no sleep
     assert codes(pair(client, seeker, first)) == {"closed"}
     closed = candidates(client, first)
     assert closed["items"] == [] and closed["eligible_count"] == 0
     assert [b["code"] for b in closed["blocking"]] == ["closed"]
 
-    assert patch_current(client, f"/v1/vacancies/{second}", json={"status": "filled"}
-                        ).status_code == 200
+    assert (
+        patch_current(client, f"/v1/vacancies/{second}", json={"status": "filled"}).status_code
+        == 200
+    )
     assert matched_ids(client, seeker) == [third]
     assert codes(assert_blocked(client, seeker, second)) == {"closed"}
     assert [b["code"] for b in candidates(client, second)["blocking"]] == ["closed"]
     body = seeker_matches(client, seeker)
     assert body["eligible_count"] + body["excluded_count"] == 1
 
-    assert patch_current(client, f"/v1/vacancies/{first}", json={"status": "open"}
-                        ).status_code == 200
+    assert (
+        patch_current(client, f"/v1/vacancies/{first}", json={"status": "open"}).status_code == 200
+    )
     assert sorted(matched_ids(client, seeker)) == sorted([first, third])
 
     assert client.delete(f"/v1/vacancies/{third}").status_code == 204
@@ -201,8 +222,9 @@ def test_seekers_who_cannot_match(client: TestClient) -> None:
     assert patch_current(client, url, json={"status": "seeking"}).status_code == 200
     assert matched_ids(client, seeker) == [vacancy]
 
-    withdrawn = patch_current(client, url, json={"consent": {"sensitive_data": False,
-                                                    "share_with_employers": False}})
+    withdrawn = patch_current(
+        client, url, json={"consent": {"sensitive_data": False, "share_with_employers": False}}
+    )
     assert withdrawn.status_code == 200, withdrawn.text
     _unavailable(client, seeker, vacancy, "no_consent")
 
@@ -212,31 +234,46 @@ def test_seekers_who_cannot_match(client: TestClient) -> None:
     assert client.get(f"/v1/seekers/{retired}").json()["sex"] == "male"
     _unavailable(client, retired, vacancy, "not_working_age")
     # A woman born the same day is 66 too: past the 55→58 track as well.
-    assert codes(pair(client, make_seeker(client, birth=dt.date(1960, 5, 1), sequence=112),
-                      vacancy)) == {"not_working_age"}
+    assert codes(
+        pair(client, make_seeker(client, birth=dt.date(1960, 5, 1), sequence=112), vacancy)
+    ) == {"not_working_age"}
     # A man of 55 is of working age.
-    assert matched_ids(client, make_seeker(client, birth=dt.date(1971, 5, 1),
-                                           sequence=113)) == [vacancy]
+    assert matched_ids(client, make_seeker(client, birth=dt.date(1971, 5, 1), sequence=113)) == [
+        vacancy
+    ]
 
 
-def test_writes_are_visible_to_the_next_query_in_the_same_process(
-        client: TestClient) -> None:
+def test_writes_are_visible_to_the_next_query_in_the_same_process(client: TestClient) -> None:
     seeker = make_seeker(client, ability=abilities(vision=1), required=["screen_magnifier"])
     employer = make_employer(client)
     # Always eligible, so no list below is empty (an empty one is tested on its own).
     steady = make_vacancy(client, employer, title="按摩师", accommodations=["screen_magnifier"])
     assert matched_ids(client, seeker) == [steady]  # warms the index
-    vacancy = make_vacancy(client, employer, demands={"vision": 2},
-                           accommodations=["screen_magnifier"])
+    vacancy = make_vacancy(
+        client, employer, demands={"vision": 2}, accommodations=["screen_magnifier"]
+    )
     assert set(matched_ids(client, seeker)) == {steady, vacancy}  # no sleep, no poll
-    assert patch_current(client, f"/v1/vacancies/{vacancy}", json={"demands": {"vision": 3}}
-                        ).status_code == 200
+    assert (
+        patch_current(
+            client, f"/v1/vacancies/{vacancy}", json={"demands": {"vision": 3}}
+        ).status_code
+        == 200
+    )
     assert matched_ids(client, seeker) == [steady]
-    assert patch_current(client, f"/v1/seekers/{seeker}", json={"required_accommodations": []}
-                        ).status_code == 200
-    assert patch_current(client, f"/v1/vacancies/{vacancy}", json={"demands": {"vision": 1},
-                                                           "accommodations": []}
-                        ).status_code == 200
+    assert (
+        patch_current(
+            client, f"/v1/seekers/{seeker}", json={"required_accommodations": []}
+        ).status_code
+        == 200
+    )
+    assert (
+        patch_current(
+            client,
+            f"/v1/vacancies/{vacancy}",
+            json={"demands": {"vision": 1}, "accommodations": []},
+        ).status_code
+        == 200
+    )
     assert set(matched_ids(client, seeker)) == {steady, vacancy}
     newcomer = make_seeker(client)
     assert newcomer in [i["seeker_id"] for i in candidates(client, vacancy)["items"]]
@@ -252,8 +289,7 @@ def two_processes(db_url: str) -> Iterator[tuple[TestClient, TestClient]]:
         clients = []
         for _ in range(2):
             app = create_app(make_settings(db_url, index_poll_seconds=0.2))
-            clients.append(stack.enter_context(
-                TestClient(app, headers={"X-API-Key": ADMIN_KEY})))
+            clients.append(stack.enter_context(TestClient(app, headers={"X-API-Key": ADMIN_KEY})))
             stack.callback(app.state.engine.dispose)
         yield clients[0], clients[1]
 
@@ -268,7 +304,8 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> float:
 
 
 def test_other_processes_catch_up_within_seconds(
-        two_processes: tuple[TestClient, TestClient], request: pytest.FixtureRequest) -> None:
+    two_processes: tuple[TestClient, TestClient], request: pytest.FixtureRequest
+) -> None:
     a, b = two_processes
     seeker = make_seeker(a)
     employer = make_employer(a)
@@ -283,17 +320,24 @@ def test_other_processes_catch_up_within_seconds(
     assert codes(pair(b, seeker, first)) == {"closed"}
 
     assert a.delete(f"/v1/seekers/{seeker}").status_code == 204
-    latency_deleted = _wait_for(
-        lambda: b.get(f"/v1/seekers/{seeker}/matches").status_code == 404)
+    latency_deleted = _wait_for(lambda: b.get(f"/v1/seekers/{seeker}/matches").status_code == 404)
     assert b.get(f"/v1/seekers/{seeker}/matches/{created}").status_code == 404
 
     # A seeker registered through B is a candidate on A within seconds as well.
     other = make_seeker(b)
     latency_reverse = _wait_for(
-        lambda: other in [i["seeker_id"] for i in candidates(a, created)["items"]])
-    latencies = {"first_seen": seen, "created": latency_new, "closed": latency_closed,
-                 "deleted": latency_deleted, "reverse": latency_reverse}
+        lambda: other in [i["seeker_id"] for i in candidates(a, created)["items"]]
+    )
+    latencies = {
+        "first_seen": seen,
+        "created": latency_new,
+        "closed": latency_closed,
+        "deleted": latency_deleted,
+        "reverse": latency_reverse,
+    }
     request.node.user_properties.append(("freshness_latency_s", latencies))
-    print(f"cross-process freshness ({request.node.callspec.id}): "
-          + ", ".join(f"{k} {v:.2f} s" for k, v in latencies.items()))
+    print(
+        f"cross-process freshness ({request.node.callspec.id}): "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in latencies.items())
+    )
     assert max(latency_new, latency_closed, latency_deleted, latency_reverse) < 5.0

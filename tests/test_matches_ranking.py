@@ -50,15 +50,19 @@ def test_vacancies_naming_the_seekers_group_rank_higher(client: TestClient) -> N
     assert _boosts(items[named_other]) == {}
     assert items[named]["probability"] == pytest.approx(items[base]["probability"])
     assert _boosts(items[named]) == {
-        "boost_priority_group_named": pytest.approx(POLICY.names_seekers_group)}
+        "boost_priority_group_named": pytest.approx(POLICY.names_seekers_group)
+    }
     assert items[named]["score"] == pytest.approx(
-        items[named]["probability"] + POLICY.names_seekers_group)
+        items[named]["probability"] + POLICY.names_seekers_group
+    )
     assert rank[named] < rank[base] and rank[named] < rank[named_other]
 
     assert _boosts(items[welfare]) == {
-        "boost_public_welfare": pytest.approx(POLICY.public_welfare_for_hard_to_employ)}
+        "boost_public_welfare": pytest.approx(POLICY.public_welfare_for_hard_to_employ)
+    }
     assert items[welfare]["score"] == pytest.approx(
-        items[welfare]["probability"] + POLICY.public_welfare_for_hard_to_employ)
+        items[welfare]["probability"] + POLICY.public_welfare_for_hard_to_employ
+    )
     assert rank[welfare] < rank[base]
     assert _boosts(items[targeted]) == {"boost_targeted": pytest.approx(POLICY.targeted)}
     assert rank[targeted] < rank[base]
@@ -89,13 +93,16 @@ def test_candidates_in_priority_groups_are_boosted(client: TestClient) -> None:
     assert items[rural]["score"] == pytest.approx(items[rural]["probability"] + 0.04)
     assert items[rural]["rank"] < items[plain]["rank"]
 
-    assert set(items[many]["priority_groups"]) == {"rural", "hard_to_employ",
-                                                   "poverty_monitoring"}
-    assert set(_boosts(items[many])) == {"boost_rural", "boost_hard_to_employ",
-                                         "boost_poverty_monitoring"}
+    assert set(items[many]["priority_groups"]) == {"rural", "hard_to_employ", "poverty_monitoring"}
+    assert set(_boosts(items[many])) == {
+        "boost_rural",
+        "boost_hard_to_employ",
+        "boost_poverty_monitoring",
+    }
     # 0.04 + 0.06 + 0.05 is capped at the policy's 0.10.
     assert items[many]["score"] == pytest.approx(
-        items[many]["probability"] + POLICY.candidate_boost_cap)
+        items[many]["probability"] + POLICY.candidate_boost_cap
+    )
     assert items[graduate]["priority_groups"] == ["graduate"]
     assert _boosts(items[graduate]) == {"boost_graduate": pytest.approx(0.05)}
 
@@ -105,22 +112,48 @@ def _protected(item: dict[str, Any], groups: set[str]) -> bool:
 
 
 def test_every_prefix_of_the_candidate_list_satisfies_fair(client: TestClient) -> None:
-    vacancy = make_vacancy(client, make_employer(client), title="客服专员",
-                           skills=["客服", "电脑打字"], education_min="senior_secondary",
-                           salary_max=4500)
+    vacancy = make_vacancy(
+        client,
+        make_employer(client),
+        title="客服专员",
+        skills=["客服", "电脑打字"],
+        education_min="senior_secondary",
+        salary_max=4500,
+    )
     # Fifteen strong candidates outside the fair groups ...
-    strong = [make_seeker(client, hukou="urban", education="senior_secondary",
-                          skills=["客服", "电脑打字"], experience_years=8, min_salary=2500)
-              for _ in range(15)]
+    strong = [
+        make_seeker(
+            client,
+            hukou="urban",
+            education="senior_secondary",
+            skills=["客服", "电脑打字"],
+            experience_years=8,
+            min_salary=2500,
+        )
+        for _ in range(15)
+    ]
     # ... and fifteen in them, weaker on every factor the model rewards.
     kinds: list[dict[str, Any]] = [
-        {"hukou": "rural"}, {"hard_to_employ": True}, {"poverty_monitoring": True},
-        {"education": "bachelor", "graduation_date": "2025-07-01"}]
-    weak = [make_seeker(client, **{"hukou": "urban", "education": "junior_secondary",
-                                   "skills": ["手工编织"], "experience_years": 0,
-                                   "min_salary": 6000, "location": north(12),
-                                   **kinds[i % 4]})
-            for i in range(15)]
+        {"hukou": "rural"},
+        {"hard_to_employ": True},
+        {"poverty_monitoring": True},
+        {"education": "bachelor", "graduation_date": "2025-07-01"},
+    ]
+    weak = [
+        make_seeker(
+            client,
+            **{
+                "hukou": "urban",
+                "education": "junior_secondary",
+                "skills": ["手工编织"],
+                "experience_years": 0,
+                "min_salary": 6000,
+                "location": north(12),
+                **kinds[i % 4],
+            },
+        )
+        for i in range(15)
+    ]
 
     body = candidates(client, vacancy, limit=200)
     fairness = body["fairness"]
@@ -149,7 +182,8 @@ def test_every_prefix_of_the_candidate_list_satisfies_fair(client: TestClient) -
     scores = np.array([i["score"] for i in items])
     order, _ = fair_order(scores, flags, len(items), p, alpha)
     assert [(bool(flags[j]), scores[j]) for j in order] == [
-        (bool(f), s) for f, s in zip(flags, scores, strict=True)]
+        (bool(f), s) for f, s in zip(flags, scores, strict=True)
+    ]
 
     # A shorter list is the head of the longer one and passes in every prefix too.
     head = candidates(client, vacancy, limit=20)["items"]

@@ -53,23 +53,44 @@ def variant(tag: str, scale: float, *, new_encoder: bool = False) -> ScorerBundl
     if new_encoder:
         encoder = copy.deepcopy(encoder)
         encoder.steps[1][1].idf_ = encoder.steps[1][1].idf_ * 1.5
-    return ScorerBundle(version=named(tag), text_encoder=encoder, model=model,
-                        params=SHIPPED.params, report={})
+    return ScorerBundle(
+        version=named(tag), text_encoder=encoder, model=model, params=SHIPPED.params, report={}
+    )
 
 
 def gate(against: str, *, low: float, high: float) -> dict[str, Any]:
     margin = (low + high) / 2
-    return {"metric": "ndcg_at_10", "against": against, "candidate": 0.6 + margin,
-            "active": 0.6, "margin": margin, "interval": [low, high], "confidence": 0.95,
-            "resamples": 500, "unit": "seeker", "passed": low > 0}
+    return {
+        "metric": "ndcg_at_10",
+        "against": against,
+        "candidate": 0.6 + margin,
+        "active": 0.6,
+        "margin": margin,
+        "interval": [low, high],
+        "confidence": 0.95,
+        "resamples": 500,
+        "unit": "seeker",
+        "passed": low > 0,
+    }
 
 
 def register(engine: sa.Engine, bundle: ScorerBundle, metrics: dict[str, Any]) -> None:
-    window = {"from_date": "2026-01-01", "to_date": "2026-09-30", "referrals": 400,
-              "placements": 90, "outcomes": 310}
+    window = {
+        "from_date": "2026-01-01",
+        "to_date": "2026-09-30",
+        "referrals": 400,
+        "placements": 90,
+        "outcomes": 310,
+    }
     with Session(engine) as session:
-        registry.register(session, bundle, source=ModelSource.outcomes, window=window,
-                          metrics=metrics, created_by="test")
+        registry.register(
+            session,
+            bundle,
+            source=ModelSource.outcomes,
+            window=window,
+            metrics=metrics,
+            created_by="test",
+        )
         session.commit()
 
 
@@ -90,6 +111,7 @@ def serves(client: TestClient, seeker: str, version: str) -> Callable[[], bool]:
         answer = client.get(f"/v1/seekers/{seeker}/matches")
         assert answer.status_code == 200, answer.text
         return bool(answer.json()["model_version"] == version)
+
     return check
 
 
@@ -113,7 +135,8 @@ def _pair(client: TestClient) -> tuple[str, str]:
 
 
 def test_the_shipped_scorer_is_registered_once_at_start_up(
-        client: TestClient, raw_db: sa.Engine, settings: Any) -> None:
+    client: TestClient, raw_db: sa.Engine, settings: Any
+) -> None:
     listed = client.get("/v1/models").json()
     assert listed["active_version"] == SHIPPED.version
     [item] = listed["items"]
@@ -124,19 +147,22 @@ def test_the_shipped_scorer_is_registered_once_at_start_up(
     assert first["previous_version"] is None and item["activations"] == [first]
     # A second process starting on the same database registers nothing more.
     from service.main import create_app
+
     app = create_app(settings)
     with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as other:
         assert active(other) == SHIPPED.version
     app.state.engine.dispose()
     counts = row_counts(raw_db)
     assert (counts["model_version"], counts["model_activation"]) == (1, 1)
-    assert (f'accessmatch_model_info{{version="{SHIPPED.version}"}} 1.0'
-            in client.get("/metrics").text)
+    assert (
+        f'accessmatch_model_info{{version="{SHIPPED.version}"}} 1.0' in client.get("/metrics").text
+    )
     assert client.get("/readyz").json()["model_version"] == SHIPPED.version
 
 
-@pytest.mark.parametrize(("role", "status"), [("analyst", 200), ("counselor", 403),
-                                              ("partner", 403), ("kiosk", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("analyst", 200), ("counselor", 403), ("partner", 403), ("kiosk", 403)]
+)
 def test_who_may_read_the_registry(client: TestClient, role: str, status: int) -> None:
     headers = issue_key(client, role)
     for url in ("/v1/models", f"/v1/models/{SHIPPED.version}"):
@@ -147,13 +173,15 @@ def test_who_may_read_the_registry(client: TestClient, role: str, status: int) -
         assert detail["active"] and detail["artifact"]["features"] == len(SHIPPED.feature_names)
         assert detail["monitoring"]["outcomes"] == 0 and detail["monitoring"]["ece"] is None
     assert_problem(client.get("/v1/models/1.0+nothing-like-it"), 404)
-    refused = client.post(f"/v1/models/{SHIPPED.version}/activate", json={},
-                          headers=issue_key(client, "analyst"))
+    refused = client.post(
+        f"/v1/models/{SHIPPED.version}/activate", json={}, headers=issue_key(client, "analyst")
+    )
     assert_problem(refused, 403)
 
 
 def test_the_artifact_in_the_database_loads_and_scores_like_the_file(
-        client: TestClient, raw_db: sa.Engine) -> None:
+    client: TestClient, raw_db: sa.Engine
+) -> None:
     with Session(raw_db) as session:
         stored = registry.load(session, SHIPPED.version)
     lin = linear_parts(SHIPPED.model)
@@ -166,7 +194,8 @@ def test_the_artifact_in_the_database_loads_and_scores_like_the_file(
 
 
 def test_a_release_whose_code_does_not_fit_the_active_model_serves_the_shipped_one(
-        client: TestClient, raw_db: sa.Engine, settings: Any) -> None:
+    client: TestClient, raw_db: sa.Engine, settings: Any
+) -> None:
     """The active version's features differ from the code's (a release changed them): a
     process starting then activates the shipped scorer, saying why, and the running
     ones follow it."""
@@ -181,6 +210,7 @@ def test_a_release_whose_code_does_not_fit_the_active_model_serves_the_shipped_o
         row.bundle_meta = {**row.bundle_meta, "feature_names": ["an_older_feature"]}
         session.commit()
     from service.main import create_app
+
     app = create_app(settings)
     with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as fresh:
         assert serves(fresh, seeker, SHIPPED.version)()
@@ -196,22 +226,34 @@ def test_a_release_whose_code_does_not_fit_the_active_model_serves_the_shipped_o
 
 
 def test_a_candidate_that_failed_the_gate_is_refused_and_nothing_changes(
-        client: TestClient, raw_db: sa.Engine) -> None:
-    register(raw_db, variant("fail", 0.9), {"gate": gate(SHIPPED.version, low=-0.01,
-                                                         high=0.05)})
+    client: TestClient, raw_db: sa.Engine
+) -> None:
+    register(raw_db, variant("fail", 0.9), {"gate": gate(SHIPPED.version, low=-0.01, high=0.05)})
     register(raw_db, variant("nogate", 0.8), {"holdout": {"seekers": 10}})
-    register(raw_db, variant("stale", 0.7), {"gate": gate("1.0+an-older-model", low=0.01,
-                                                          high=0.05)})
+    register(
+        raw_db, variant("stale", 0.7), {"gate": gate("1.0+an-older-model", low=0.01, high=0.05)}
+    )
     worse = {"metric": "roc_auc", "margin": -0.03, "interval": [-0.05, -0.01], "holds": False}
-    register(raw_db, variant("worse", 0.6), {"gate": {
-        **gate(SHIPPED.version, low=0.01, high=0.05), "metric": "log_likelihood",
-        "guards": [worse], "passed": False}})
+    register(
+        raw_db,
+        variant("worse", 0.6),
+        {
+            "gate": {
+                **gate(SHIPPED.version, low=0.01, high=0.05),
+                "metric": "log_likelihood",
+                "guards": [worse],
+                "passed": False,
+            }
+        },
+    )
     before = row_counts(raw_db)
-    for tag, words in (("fail", "the gate failed"), ("nogate", "no promotion gate"),
-                       ("stale", "measured against 1.0+an-older-model"),
-                       ("worse", "measurably worse on roc_auc margin -0.0300")):
-        answer = client.post(f"/v1/models/{named(tag)}/activate",
-                             json={"reason": "try"})
+    for tag, words in (
+        ("fail", "the gate failed"),
+        ("nogate", "no promotion gate"),
+        ("stale", "measured against 1.0+an-older-model"),
+        ("worse", "measurably worse on roc_auc margin -0.0300"),
+    ):
+        answer = client.post(f"/v1/models/{named(tag)}/activate", json={"reason": "try"})
         assert words in assert_problem(answer, 409)["detail"], tag
     assert row_counts(raw_db) == before
     assert active(client) == SHIPPED.version
@@ -222,7 +264,8 @@ def test_a_candidate_that_failed_the_gate_is_refused_and_nothing_changes(
 
 
 def test_registration_refuses_a_duplicate_and_a_gate_that_contradicts_itself(
-        client: TestClient, raw_db: sa.Engine) -> None:
+    client: TestClient, raw_db: sa.Engine
+) -> None:
     with pytest.raises(Conflict):
         register(raw_db, SHIPPED, {})
     long = copy.copy(variant("long", 1.1))
@@ -232,22 +275,40 @@ def test_registration_refuses_a_duplicate_and_a_gate_that_contradicts_itself(
     lying = {**gate(SHIPPED.version, low=-0.02, high=0.04), "passed": True}
     with pytest.raises(ValidationFailed, match="passed"):
         register(raw_db, variant("liar", 1.1), {"gate": lying})
-    hidden = {**gate(SHIPPED.version, low=0.01, high=0.04), "guards": [
-        {"metric": "ndcg_at_10", "margin": -0.02, "interval": [-0.04, -0.001],
-         "holds": False}]}  # says passed although a guard fails
+    hidden = {
+        **gate(SHIPPED.version, low=0.01, high=0.04),
+        "guards": [
+            {"metric": "ndcg_at_10", "margin": -0.02, "interval": [-0.04, -0.001], "holds": False}
+        ],
+    }  # says passed although a guard fails
     with pytest.raises(ValidationFailed, match="every guard holds"):
         register(raw_db, variant("hider", 1.1), {"gate": hidden})
-    claims = {**gate(SHIPPED.version, low=0.01, high=0.04), "guards": [
-        {"metric": "ndcg_at_10", "margin": -0.02, "interval": [-0.04, -0.001],
-         "holds": True}]}  # a guard that says it holds although its interval is below 0
+    claims = {
+        **gate(SHIPPED.version, low=0.01, high=0.04),
+        "guards": [
+            {"metric": "ndcg_at_10", "margin": -0.02, "interval": [-0.04, -0.001], "holds": True}
+        ],
+    }  # a guard that says it holds although its interval is below 0
     with pytest.raises(ValidationFailed, match="upper bound"):
         register(raw_db, variant("claimer", 1.1), {"gate": claims})
     assert row_counts(raw_db)["model_version"] == 1
     # A trainer's metrics as they come: numpy numbers, NaN, keys the registry ignores.
-    extra = {**gate(SHIPPED.version, low=0.01, high=0.03), "threshold": 0.005,
-             "delta": np.float64(0.02), "n_seekers": np.int64(40)}
-    register(raw_db, variant("numpy", 1.1), {"gate": extra, "holdout": {
-        "models": {"candidate": {"ndcg_at_10": np.float64(0.61), "ece": float("nan")}}}})
+    extra = {
+        **gate(SHIPPED.version, low=0.01, high=0.03),
+        "threshold": 0.005,
+        "delta": np.float64(0.02),
+        "n_seekers": np.int64(40),
+    }
+    register(
+        raw_db,
+        variant("numpy", 1.1),
+        {
+            "gate": extra,
+            "holdout": {
+                "models": {"candidate": {"ndcg_at_10": np.float64(0.61), "ece": float("nan")}}
+            },
+        },
+    )
     detail = client.get(f"/v1/models/{named('numpy')}").json()
     assert detail["metrics"]["gate"]["n_seekers"] == 40 and detail["gate"]["passed"]
     assert detail["metrics"]["holdout"]["models"]["candidate"]["ece"] is None
@@ -255,13 +316,14 @@ def test_registration_refuses_a_duplicate_and_a_gate_that_contradicts_itself(
     assert detail["monitoring"]["since"] is None
 
 
-def test_promotion_rollback_and_the_active_one(client: TestClient,
-                                               raw_db: sa.Engine) -> None:
+def test_promotion_rollback_and_the_active_one(client: TestClient, raw_db: sa.Engine) -> None:
     seeker, _ = _pair(client)
     candidate = variant("better", 1.2)
     register(raw_db, candidate, {"gate": gate(SHIPPED.version, low=0.01, high=0.07)})
-    promoted = client.post(f"/v1/models/{candidate.version}/activate",
-                           json={"reason": "beats the cold start on the hold-out"})
+    promoted = client.post(
+        f"/v1/models/{candidate.version}/activate",
+        json={"reason": "beats the cold start on the hold-out"},
+    )
     assert promoted.status_code == 201, promoted.text
     assert promoted.headers["location"] == f"/v1/models/{candidate.version}"
     body = promoted.json()
@@ -282,15 +344,19 @@ def test_promotion_rollback_and_the_active_one(client: TestClient,
     history = client.get("/v1/models").json()["activations"]
     assert [a["reason"] for a in history] == ["rollback", "rollback", "promotion", "initial"]
     assert [a["previous_version"] for a in history[:3]] == [
-        SHIPPED.version, candidate.version, SHIPPED.version]
+        SHIPPED.version,
+        candidate.version,
+        SHIPPED.version,
+    ]
     assert len(audit_rows(raw_db, action="model.activate")) == 3
 
 
 # -- the hot switch --------------------------------------------------------------------
 
 
-def test_another_process_switches_within_seconds(client: TestClient, rival: TestClient,
-                                                 raw_db: sa.Engine) -> None:
+def test_another_process_switches_within_seconds(
+    client: TestClient, rival: TestClient, raw_db: sa.Engine
+) -> None:
     seeker, vacancy = _pair(client)
     assert serves(rival, seeker, SHIPPED.version)()
     old = rival.get(f"/v1/seekers/{seeker}/matches/{vacancy}").json()["probability"]
@@ -309,8 +375,9 @@ def test_another_process_switches_within_seconds(client: TestClient, rival: Test
     print(f"second process switched after {switched_after:.2f} s")
 
 
-def test_a_new_text_encoder_brings_its_own_index(client: TestClient, rival: TestClient,
-                                                 raw_db: sa.Engine) -> None:
+def test_a_new_text_encoder_brings_its_own_index(
+    client: TestClient, rival: TestClient, raw_db: sa.Engine
+) -> None:
     seeker, vacancy = _pair(client)
     old_index = rival.app.state.matcher.index  # type: ignore[attr-defined]
     assert old_index.ready
@@ -353,14 +420,26 @@ def _retained(client: TestClient, referral: dict[str, Any], employer: str) -> No
     url = f"/v1/referrals/{referral['id']}"
     for step in ("interview_scheduled", "interviewed", "offered"):
         _patch(client, url, {"status": step})
-    placed = client.post("/v1/placements", json={
-        "seeker_id": referral["seeker_id"], "employer_id": employer,
-        "referral_id": referral["id"], "start_date": START.isoformat(), "form": "quota",
-        "counts_as_new": True})
+    placed = client.post(
+        "/v1/placements",
+        json={
+            "seeker_id": referral["seeker_id"],
+            "employer_id": employer,
+            "referral_id": referral["id"],
+            "start_date": START.isoformat(),
+            "form": "quota",
+            "counts_as_new": True,
+        },
+    )
     assert placed.status_code == 201, placed.text
-    visit = client.post(f"/v1/placements/{placed.json()['id']}/follow-ups", json={
-        "date": add_months(START, 6).isoformat(), "method": "on_site",
-        "still_employed": True})
+    visit = client.post(
+        f"/v1/placements/{placed.json()['id']}/follow-ups",
+        json={
+            "date": add_months(START, 6).isoformat(),
+            "method": "on_site",
+            "still_employed": True,
+        },
+    )
     assert visit.status_code == 201, visit.text
 
 
@@ -370,8 +449,7 @@ def _ece(p: list[float], y: list[int]) -> float:
     for b in range(10):
         inside = [i for i, q in enumerate(p) if min(int(q * 10), 9) == b]
         if inside:
-            gap = sum(y[i] for i in inside) / len(inside) - sum(p[i] for i in inside) / len(
-                inside)
+            gap = sum(y[i] for i in inside) / len(inside) - sum(p[i] for i in inside) / len(inside)
             total += len(inside) / len(p) * abs(gap)
     return total
 
@@ -379,15 +457,18 @@ def _ece(p: list[float], y: list[int]) -> float:
 def test_monitoring_figures_appear_once_outcomes_exist(client: TestClient) -> None:
     employer = make_employer(client)
     titles = ["数据录入员", "客服专员", "电话客服", "档案整理员"]
-    vacancies = [make_vacancy(client, employer, title=t, openings=10,
-                              salary_min=2600 + 300 * i) for i, t in enumerate(titles)]
+    vacancies = [
+        make_vacancy(client, employer, title=t, openings=10, salary_min=2600 + 300 * i)
+        for i, t in enumerate(titles)
+    ]
     referrals: list[dict[str, Any]] = []
     for n in range(6):
         seeker = make_seeker(client, experience_years=n, max_km=20 + n)
         for vacancy in vacancies:
-            made = client.post("/v1/referrals", json={"seeker_id": seeker,
-                                                      "vacancy_id": vacancy,
-                                                      "source": "match"})
+            made = client.post(
+                "/v1/referrals",
+                json={"seeker_id": seeker, "vacancy_id": vacancy, "source": "match"},
+            )
             assert made.status_code == 201, made.text
             referrals.append(made.json())
     url = f"/v1/models/{SHIPPED.version}"
@@ -401,18 +482,26 @@ def test_monitoring_figures_appear_once_outcomes_exist(client: TestClient) -> No
             _retained(client, referral, employer)
             labels.append(1)
         else:
-            _patch(client, f"/v1/referrals/{referral['id']}",
-                   {"status": "rejected_by_employer", "reason_code": "skills_mismatch"})
+            _patch(
+                client,
+                f"/v1/referrals/{referral['id']}",
+                {"status": "rejected_by_employer", "reason_code": "skills_mismatch"},
+            )
             labels.append(0)
     figures = client.get(url).json()["monitoring"]
-    assert (figures["referrals"], figures["outcomes"], figures["retained"],
-            figures["pending"]) == (24, 24, 6, 0)
+    assert (figures["referrals"], figures["outcomes"], figures["retained"], figures["pending"]) == (
+        24,
+        24,
+        6,
+        0,
+    )
     p = [r["ranking"]["probability"] for r in referrals]
     assert figures["ece"] == pytest.approx(_ece(p, labels), abs=1e-6)
     assert figures["observed_rate"] == pytest.approx(0.25)
     assert figures["ranked_seekers"] == 6 and 0 < figures["ndcg_at_10"] <= 1
     metrics = client.get("/metrics").text
     assert "accessmatch_model_outcomes_count 24.0" in metrics
-    ece_line = next(line for line in metrics.splitlines()
-                    if line.startswith("accessmatch_model_outcomes_ece "))
+    ece_line = next(
+        line for line in metrics.splitlines() if line.startswith("accessmatch_model_outcomes_ece ")
+    )
     assert math.isclose(float(ece_line.split()[1]), figures["ece"], abs_tol=1e-6)

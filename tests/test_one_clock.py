@@ -17,10 +17,20 @@ from service import clock
 ROOT = Path(__file__).resolve().parents[1]
 # Durations and log stamps may read the machine: they never become a date in the records.
 # The suite's pinning of the day, and this test, read the machine to move the clock.
-ALLOWED = {("service/ratelimit.py", "time.time"), ("service/logging.py", "fromtimestamp"),
-           ("tests/conftest.py", "datetime.now"), ("tests/test_one_clock.py", "datetime.now")}
-FORBIDDEN = {"date.today", "datetime.now", "datetime.utcnow", "datetime.today", "time.time",
-             "fromtimestamp"}
+ALLOWED = {
+    ("service/ratelimit.py", "time.time"),
+    ("service/logging.py", "fromtimestamp"),
+    ("tests/conftest.py", "datetime.now"),
+    ("tests/test_one_clock.py", "datetime.now"),
+}
+FORBIDDEN = {
+    "date.today",
+    "datetime.now",
+    "datetime.utcnow",
+    "datetime.today",
+    "time.time",
+    "fromtimestamp",
+}
 
 
 def _dotted(node: ast.expr) -> str:
@@ -41,8 +51,12 @@ def _clock_reads(path: Path) -> list[str]:
 
 
 def test_nothing_reads_the_time_behind_the_clock() -> None:
-    files = [p for folder in ("service", "tests", "bench") for p in (ROOT / folder).rglob("*.py")
-             if p != ROOT / "service" / "clock.py"]
+    files = [
+        p
+        for folder in ("service", "tests", "bench")
+        for p in (ROOT / folder).rglob("*.py")
+        if p != ROOT / "service" / "clock.py"
+    ]
     assert len(files) > 100
     found = [hit for p in files for hit in _clock_reads(p)]
     assert found == []

@@ -13,11 +13,19 @@ from tests.conftest import make_settings
 
 SPEC = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
 CONTRACT_PATHS = {
-    ("post", "/v1/seekers"), ("get", "/v1/seekers"), ("get", "/v1/seekers/{seeker_id}"),
-    ("patch", "/v1/seekers/{seeker_id}"), ("delete", "/v1/seekers/{seeker_id}"),
-    ("post", "/v1/employers"), ("get", "/v1/employers/{employer_id}/quota"),
-    ("post", "/v1/vacancies"), ("post", "/v1/vacancies/import"), ("post", "/v1/api-keys"),
-    ("get", "/healthz"), ("get", "/readyz"), ("get", "/metrics"),
+    ("post", "/v1/seekers"),
+    ("get", "/v1/seekers"),
+    ("get", "/v1/seekers/{seeker_id}"),
+    ("patch", "/v1/seekers/{seeker_id}"),
+    ("delete", "/v1/seekers/{seeker_id}"),
+    ("post", "/v1/employers"),
+    ("get", "/v1/employers/{employer_id}/quota"),
+    ("post", "/v1/vacancies"),
+    ("post", "/v1/vacancies/import"),
+    ("post", "/v1/api-keys"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
 }
 
 
@@ -57,8 +65,10 @@ def test_every_v1_route_declares_its_errors() -> None:
 
 CONTRACT_DOC = SPEC.parents[1] / "docs" / "contract.md"
 ALWAYS = {"401", "403", "422", "429", "503"}  # stated once for every /v1 operation
-ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \| `([^`]+)` \|.*\| "
-                 r"([0-9, ]+) \| ([0-9, —]+) \|$")
+ROW = re.compile(
+    r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \| `([^`]+)` \|.*\| "
+    r"([0-9, ]+) \| ([0-9, —]+) \|$"
+)
 
 
 def _documented() -> dict[tuple[str, str], tuple[str, set[str], set[str]]]:
@@ -67,8 +77,10 @@ def _documented() -> dict[tuple[str, str], tuple[str, set[str], set[str]]]:
         if found := ROW.match(line):
             method, path, operation_id, success, other = found.groups()
             rows[(method.lower(), path)] = (
-                operation_id, {s.strip() for s in success.split(",")},
-                {s.strip() for s in other.split(",") if s.strip() != "—"})
+                operation_id,
+                {s.strip() for s in success.split(",")},
+                {s.strip() for s in other.split(",") if s.strip() != "—"},
+            )
     return rows
 
 
@@ -83,6 +95,7 @@ def test_docs_contract_lists_every_operation_with_its_statuses() -> None:
             always = ALWAYS if path.startswith("/v1/") else set()
             served[(method, path)] = (op["operationId"], success, codes - success - always)
     assert set(documented) == set(served), set(documented) ^ set(served)
-    wrong = {key: (documented[key], served[key]) for key in served
-             if documented[key] != served[key]}
+    wrong = {
+        key: (documented[key], served[key]) for key in served if documented[key] != served[key]
+    }
     assert not wrong, wrong

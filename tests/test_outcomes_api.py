@@ -28,33 +28,46 @@ from tests.match_helpers import abilities, make_employer, make_seeker, make_vaca
 from tests.placement_helpers import TODAY
 
 START = add_months(TODAY, -7)  # six months on lies in the past: the visit can be recorded
-SMALL = LearnParams(thresholds=Thresholds(min_outcomes=20, min_seekers=8, min_retained=4,
-                                          min_holdout_seekers=3),
-                    evaluation=EvalParams(resamples=200))
+SMALL = LearnParams(
+    thresholds=Thresholds(min_outcomes=20, min_seekers=8, min_retained=4, min_holdout_seekers=3),
+    evaluation=EvalParams(resamples=200),
+)
 # Which of a seeker's three referrals (by the rank the list showed it at) succeeds.
 Chooser = Callable[[int], bool]
 
 
 def _patch(client: TestClient, referral: dict[str, Any], **body: Any) -> None:
-    response = client.patch(f"/v1/referrals/{referral['id']}", json=body,
-                            headers={"If-Match": referral["etag"]})
+    response = client.patch(
+        f"/v1/referrals/{referral['id']}", json=body, headers={"If-Match": referral["etag"]}
+    )
     assert response.status_code == 200, response.text
     referral["etag"] = response.headers["etag"]
 
 
-def _outcome(client: TestClient, referral: dict[str, Any], employer_id: str,
-             seeker_id: str, success: bool) -> None:
+def _outcome(
+    client: TestClient, referral: dict[str, Any], employer_id: str, seeker_id: str, success: bool
+) -> None:
     if not success:
         _patch(client, referral, status="rejected_by_employer", reason_code="skills_mismatch")
         return
     for status in ("interview_scheduled", "interviewed", "offered"):
         _patch(client, referral, status=status)
-    placed = client.post("/v1/placements", json={
-        "seeker_id": seeker_id, "employer_id": employer_id, "referral_id": referral["id"],
-        "start_date": START.isoformat(), "form": "quota", "counts_as_new": True})
+    placed = client.post(
+        "/v1/placements",
+        json={
+            "seeker_id": seeker_id,
+            "employer_id": employer_id,
+            "referral_id": referral["id"],
+            "start_date": START.isoformat(),
+            "form": "quota",
+            "counts_as_new": True,
+        },
+    )
     assert placed.status_code == 201, placed.text
-    visit = client.post(f"/v1/placements/{placed.json()['id']}/follow-ups", json={
-        "date": add_months(START, 6).isoformat(), "method": "phone", "still_employed": True})
+    visit = client.post(
+        f"/v1/placements/{placed.json()['id']}/follow-ups",
+        json={"date": add_months(START, 6).isoformat(), "method": "phone", "still_employed": True},
+    )
     assert visit.status_code == 201, visit.text
 
 
@@ -65,26 +78,49 @@ def build_world(client: TestClient, n_seekers: int, succeeds: Chooser) -> list[s
     employer = make_employer(client, kind="private")
     seekers = []
     for j in range(5):
-        make_vacancy(client, employer, title=f"数据录入员{j}", location=north(1 + 2 * j),
-                     salary_min=2600 + 300 * j, salary_max=3400 + 350 * j, openings=100,
-                     skills=["电脑打字", "数据录入", "客服"][: 1 + j % 3])
+        make_vacancy(
+            client,
+            employer,
+            title=f"数据录入员{j}",
+            location=north(1 + 2 * j),
+            salary_min=2600 + 300 * j,
+            salary_max=3400 + 350 * j,
+            openings=100,
+            skills=["电脑打字", "数据录入", "客服"][: 1 + j % 3],
+        )
     for i in range(n_seekers):
-        seeker_id = make_seeker(client, location=north(i % 4), ability=abilities(),
-                                min_salary=2400 + 100 * (i % 5), max_km=25,
-                                skills=["电脑打字", "数据录入"][: 1 + i % 2],
-                                birth=dt.date(1980 + i % 20, 1 + i % 12, 10), sequence=101 + i)
+        seeker_id = make_seeker(
+            client,
+            location=north(i % 4),
+            ability=abilities(),
+            min_salary=2400 + 100 * (i % 5),
+            max_km=25,
+            skills=["电脑打字", "数据录入"][: 1 + i % 2],
+            birth=dt.date(1980 + i % 20, 1 + i % 12, 10),
+            sequence=101 + i,
+        )
         seekers.append(seeker_id)
-        items = client.get(f"/v1/seekers/{seeker_id}/matches",
-                           params={"limit": 5}).json()["items"]
+        items = client.get(f"/v1/seekers/{seeker_id}/matches", params={"limit": 5}).json()["items"]
         assert len(items) == 5
         made = []
         for item in items[:3]:  # all three referred before any is decided
-            response = client.post("/v1/referrals", json={
-                "seeker_id": seeker_id, "vacancy_id": item["vacancy_id"], "source": "match",
-                "rank": item["rank"], "shown": len(items)})
+            response = client.post(
+                "/v1/referrals",
+                json={
+                    "seeker_id": seeker_id,
+                    "vacancy_id": item["vacancy_id"],
+                    "source": "match",
+                    "rank": item["rank"],
+                    "shown": len(items),
+                },
+            )
             assert response.status_code == 201, response.text
-            made.append(({"id": response.json()["id"], "etag": response.headers["etag"]},
-                         succeeds(item["rank"])))
+            made.append(
+                (
+                    {"id": response.json()["id"], "etag": response.headers["etag"]},
+                    succeeds(item["rank"]),
+                )
+            )
         for referral, success in sorted(made, key=lambda m: m[1]):  # the hire comes last
             _outcome(client, referral, employer, seeker_id, success)
     return seekers
@@ -95,12 +131,19 @@ def run(client: TestClient, *, promote: bool, params: LearnParams = SMALL) -> Re
     app: Any = client.app
     principal = Principal(key_id="cli", role=Role.admin, name="test", owner_id="cli")
     with transaction(app.state.engine) as session:
-        return retrain(session, app.state.context.rules, Audit(session, principal),
-                       load_bundle(), promote=promote, params=params)
+        return retrain(
+            session,
+            app.state.context.rules,
+            Audit(session, principal),
+            load_bundle(),
+            promote=promote,
+            params=params,
+        )
 
 
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str,
-        *args: str) -> tuple[int, str, str]:
+def cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str, *args: str
+) -> tuple[int, str, str]:
     """``accessmatch train --from-outcomes ARGS`` on the test database."""
     monkeypatch.setenv("ACCESSMATCH_DATABASE_URL", db_url)
     monkeypatch.setenv("ACCESSMATCH_SECRET_KEY", SECRET)
@@ -113,8 +156,18 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_
     return code, out.out, out.err
 
 
-SMALL_ARGS = ("--min-outcomes", "20", "--min-seekers", "8", "--min-retained", "4",
-              "--min-holdout-seekers", "3", "--resamples", "200")
+SMALL_ARGS = (
+    "--min-outcomes",
+    "20",
+    "--min-seekers",
+    "8",
+    "--min-retained",
+    "4",
+    "--min-holdout-seekers",
+    "3",
+    "--resamples",
+    "200",
+)
 
 
 def registry(client: TestClient) -> dict[str, Any]:
@@ -152,8 +205,11 @@ def test_a_failing_gate_registers_and_promotes_nothing(client: TestClient) -> No
 
 
 def test_a_passing_gate_registers_and_activates_the_candidate(
-        client: TestClient, db_url: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    client: TestClient,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """Outcomes against the active model's order (its third choice succeeds): the
     candidate learns the reverse, passes, is registered with its metrics and window, and
     with ``--promote`` becomes the active version (the command line, end to end)."""
@@ -163,8 +219,9 @@ def test_a_passing_gate_registers_and_activates_the_candidate(
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("referrals 48: 48 known outcomes from 16 seekers (16 retained")
-    assert any(line.startswith("gate PASSED: log_likelihood candidate − active +")
-               for line in lines)
+    assert any(
+        line.startswith("gate PASSED: log_likelihood candidate − active +") for line in lines
+    )
     assert sum(line.startswith("  guard ") and line.endswith(": holds") for line in lines) == 2
     for name in ("candidate", "active", "tfidf_skills", "rules"):
         assert any(line.startswith(name) for line in lines), name
@@ -184,8 +241,11 @@ def test_a_passing_gate_registers_and_activates_the_candidate(
 
 
 def test_too_few_outcomes_refuses_with_the_counts(
-        client: TestClient, db_url: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    client: TestClient,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """Exit code 1 and the counts; an erased person's referrals (their remainder has no
     record to learn from) are skipped and counted; the registry is left as it was."""
     seekers = build_world(client, 4, lambda rank: rank == 1)
@@ -196,7 +256,8 @@ def test_too_few_outcomes_refuses_with_the_counts(
         "accessmatch: too few outcomes to learn from: 9 known outcomes from 3 seekers (3 "
         "retained at six months, 0 weaker signals, 0 referrals without an outcome; 3 "
         "referrals of erased people skipped); at least 200 outcomes from 50 seekers, 20 of "
-        "them retained, are needed"), err
+        "them retained, are needed"
+    ), err
     with pytest.raises(InsufficientOutcomes) as caught:
         run(client, promote=True, params=LearnParams())
     assert caught.value.counts["known"] == 9

@@ -49,8 +49,10 @@ def test_placement_from_an_offered_referral(client: TestClient, raw_db: sa.Engin
     referral = make_referral(raw_db, person, vacancy, "offered")
     start = TODAY - dt.timedelta(days=3)
 
-    response = client.post("/v1/placements", json=placement_body(
-        person, employer, referral_id=referral, start_date=start.isoformat()))
+    response = client.post(
+        "/v1/placements",
+        json=placement_body(person, employer, referral_id=referral, start_date=start.isoformat()),
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert response.headers["location"] == f"/v1/placements/{body['id']}"
@@ -63,12 +65,17 @@ def test_placement_from_an_offered_referral(client: TestClient, raw_db: sa.Engin
     assert {m["status"] for m in body["follow_ups"]} == {"upcoming"}
 
     assert scalar(raw_db, "SELECT status FROM referral WHERE id = :r", r=referral) == "hired"
-    assert scalar(raw_db, "SELECT to_status FROM referral_event WHERE referral_id = :r",
-                  r=referral) == "hired"
+    assert (
+        scalar(raw_db, "SELECT to_status FROM referral_event WHERE referral_id = :r", r=referral)
+        == "hired"
+    )
     assert _seeker_status(client, person) == "employed"
     assert status_history(raw_db, person)[-1] == {
-        "status": "employed", "date": start.isoformat(), "cause": "placement",
-        "placement_id": body["id"]}
+        "status": "employed",
+        "date": start.isoformat(),
+        "cause": "placement",
+        "placement_id": body["id"],
+    }
     filled = client.get(f"/v1/vacancies/{vacancy}")
     assert (filled.json()["openings_filled"], filled.json()["status"]) == (1, "filled")
     assert filled.headers["etag"] == '"v2"'
@@ -77,32 +84,40 @@ def test_placement_from_an_offered_referral(client: TestClient, raw_db: sa.Engin
     read = client.get(f"/v1/placements/{body['id']}")
     assert read.status_code == 200 and read.json() == body
     actions = {(e["action"], tuple(e["seeker_ids"])) for e in audit_rows(raw_db)}
-    assert {("placement.create", (person,)), ("referral.update", (person,)),
-            ("placement.read", (person,))} <= actions
+    assert {
+        ("placement.create", (person,)),
+        ("referral.update", (person,)),
+        ("placement.read", (person,)),
+    } <= actions
 
 
 def test_one_job_at_a_time_and_a_start_before_registration(
-        client: TestClient, raw_db: sa.Engine) -> None:
+    client: TestClient, raw_db: sa.Engine
+) -> None:
     person, employer = make_seeker(client), make_employer(client)
-    first = place(client, person, employer, form="self_employed",
-                  start_date=months_ago(7))
+    first = place(client, person, employer, form="self_employed", start_date=months_ago(7))
     assert first["vacancy_id"] is None
     # Registered today, started seven months ago: employed now, from today in the history.
     assert _seeker_status(client, person) == "employed"
     assert status_history(raw_db, person)[-1]["date"] == TODAY.isoformat()
 
     before = row_counts(raw_db)
-    again = assert_problem(client.post("/v1/placements", json=placement_body(
-        person, employer)), 409)
+    again = assert_problem(
+        client.post("/v1/placements", json=placement_body(person, employer)), 409
+    )
     assert again["errors"][0]["code"] == "already_employed"
     assert first["id"] in again["detail"]
     assert row_counts(raw_db) == before
-    ended = patch_current(client, f"/v1/placements/{first['id']}",
-                          json={"end_date": months_ago(1).isoformat(),
-                                "end_reason": "found_other_job"})
+    ended = patch_current(
+        client,
+        f"/v1/placements/{first['id']}",
+        json={"end_date": months_ago(1).isoformat(), "end_reason": "found_other_job"},
+    )
     assert ended.status_code == 200, ended.text
-    overlap = client.post("/v1/placements", json=placement_body(
-        person, employer, start_date=months_ago(2).isoformat()))
+    overlap = client.post(
+        "/v1/placements",
+        json=placement_body(person, employer, start_date=months_ago(2).isoformat()),
+    )
     assert assert_problem(overlap, 409)["errors"][0]["code"] == "overlapping_placement"
     second = place(client, person, employer, start_date=months_ago(1))
     assert _seeker_status(client, person) == "employed"
@@ -120,26 +135,31 @@ def test_the_last_opening_cannot_be_filled_twice(client: TestClient, raw_db: sa.
     assert (state["openings_filled"], state["status"]) == (2, "filled")
 
     before = row_counts(raw_db)
-    refused = client.post("/v1/placements", json=placement_body(
-        third, employer, vacancy_id=vacancy))
+    refused = client.post(
+        "/v1/placements", json=placement_body(third, employer, vacancy_id=vacancy)
+    )
     assert assert_problem(refused, 409)["errors"][0]["code"] == "vacancy_filled"
     assert row_counts(raw_db) == before
     assert _seeker_status(client, third) == "seeking"
 
     closed = make_vacancy(client, employer)
-    assert patch_current(client, f"/v1/vacancies/{closed}",
-                         json={"status": "closed"}).status_code == 200
-    refused = client.post("/v1/placements", json=placement_body(
-        third, employer, vacancy_id=closed))
+    assert (
+        patch_current(client, f"/v1/vacancies/{closed}", json={"status": "closed"}).status_code
+        == 200
+    )
+    refused = client.post("/v1/placements", json=placement_body(third, employer, vacancy_id=closed))
     assert assert_problem(refused, 409)["errors"][0]["code"] == "vacancy_not_open"
 
 
 @pytest.fixture
 def parties(client: TestClient) -> dict[str, str]:
     employer = make_employer(client)
-    return {"seeker": make_seeker(client), "employer": employer,
-            "vacancy": make_vacancy(client, employer),
-            "stranger_vacancy": make_vacancy(client, make_employer(client))}
+    return {
+        "seeker": make_seeker(client),
+        "employer": employer,
+        "vacancy": make_vacancy(client, employer),
+        "stranger_vacancy": make_vacancy(client, make_employer(client)),
+    }
 
 
 BAD_INPUTS: list[tuple[dict[str, Any], str]] = [
@@ -159,48 +179,68 @@ BAD_INPUTS: list[tuple[dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("change", "field"), BAD_INPUTS,
-                         ids=[f"{f}-{i}" for i, (_, f) in enumerate(BAD_INPUTS)])
+@pytest.mark.parametrize(
+    ("change", "field"), BAD_INPUTS, ids=[f"{f}-{i}" for i, (_, f) in enumerate(BAD_INPUTS)]
+)
 def test_bad_placement_is_422_naming_the_field_and_stores_nothing(
-        client: TestClient, raw_db: sa.Engine, parties: dict[str, str],
-        change: dict[str, Any], field: str) -> None:
+    client: TestClient,
+    raw_db: sa.Engine,
+    parties: dict[str, str],
+    change: dict[str, Any],
+    field: str,
+) -> None:
     change = {k: parties.get(v, v) if isinstance(v, str) else v for k, v in change.items()}
     before = row_counts(raw_db)
-    response = client.post("/v1/placements", json={
-        **placement_body(parties["seeker"], parties["employer"]), **change})
+    response = client.post(
+        "/v1/placements", json={**placement_body(parties["seeker"], parties["employer"]), **change}
+    )
     assert field in [e["field"] for e in assert_problem(response, 422)["errors"]]
     assert row_counts(raw_db) == before
 
 
-def test_referrals_that_cannot_be_placed(client: TestClient, raw_db: sa.Engine,
-                                         parties: dict[str, str]) -> None:
+def test_referrals_that_cannot_be_placed(
+    client: TestClient, raw_db: sa.Engine, parties: dict[str, str]
+) -> None:
     seeker, employer, vacancy = parties["seeker"], parties["employer"], parties["vacancy"]
     other = make_seeker(client)
     interviewed = make_referral(raw_db, seeker, vacancy, "interviewed")
     foreign = make_referral(raw_db, other, vacancy, "offered")
     before = row_counts(raw_db)
-    response = client.post("/v1/placements", json=placement_body(
-        seeker, employer, referral_id=interviewed))
+    response = client.post(
+        "/v1/placements", json=placement_body(seeker, employer, referral_id=interviewed)
+    )
     body = assert_problem(response, 409)
     assert body["errors"][0]["code"] == "referral_status" and "'interviewed'" in body["detail"]
-    response = client.post("/v1/placements", json=placement_body(
-        seeker, employer, referral_id=foreign))
+    response = client.post(
+        "/v1/placements", json=placement_body(seeker, employer, referral_id=foreign)
+    )
     assert assert_problem(response, 422)["errors"][0]["code"] == "referral_seeker_mismatch"
-    response = client.post("/v1/placements", json=placement_body(
-        other, employer, referral_id=foreign, vacancy_id=parties["stranger_vacancy"]))
+    response = client.post(
+        "/v1/placements",
+        json=placement_body(
+            other, employer, referral_id=foreign, vacancy_id=parties["stranger_vacancy"]
+        ),
+    )
     assert "referral_vacancy_mismatch" in {
-        e["code"] for e in assert_problem(response, 422)["errors"]}
-    assert assert_problem(client.post("/v1/placements", json=placement_body(
-        "skr_nobody", employer)), 404)
+        e["code"] for e in assert_problem(response, 422)["errors"]
+    }
+    assert assert_problem(
+        client.post("/v1/placements", json=placement_body("skr_nobody", employer)), 404
+    )
     assert row_counts(raw_db) == before
 
     hired = make_referral(raw_db, other, vacancy, "hired")
     placed = place(client, other, employer, referral_id=hired, vacancy_id=vacancy)
     assert scalar(raw_db, "SELECT status FROM referral WHERE id = :r", r=hired) == "hired"
-    assert patch_current(client, f"/v1/placements/{placed['id']}", json={
-        "end_date": TODAY.isoformat(), "end_reason": "dismissed"}).status_code == 200
-    again = client.post("/v1/placements", json=placement_body(other, employer,
-                                                              referral_id=hired))
+    assert (
+        patch_current(
+            client,
+            f"/v1/placements/{placed['id']}",
+            json={"end_date": TODAY.isoformat(), "end_reason": "dismissed"},
+        ).status_code
+        == 200
+    )
+    again = client.post("/v1/placements", json=placement_body(other, employer, referral_id=hired))
     assert assert_problem(again, 409)["errors"][0]["code"] == "referral_already_placed"
 
 
@@ -212,15 +252,20 @@ def test_ending_with_if_match(client: TestClient, raw_db: sa.Engine) -> None:
     end = {"end_date": months_ago(1).isoformat(), "end_reason": "resigned_workload"}
     assert_problem(client.patch(url, json=end), 428)
     assert_problem(client.patch(url, json=end, headers={"If-Match": '"v9"'}), 412)
-    for partial, missing in (({"end_date": end["end_date"]}, "end_reason"),
-                             ({"end_reason": "dismissed"}, "end_date")):
+    for partial, missing in (
+        ({"end_date": end["end_date"]}, "end_reason"),
+        ({"end_reason": "dismissed"}, "end_date"),
+    ):
         problem = assert_problem(patch_current(client, url, json=partial), 422)
         assert problem["errors"][0]["field"] == missing
     early = {**end, "end_date": months_ago(5).isoformat()}
-    assert assert_problem(patch_current(client, url, json=early), 422)["errors"][0][
-        "code"] == "end_before_start"
-    assert_problem(patch_current(client, url, json={"end_date": None,
-                                                    "end_reason": "dismissed"}), 422)
+    assert (
+        assert_problem(patch_current(client, url, json=early), 422)["errors"][0]["code"]
+        == "end_before_start"
+    )
+    assert_problem(
+        patch_current(client, url, json={"end_date": None, "end_reason": "dismissed"}), 422
+    )
     assert _seeker_status(client, person) == "employed"
 
     response = client.patch(url, json=end, headers={"If-Match": '"v1"'})
@@ -230,20 +275,29 @@ def test_ending_with_if_match(client: TestClient, raw_db: sa.Engine) -> None:
     assert (body["end_date"], body["end_reason"]) == (end["end_date"], "resigned_workload")
     assert body["retained_6_months"] is False
     # The job ended in the 3-month window: that visit is still owed; later ones are not.
-    assert [m["status"] for m in body["follow_ups"]] == ["missed", "overdue", "not_needed",
-                                                        "not_needed"]
+    assert [m["status"] for m in body["follow_ups"]] == [
+        "missed",
+        "overdue",
+        "not_needed",
+        "not_needed",
+    ]
     assert _seeker_status(client, person) == "seeking"
     assert status_history(raw_db, person)[-1] == {
-        "status": "seeking", "date": end["end_date"], "cause": "placement_ended",
-        "placement_id": placement["id"]}
+        "status": "seeking",
+        "date": end["end_date"],
+        "cause": "placement_ended",
+        "placement_id": placement["id"],
+    }
     twice = patch_current(client, url, json={**end, "end_reason": "dismissed"})
     assert assert_problem(twice, 409)["errors"][0]["code"] == "already_ended"
     corrected = patch_current(client, url, json={"form": "dispatch", "counts_as_new": False})
     assert corrected.status_code == 200, corrected.text
     assert (corrected.json()["form"], corrected.json()["counts_as_new"]) == ("dispatch", False)
     updates = audit_rows(raw_db, action="placement.update", outcome="ok")
-    assert [sorted(_json(e["fields"])) for e in updates] == [["end_date", "end_reason"],
-                                                     ["counts_as_new", "form"]]
+    assert [sorted(_json(e["fields"])) for e in updates] == [
+        ["end_date", "end_reason"],
+        ["counts_as_new", "form"],
+    ]
     assert {tuple(e["seeker_ids"]) for e in updates} == {(person,)}
 
 
@@ -277,20 +331,27 @@ def test_list_filters(client: TestClient, raw_db: sa.Engine) -> None:
     assert ids(district_code="14031") == [recent["id"]]
     assert ids(started_from=months_ago(1).isoformat()) == [recent["id"]]
     assert ids(started_to=months_ago(1).isoformat(), employer_id=employer) == [
-        retained["id"], left["id"]]
+        retained["id"],
+        left["id"],
+    ]
     page = client.get("/v1/placements", params={"limit": 2}).json()
     rest = client.get("/v1/placements", params={"cursor": page["next_cursor"]}).json()
     assert [p["id"] for p in page["items"] + rest["items"]] == ids()
-    for bad in ({"active": "maybe"}, {"started_from": "2026-13-01"},
-                {"district_code": "1403a"}, {"status": "open"}):
+    for bad in (
+        {"active": "maybe"},
+        {"started_from": "2026-13-01"},
+        {"district_code": "1403a"},
+        {"status": "open"},
+    ):
         assert_problem(client.get("/v1/placements", params=bad), 422)
     listed = audit_rows(raw_db, action="placement.list")
     assert listed[0]["seeker_ids"] == sorted(people)
 
 
 @pytest.mark.parametrize("role", ["kiosk", "partner", "analyst"])
-def test_roles_without_casework_are_refused(client: TestClient, raw_db: sa.Engine,
-                                            role: str) -> None:
+def test_roles_without_casework_are_refused(
+    client: TestClient, raw_db: sa.Engine, role: str
+) -> None:
     person, employer = make_seeker(client), make_employer(client)
     placement = place(client, person, employer)
     headers = issue_key(client, role)
@@ -301,9 +362,13 @@ def test_roles_without_casework_are_refused(client: TestClient, raw_db: sa.Engin
         client.get("/v1/placements", headers=headers),
         client.get(url, headers=headers),
         client.patch(url, json={"form": "dispatch"}, headers={**headers, "If-Match": "*"}),
-        client.post(f"{url}/follow-ups", headers=headers, json={
-            "date": TODAY.isoformat(), "method": "phone", "still_employed": True}),
-        client.get("/v1/follow-ups", headers=headers)]
+        client.post(
+            f"{url}/follow-ups",
+            headers=headers,
+            json={"date": TODAY.isoformat(), "method": "phone", "still_employed": True},
+        ),
+        client.get("/v1/follow-ups", headers=headers),
+    ]
     for answer in answers:
         assert_problem(answer, 403)
     assert row_counts(raw_db) == before

@@ -36,13 +36,20 @@ SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 # -- errors -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("method, path, status", [
-    ("GET", "/v1/no-such-resource", 404), ("GET", "/nowhere", 404),
-    ("DELETE", "/v1/employers", 405), ("PUT", "/v1/seekers", 405),
-    ("POST", "/healthz", 405),
-])
-def test_routing_errors_are_problems(client: TestClient, method: str, path: str,
-                                     status: int) -> None:
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("GET", "/v1/no-such-resource", 404),
+        ("GET", "/nowhere", 404),
+        ("DELETE", "/v1/employers", 405),
+        ("PUT", "/v1/seekers", 405),
+        ("POST", "/healthz", 405),
+    ],
+)
+def test_routing_errors_are_problems(
+    client: TestClient, method: str, path: str, status: int
+) -> None:
     response = client.request(method, path)
     body = assert_problem(response, status)
     assert body["request_id"] == response.headers["X-Request-ID"]
@@ -53,8 +60,9 @@ def test_routing_errors_are_problems(client: TestClient, method: str, path: str,
 
 @pytest.mark.parametrize("raw", [b'{"name": ', b"not json at all", b'{"name": "x",}'])
 def test_malformed_json_is_a_422_problem(client: TestClient, raw: bytes) -> None:
-    response = client.post("/v1/employers", content=raw,
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/v1/employers", content=raw, headers={"content-type": "application/json"}
+    )
     body = assert_problem(response, 422)
     assert body["errors"], body
     for error in body["errors"]:
@@ -78,7 +86,8 @@ class _StampContext(logging.Filter):
 
 @pytest.mark.parametrize("sent_id", [None, "client-trace-42"])
 def test_unexpected_exception_is_a_bare_500_with_request_id(
-        settings: Settings, caplog: pytest.LogCaptureFixture, sent_id: str | None) -> None:
+    settings: Settings, caplog: pytest.LogCaptureFixture, sent_id: str | None
+) -> None:
     app = create_app(settings)
 
     def boom() -> None:
@@ -88,8 +97,7 @@ def test_unexpected_exception_is_a_bare_500_with_request_id(
     caplog.handler.addFilter(_StampContext())
     caplog.set_level(logging.INFO)
     headers = {"X-Request-ID": sent_id} if sent_id else {}
-    with TestClient(app, raise_server_exceptions=False,
-                    headers={"X-API-Key": ADMIN_KEY}) as client:
+    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": ADMIN_KEY}) as client:
         response = client.get("/boom", headers=headers)
     app.state.engine.dispose()
 
@@ -103,12 +111,14 @@ def test_unexpected_exception_is_a_bare_500_with_request_id(
     assert body.get("request_id") == request_id
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors, "the failure must be logged"
-    assert any(request_id in (getattr(r, "request_id", None), r.ctx_request_id)
-               for r in errors), "the error log must carry the request id"
+    assert any(request_id in (getattr(r, "request_id", None), r.ctx_request_id) for r in errors), (
+        "the error log must carry the request id"
+    )
     assert any(r.exc_info for r in errors), "operators need the stack trace in the log"
 
 
 # -- health -----------------------------------------------------------------------------
+
 
 def test_health_and_readiness(client: TestClient) -> None:
     anonymous = TestClient(client.app)
@@ -122,9 +132,11 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert ready.json()["status"] == "ready"
 
 
-@pytest.mark.parametrize("url", ["postgresql+psycopg://postgres@127.0.0.1:1/none",
-                                 "sqlite:////proc/accessmatch-none.db"],
-                         ids=["pg-closed-port", "file-unwritable"])
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+psycopg://postgres@127.0.0.1:1/none", "sqlite:////proc/accessmatch-none.db"],
+    ids=["pg-closed-port", "file-unwritable"],
+)
 def test_readiness_fails_cleanly_without_database(url: str) -> None:
     app = create_app(make_settings(url, admin_key=None))
     with TestClient(app) as client:
@@ -135,6 +147,7 @@ def test_readiness_fails_cleanly_without_database(url: str) -> None:
 
 
 # -- observability ----------------------------------------------------------------------
+
 
 def _request_counts(client: TestClient) -> dict[tuple[str, str, str], float]:
     response = client.get("/metrics")
@@ -167,13 +180,22 @@ def test_metrics_count_by_route_template(client: TestClient) -> None:
     assert "accessmatch_http_request_duration_seconds" in text
 
 
-@pytest.mark.parametrize("sent, echoed", [
-    ("abc-123_X.y", True), ("0f8fad5b-d9cb-469f-a165-70867728950e", True),
-    (None, False), ("", False), ("has spaces in it", False), ("x" * 65, False),
-    ("<script>", False), ("line\tbreak", False),
-])
-def test_request_id_echoed_only_when_sane(client: TestClient, sent: str | None,
-                                          echoed: bool) -> None:
+@pytest.mark.parametrize(
+    "sent, echoed",
+    [
+        ("abc-123_X.y", True),
+        ("0f8fad5b-d9cb-469f-a165-70867728950e", True),
+        (None, False),
+        ("", False),
+        ("has spaces in it", False),
+        ("x" * 65, False),
+        ("<script>", False),
+        ("line\tbreak", False),
+    ],
+)
+def test_request_id_echoed_only_when_sane(
+    client: TestClient, sent: str | None, echoed: bool
+) -> None:
     headers = {"X-Request-ID": sent} if sent is not None else {}
     response = client.get("/v1/employers/emp_missing", headers=headers)
     request_id = response.headers["X-Request-ID"]
@@ -199,8 +221,9 @@ def restore_logging() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("restore_logging")
-def test_logs_are_json_with_request_id(client: TestClient,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_logs_are_json_with_request_id(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
     configure_logging("INFO", json_output=True)
     response = client.get("/v1/employers", headers={"X-Request-ID": "trace-json-77"})
     assert response.status_code == 200
@@ -217,6 +240,7 @@ def test_logs_are_json_with_request_id(client: TestClient,
 
 # -- configuration ----------------------------------------------------------------------
 
+
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     import os
@@ -229,15 +253,20 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     config_module.get_settings.cache_clear()
 
 
-@pytest.mark.parametrize("values, message", [
-    ({}, "ACCESSMATCH_SECRET_KEY"),
-    ({"secret_key": ""}, "ACCESSMATCH_SECRET_KEY"),
-    ({"secret_key": DEMO_SECRET_KEY}, "demo"),
-    ({"secret_key": "s" * 31}, "32"),
-    ({"secret_key": SECRET, "admin_key": DEMO_ADMIN_KEY}, "demo"),
-], ids=["no-secret", "empty-secret", "demo-secret", "short-secret", "demo-admin-key"])
-def test_unsafe_settings_are_refused(clean_env: pytest.MonkeyPatch, values: dict[str, Any],
-                                     message: str) -> None:
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({}, "ACCESSMATCH_SECRET_KEY"),
+        ({"secret_key": ""}, "ACCESSMATCH_SECRET_KEY"),
+        ({"secret_key": DEMO_SECRET_KEY}, "demo"),
+        ({"secret_key": "s" * 31}, "32"),
+        ({"secret_key": SECRET, "admin_key": DEMO_ADMIN_KEY}, "demo"),
+    ],
+    ids=["no-secret", "empty-secret", "demo-secret", "short-secret", "demo-admin-key"],
+)
+def test_unsafe_settings_are_refused(
+    clean_env: pytest.MonkeyPatch, values: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ConfigurationError, match=message):
         Settings(**values)
 
@@ -267,8 +296,9 @@ def test_good_rate_limit_is_accepted(clean_env: pytest.MonkeyPatch, limit: str) 
     assert Settings(secret_key=SECRET, rate_limit=limit).rate_limit == limit
 
 
-def test_cli_migrate_without_secret_exits_2(clean_env: pytest.MonkeyPatch, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_migrate_without_secret_exits_2(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "cli.db"
     clean_env.setenv("ACCESSMATCH_DATABASE_URL", f"sqlite:///{db}")
     assert cli_main(["migrate"]) == 2
@@ -283,8 +313,8 @@ def test_cli_migrate_without_secret_exits_2(clean_env: pytest.MonkeyPatch, tmp_p
 
 
 def test_a_corrupt_scorer_stops_start_up_with_a_clear_message(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from service.matching import scorer
 
     shipped = Path(scorer.__file__).parent / "artifacts"
@@ -306,8 +336,8 @@ def test_a_corrupt_scorer_stops_start_up_with_a_clear_message(
 
 
 def test_create_key_command_prints_a_working_key(
-        db_url: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ACCESSMATCH_DATABASE_URL", db_url)
     monkeypatch.setenv("ACCESSMATCH_SECRET_KEY", SECRET)
     config_module.get_settings.cache_clear()
@@ -337,8 +367,9 @@ def test_oversized_bodies_get_413_without_being_stored(db_url: str) -> None:
                 yield b"x" * 100
             yield b'"}'
 
-        streamed = client.post("/v1/seekers", content=chunks(),
-                               headers={"content-type": "application/json"})
+        streamed = client.post(
+            "/v1/seekers", content=chunks(), headers={"content-type": "application/json"}
+        )
         assert_problem(streamed, 413)
         assert client.get("/v1/seekers").json()["items"] == []
         small = {**seeker_body(), "assessment": None, "preferences": None}
@@ -348,8 +379,9 @@ def test_oversized_bodies_get_413_without_being_stored(db_url: str) -> None:
     app.state.engine.dispose()
 
 
-def test_logs_hold_no_names_id_numbers_or_phones(client: TestClient,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_logs_hold_no_names_id_numbers_or_phones(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     body = seeker_body(name="欧阳娜娜", phone="13987654321")
     caplog.set_level(logging.DEBUG)
     partner = issue_key(client, "partner")
@@ -364,14 +396,25 @@ def test_logs_hold_no_names_id_numbers_or_phones(client: TestClient,
     client.get(url, headers=partner)  # 404, audited as refused
     employer = client.post("/v1/employers", json=employer_body()).json()["id"]
     vacancy = client.post("/v1/vacancies", json=vacancy_body(employer)).json()["id"]
-    for path in (f"{url}/matches", f"{url}/matches/{vacancy}",
-                 f"/v1/vacancies/{vacancy}/matches", f"{url}/export", "/v1/seekers",
-                 f"/v1/audit?seeker_id={seeker_id}"):
+    for path in (
+        f"{url}/matches",
+        f"{url}/matches/{vacancy}",
+        f"/v1/vacancies/{vacancy}/matches",
+        f"{url}/export",
+        "/v1/seekers",
+        f"/v1/audit?seeker_id={seeker_id}",
+    ):
         assert client.get(path).status_code == 200, path
     assert client.delete(url).status_code == 204
     assert caplog.records, "nothing was logged: the test would prove nothing"
-    secrets = ["欧阳娜娜", body["id_number"], body["disability"]["certificate_number"],
-               "13987654321", "13811112222", body["id_number"][:-1] + "0"]
+    secrets = [
+        "欧阳娜娜",
+        body["id_number"],
+        body["disability"]["certificate_number"],
+        "13987654321",
+        "13811112222",
+        body["id_number"][:-1] + "0",
+    ]
     for record in caplog.records:
         text = record.getMessage() + repr(vars(record))
         for secret in secrets:

@@ -47,28 +47,54 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 
 def sample() -> Report:
     return Report(
-        title="Annual monitoring report 2025: 城区", district=District("140302", "城区"),
-        year=2025, generated_at=dt.datetime(2026, 1, 15, 9, 30, tzinfo=TZ),
+        title="Annual monitoring report 2025: 城区",
+        district=District("140302", "城区"),
+        year=2025,
+        generated_at=dt.datetime(2026, 1, 15, 9, 30, tzinfo=TZ),
         notes=("Figures as of 2025-12-31.",),
         sections=(
-            Section("Registered seekers", (
-                f"By county; a label reading {EVIL}.",
-                Table("Seekers by county and category", ("County", "Visual", "Hearing"),
-                      (("城区 (140302)", 12, None), ("矿区 (140303)", 7, 9),
-                       (EVIL, 1234, Mark.NOT_AVAILABLE))),
-                BarChart("Seekers by county", (Bar("城区", 52), Bar("矿区", None),
-                                               Bar(EVIL, 17), Bar("郊区", 0)),
-                         unit="people", category="County"),
-                BarChart("Employment rate", (Bar("able to work", 63.24),
-                                             Bar("certificate holders", 41.5)),
-                         unit="%", decimals=1, target=60),
-            )),
-            Section("Referral funnel", (
-                GroupedBarChart("Funnel", ("graduate", "盲人"), (
-                    Series("referred", (40, None)), Series("hired", (9, Mark.NOT_AVAILABLE))),
-                    unit="people", category="Group"),
-            )),
-        ))
+            Section(
+                "Registered seekers",
+                (
+                    f"By county; a label reading {EVIL}.",
+                    Table(
+                        "Seekers by county and category",
+                        ("County", "Visual", "Hearing"),
+                        (
+                            ("城区 (140302)", 12, None),
+                            ("矿区 (140303)", 7, 9),
+                            (EVIL, 1234, Mark.NOT_AVAILABLE),
+                        ),
+                    ),
+                    BarChart(
+                        "Seekers by county",
+                        (Bar("城区", 52), Bar("矿区", None), Bar(EVIL, 17), Bar("郊区", 0)),
+                        unit="people",
+                        category="County",
+                    ),
+                    BarChart(
+                        "Employment rate",
+                        (Bar("able to work", 63.24), Bar("certificate holders", 41.5)),
+                        unit="%",
+                        decimals=1,
+                        target=60,
+                    ),
+                ),
+            ),
+            Section(
+                "Referral funnel",
+                (
+                    GroupedBarChart(
+                        "Funnel",
+                        ("graduate", "盲人"),
+                        (Series("referred", (40, None)), Series("hired", (9, Mark.NOT_AVAILABLE))),
+                        unit="people",
+                        category="Group",
+                    ),
+                ),
+            ),
+        ),
+    )
 
 
 class Node:
@@ -163,7 +189,8 @@ def _luminance(colour: str) -> float:
     def channel(c: int) -> float:
         s = c / 255
         return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
@@ -178,7 +205,7 @@ def test_every_chart_is_an_image_with_a_name_a_description_and_its_data(page: st
         [title] = [n for n in svg.iter("title") if n.attrs.get("id") == title_id]
         [desc] = [n for n in svg.iter("desc") if n.attrs.get("id") == desc_id]
         assert title.text().strip() and len(desc.text()) > 20
-        table = next(n for n in order[order.index(svg):] if n.tag == "table")
+        table = next(n for n in order[order.index(svg) :] if n.tag == "table")
         shown = [n.text() for n in svg.iter("text") if n.attrs.get("class") == "value"]
         cells = [_cell(td) for td in table.iter("td")]
         if len(list(svg.iter("pattern"))) > 1:  # grouped: "series: value", row by row
@@ -186,9 +213,12 @@ def test_every_chart_is_an_image_with_a_name_a_description_and_its_data(page: st
         assert [s.removesuffix(" %") for s in shown] == cells
         # Standalone XML too: every label escaped.
         ET.fromstring(re.findall(r"<svg.*?</svg>", page, re.S)[svgs.index(svg)])
-    values = [_cell(td) for td in next(
-        t for t in root.iter("table") if "Seekers by county" in t.text()
-        and "Data" in t.text()).iter("td")]
+    values = [
+        _cell(td)
+        for td in next(
+            t for t in root.iter("table") if "Seekers by county" in t.text() and "Data" in t.text()
+        ).iter("td")
+    ]
     assert values == ["52", "suppressed", "17", "0"], "the model's figures"
 
 
@@ -245,7 +275,7 @@ def _pdf_streams(data: bytes) -> bytes:
 
 
 def _info_title(data: bytes) -> str:
-    info = data[data.rindex(b"/Author (AccessMatch)"):]
+    info = data[data.rindex(b"/Author (AccessMatch)") :]
     value = re.search(rb"/Title\s*<feff([0-9a-f]+)>", info)
     assert value is not None
     return bytes.fromhex(value.group(1).decode()).decode("utf-16-be")
@@ -257,8 +287,15 @@ def test_the_pdf_in_the_core_font_says_what_it_could_not_draw() -> None:
     assert _info_title(data) == sample().title
     assert b"/Lang (en)" in data
     text = _pdf_streams(data)
-    for words in (b"Registered seekers", b"Referral funnel", b"suppressed", b"1,234",
-                  b"63.2 %", b"was made without a font", b"[?] \\(140302\\)"):
+    for words in (
+        b"Registered seekers",
+        b"Referral funnel",
+        b"suppressed",
+        b"1,234",
+        b"63.2 %",
+        b"was made without a font",
+        b"[?] \\(140302\\)",
+    ):
         assert words in text, words
 
 
@@ -292,8 +329,11 @@ def _tiny_font(path: Path, chars: set[str]) -> Path:
 
 def test_the_pdf_embeds_a_chinese_font_when_given_one(tmp_path: Path) -> None:
     report = sample()
-    chars = {chr(c) for c in range(0x20, 0x7F)} | set("—–“”‘’…·") | {
-        ch for t in report.texts() for ch in t}
+    chars = (
+        {chr(c) for c in range(0x20, 0x7F)}
+        | set("—–“”‘’…·")
+        | {ch for t in report.texts() for ch in t}
+    )
     font = _tiny_font(tmp_path / "tiny.ttf", chars)
     data = render_pdf(report, font=FontFace(font))
     assert data.startswith(b"%PDF-") and b"/FontFile2" in data
@@ -304,34 +344,54 @@ def test_the_pdf_embeds_a_chinese_font_when_given_one(tmp_path: Path) -> None:
     assert b"005B" not in mapped, "no '[?]' stand-in: every character was drawn"
 
 
-def test_a_chinese_font_is_found_at_a_debian_path(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_chinese_font_is_found_at_a_debian_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     font = _tiny_font(tmp_path / "wqy-microhei.ttf", set("城区 ab"))
-    monkeypatch.setattr(fonts_module, "KNOWN_CJK", ((str(tmp_path / "absent.ttc"), None),
-                                                    (str(font), None)))
+    monkeypatch.setattr(
+        fonts_module, "KNOWN_CJK", ((str(tmp_path / "absent.ttc"), None), (str(font), None))
+    )
     assert fonts_module.find_cjk_font() == FontFace(path=font)
 
 
-def _stats(by: list[str], cells: dict[tuple[str, ...], int | None], total: int | None, *,
-           unit: str = "people") -> StatsTable:
+def _stats(
+    by: list[str],
+    cells: dict[tuple[str, ...], int | None],
+    total: int | None,
+    *,
+    unit: str = "people",
+) -> StatsTable:
     def cell(key: dict[str, str], n: int | None) -> StatsCell:
         return StatsCell(key=key, count=n, suppressed=n is None)
 
-    return StatsTable(measure="m", unit=unit, definition="people counted", by=by, filters={},
-                      threshold=5, suppression="small cells hidden",
-                      cells=[cell(dict(zip(by, k, strict=True)), n) for k, n in cells.items()],
-                      total=cell({}, total))
+    return StatsTable(
+        measure="m",
+        unit=unit,
+        definition="people counted",
+        by=by,
+        filters={},
+        threshold=5,
+        suppression="small cells hidden",
+        cells=[cell(dict(zip(by, k, strict=True)), n) for k, n in cells.items()],
+        total=cell({}, total),
+    )
 
 
 def test_the_seekers_section_shows_the_published_cells_and_total() -> None:
-    by_county = _stats(["district"], {("140303",): 12, ("140302",): None,
-                                      ("140311",): 30}, 47)
-    grid = _stats(["category", "grade"], {("physical", "1"): 8, ("visual", "2"): None,
-                                          ("visual", "1"): 6}, None)
+    by_county = _stats(["district"], {("140303",): 12, ("140302",): None, ("140311",): 30}, 47)
+    grid = _stats(
+        ["category", "grade"],
+        {("physical", "1"): 8, ("visual", "2"): None, ("visual", "1"): 6},
+        None,
+    )
     section = seekers_section(by_county, grid, as_of=dt.date(2025, 12, 31))
     county, cross = section.tables
-    assert county.rows == (("城区 (140302)", None), ("矿区 (140303)", 12),
-                           ("郊区 (140311)", 30), ("Total", 47)), "the published total"
+    assert county.rows == (
+        ("城区 (140302)", None),
+        ("矿区 (140303)", 12),
+        ("郊区 (140311)", 30),
+        ("Total", 47),
+    ), "the published total"
     assert cross.columns == ("Category", "Grade 1", "Grade 2")
     assert cross.rows == (("Visual (视力)", 6, None), ("Physical (肢体)", 8, 0))
     assert "Total: suppressed people." in cross.notes
@@ -342,34 +402,66 @@ def test_the_seekers_section_shows_the_published_cells_and_total() -> None:
 
 
 def test_the_funnel_section_leads_with_all_referrals_in_stage_order() -> None:
-    by_group = _stats(["priority_group", "stage"], {
-        ("rural", "hired"): 6, ("rural", "referred"): 20, ("blind", "referred"): None,
-        ("blind", "hired"): None}, 40, unit="referrals")
+    by_group = _stats(
+        ["priority_group", "stage"],
+        {
+            ("rural", "hired"): 6,
+            ("rural", "referred"): 20,
+            ("blind", "referred"): None,
+            ("blind", "hired"): None,
+        },
+        40,
+        unit="referrals",
+    )
     overall = _stats(["stage"], {("referred",): 40, ("hired",): 11}, 40, unit="referrals")
     [chart] = funnel_section(by_group, overall, year=2025).charts
     assert isinstance(chart, GroupedBarChart)
     assert chart.categories == ("All referrals", "Rural hukou", "Blind")
     assert [(s.name, s.values) for s in chart.series] == [
-        ("Referred", (40, 20, None)), ("Hired", (11, 6, None))]
+        ("Referred", (40, 20, None)),
+        ("Hired", (11, 6, None)),
+    ]
     nothing = _stats(["priority_group", "stage"], {}, 0, unit="referrals")
     empty = funnel_section(nothing, _stats(["stage"], {}, 0), year=2025)
     assert not empty.charts and "No referrals were made in 2025." in empty.paragraphs
 
 
 def test_a_small_target_figure_of_people_is_suppressed() -> None:
-    section = targets_section([
-        TargetProgress(plan="P", metric="new jobs", unit="people", target=100, figure=3,
-                       measured_on=dt.date(2025, 12, 31), met=False, people=True),
-        TargetProgress(plan="P", metric="share of posts", unit="%", target=10, figure=None,
-                       measured_on=None, met=None, reason="not in the records")],
-        threshold=5)
+    section = targets_section(
+        [
+            TargetProgress(
+                plan="P",
+                metric="new jobs",
+                unit="people",
+                target=100,
+                figure=3,
+                measured_on=dt.date(2025, 12, 31),
+                met=False,
+                people=True,
+            ),
+            TargetProgress(
+                plan="P",
+                metric="share of posts",
+                unit="%",
+                target=10,
+                figure=None,
+                measured_on=None,
+                met=None,
+                reason="not in the records",
+            ),
+        ],
+        threshold=5,
+    )
     [table] = section.tables
     assert table.rows[0][2] is None and table.rows[0][6] == "no"
     assert table.rows[1][2] is Mark.NOT_AVAILABLE
     [chart] = section.charts
     assert [b.value for b in chart.bars] == [None, Mark.NOT_AVAILABLE]
-    assert render_html(Report("T", District("140302", "城区"), 2025,
-                               dt.datetime(2026, 1, 1, tzinfo=TZ), (section,)))
+    assert render_html(
+        Report(
+            "T", District("140302", "城区"), 2025, dt.datetime(2026, 1, 1, tzinfo=TZ), (section,)
+        )
+    )
 
 
 def test_the_report_area_and_year_are_checked() -> None:
@@ -384,9 +476,9 @@ def test_the_report_area_and_year_are_checked() -> None:
         report_as_of(2026, dt.date(2025, 6, 30))
 
 
-def test_the_report_command_writes_html_and_pdf(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_report_command_writes_html_and_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from service.report import build
 
     asked = {}
@@ -401,8 +493,22 @@ def test_the_report_command_writes_html_and_pdf(tmp_path: Path,
     config_module.get_settings.cache_clear()
     html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
     try:
-        assert cli_main(["report", "--district", "140302", "--year", "2025",
-                         "--output", str(html), "--pdf", str(pdf)]) == 0
+        assert (
+            cli_main(
+                [
+                    "report",
+                    "--district",
+                    "140302",
+                    "--year",
+                    "2025",
+                    "--output",
+                    str(html),
+                    "--pdf",
+                    str(pdf),
+                ]
+            )
+            == 0
+        )
     finally:
         config_module.get_settings.cache_clear()
     assert asked == {"district": "140302", "year": 2025}

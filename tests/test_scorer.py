@@ -43,9 +43,14 @@ from service.matching.scorer import (
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL: dict[str, Any] = {
-    "n_seekers": 300, "n_vacancies": 250, "held_out_seekers": 200, "held_out_vacancies": 200,
-    "pairs_per_seeker": 25, "training_worlds": ("baseline", "kind_reversed", "reworded"),
-    "held_out_worlds": ("baseline_new_seed", "far_family_reworded")}
+    "n_seekers": 300,
+    "n_vacancies": 250,
+    "held_out_seekers": 200,
+    "held_out_vacancies": 200,
+    "pairs_per_seeker": 25,
+    "training_worlds": ("baseline", "kind_reversed", "reworded"),
+    "held_out_worlds": ("baseline_new_seed", "far_family_reworded"),
+}
 
 
 def _stable(report: dict[str, Any]) -> dict[str, Any]:
@@ -71,6 +76,7 @@ def retrained(tmp_path_factory: pytest.TempPathFactory, shipped: ScorerBundle) -
 
 
 # --- the simulator ------------------------------------------------------------------
+
 
 def test_simulator_same_seed_same_records() -> None:
     a, b = simulate(7, 150, 120, 20), simulate(7, 150, 120, 20)
@@ -102,6 +108,7 @@ def test_simulated_districts_are_real() -> None:
 
 # --- training -----------------------------------------------------------------------
 
+
 def test_training_is_reproducible(small: ScorerBundle) -> None:
     again = train(TrainParams(**SMALL))
     assert _stable(again.report) == _stable(small.report)
@@ -122,8 +129,9 @@ def test_predictions_and_contributions(small: ScorerBundle) -> None:
     near = lin.mean + lin.scale * rng.normal(size=(200, len(FEATURES)))
     parts = small.contributions(near)
     assert parts.shape == (200, len(small.factors))
-    assert np.allclose(logit(small.predict(near)), small.intercept_term + parts.sum(axis=1),
-                       atol=1e-4)
+    assert np.allclose(
+        logit(small.predict(near)), small.intercept_term + parts.sum(axis=1), atol=1e-4
+    )
     assert small.predict(np.empty((0, len(FEATURES)))).shape == (0,)
 
 
@@ -150,8 +158,9 @@ def test_sigmoid_calibrated_model_round_trips(tmp_path: Path, small: ScorerBundl
     X = np.random.default_rng(2).normal(size=(50, len(FEATURES)))
     p = loaded.predict(X)
     assert np.allclose(p, forced.predict_reference(X), rtol=0, atol=1e-9)
-    assert np.allclose(logit(p), loaded.intercept_term + loaded.contributions(X).sum(axis=1),
-                       atol=1e-4)
+    assert np.allclose(
+        logit(p), loaded.intercept_term + loaded.contributions(X).sum(axis=1), atol=1e-4
+    )
 
 
 def test_text_encoder(small: ScorerBundle) -> None:
@@ -164,6 +173,7 @@ def test_text_encoder(small: ScorerBundle) -> None:
 
 
 # --- the shipped artifact -----------------------------------------------------------
+
 
 def test_shipped_artifact_loads(shipped: ScorerBundle) -> None:
     assert shipped.feature_names == FEATURES
@@ -181,8 +191,9 @@ def test_shipped_report_meets_the_targets(shipped: ScorerBundle) -> None:
     assert all(BY_NAME[w].role == "training" for w in training)
     for name, m in held.items():  # never below the hand rules, in any held-out world
         assert m["learned"]["ndcg_at_10"] >= m["rules"]["ndcg_at_10"], name
-    gain = np.mean([m["learned"]["ndcg_at_10"] / m["tfidf_skills"]["ndcg_at_10"] - 1
-                    for m in held.values()])
+    gain = np.mean(
+        [m["learned"]["ndcg_at_10"] / m["tfidf_skills"]["ndcg_at_10"] - 1 for m in held.values()]
+    )
     assert gain >= 0.10
     assert r["pooled_training_hold_out"]["ece_10_bins"] <= 0.03
     assert all(t["met"] for t in r["targets"].values())
@@ -215,6 +226,7 @@ def test_train_reproduces_the_shipped_artifact(shipped: ScorerBundle, retrained:
 
 
 # --- refusing bad artifacts ---------------------------------------------------------
+
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
@@ -260,14 +272,18 @@ def test_unloadable_artifact_is_refused(copy: Path) -> None:
 
 def test_untrusted_types_are_refused(copy: Path, shipped: ScorerBundle) -> None:
     evil = FunctionTransformer(func=os.system)
-    sio.dump({"text_encoder": evil, "model": shipped.model}, copy / MODEL_FILE,
-             compression=zipfile.ZIP_DEFLATED)
+    sio.dump(
+        {"text_encoder": evil, "model": shipped.model},
+        copy / MODEL_FILE,
+        compression=zipfile.ZIP_DEFLATED,
+    )
     _rewrite_meta(copy, sha256=sha256_of(copy / MODEL_FILE))
     with pytest.raises(ScorerError, match="untrusted"):
         load_bundle(copy)
 
 
 def test_default_location_ignores_the_working_directory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped: ScorerBundle) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped: ScorerBundle
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert load_bundle().version == shipped.version

@@ -20,14 +20,18 @@ NEW_SECRET = "a-brand-new-secret-0123456789-abcdefghij"
 
 def _key_ids(raw_db: sa.Engine) -> set[str]:
     with raw_db.connect() as conn:
-        rows = conn.execute(sa.text("SELECT name_enc, id_number_enc, certificate_enc, "
-                                    "phone_enc FROM seeker")).all()
+        rows = conn.execute(
+            sa.text("SELECT name_enc, id_number_enc, certificate_enc, phone_enc FROM seeker")
+        ).all()
     return {value.split(".")[1] for row in rows for value in row if value}
 
 
-def test_rotation_keeps_data_readable_and_unique(db_url: str, raw_db: sa.Engine,
-                                                 monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_rotation_keeps_data_readable_and_unique(
+    db_url: str,
+    raw_db: sa.Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     old_app = create_app(make_settings(db_url))
     with TestClient(old_app, headers={"X-API-Key": ADMIN_KEY}) as client:
         created = client.post("/v1/seekers", json=seeker_body()).json()

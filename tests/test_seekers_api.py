@@ -37,8 +37,11 @@ BAD_INPUTS = [
     ("id_number", "1403021995031412", "id_number"),
     ("id_number", id_number(dt.date(1995, 3, 14), 123, division="999999"), "id_number"),
     ("id_number", id_number(today_in_china() + dt.timedelta(days=400), 123), "id_number"),
-    ("disability.certificate_number", id_number(dt.date(1990, 1, 1), 5) + "12",
-     "disability.certificate_number"),
+    (
+        "disability.certificate_number",
+        id_number(dt.date(1990, 1, 1), 5) + "12",
+        "disability.certificate_number",
+    ),
     ("disability.certificate_number", GOOD_ID + "22", "disability.certificate_number"),
     ("disability.certificate_number", GOOD_ID + "13", "disability.certificate_number"),
     ("disability.certificate_number", GOOD_ID + "1", "disability.certificate_number"),
@@ -74,10 +77,12 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("path", "value", "field"), BAD_INPUTS,
-                         ids=[f"{p}={v!r}"[:60] for p, v, _ in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("path", "value", "field"), BAD_INPUTS, ids=[f"{p}={v!r}"[:60] for p, v, _ in BAD_INPUTS]
+)
 def test_bad_input_is_422_naming_the_field_and_stores_nothing(
-        client: TestClient, raw_db: sa.Engine, path: str, value: Any, field: str) -> None:
+    client: TestClient, raw_db: sa.Engine, path: str, value: Any, field: str
+) -> None:
     before = row_counts(raw_db)
     body = _set(seeker_body(id_number=GOOD_ID), path, value)
     response = client.post("/v1/seekers", json=body)
@@ -100,8 +105,7 @@ def test_create_returns_derived_and_masked_fields(client: TestClient) -> None:
     assert seeker["id_number_masked"] == GOOD_ID[:6] + "********" + GOOD_ID[-4:]
     assert seeker["certificate_number_masked"].endswith("12")
     assert seeker["phone_masked"] == "139****5678"
-    assert set(seeker["priority_groups"]) == {"graduate", "rural", "severe_disability",
-                                              "blind"}
+    assert set(seeker["priority_groups"]) == {"graduate", "rural", "severe_disability", "blind"}
     assert seeker["abilities"]["vision"] == 1 and seeker["abilities"]["hearing"] == 4
     assert "vision" not in seeker["abilities_estimated"]
     assert "walking" in seeker["abilities_estimated"]
@@ -116,13 +120,15 @@ def test_missing_assessment_is_estimated_from_category_and_grade(client: TestCli
     seeker = client.post("/v1/seekers", json=body).json()
     assert seeker["abilities"]["vision"] == 0
     assert len(seeker["abilities_estimated"]) == 13
-    deaf = seeker_body(id_number=id_number(dt.date(1990, 5, 5), 222), category="hearing",
-                       grade=2, abilities=None)
+    deaf = seeker_body(
+        id_number=id_number(dt.date(1990, 5, 5), 222), category="hearing", grade=2, abilities=None
+    )
     assert client.post("/v1/seekers", json=deaf).json()["abilities"]["hearing"] == 1
 
 
-def test_same_id_number_twice_is_409_and_stores_nothing(client: TestClient,
-                                                       raw_db: sa.Engine) -> None:
+def test_same_id_number_twice_is_409_and_stores_nothing(
+    client: TestClient, raw_db: sa.Engine
+) -> None:
     first = client.post("/v1/seekers", json=seeker_body())
     assert first.status_code == 201
     before = row_counts(raw_db)
@@ -147,9 +153,15 @@ def test_external_id_is_unique_per_key(client: TestClient) -> None:
 def test_patch_updates_and_rechecks(client: TestClient, raw_db: sa.Engine) -> None:
     seeker = client.post("/v1/seekers", json=seeker_body()).json()
     url = f"/v1/seekers/{seeker['id']}"
-    patched = patch_current(client, url, json={"hukou": "urban", "status": "employed",
-                                      "consent": {"sensitive_data": True,
-                                                  "share_with_employers": False}})
+    patched = patch_current(
+        client,
+        url,
+        json={
+            "hukou": "urban",
+            "status": "employed",
+            "consent": {"sensitive_data": True, "share_with_employers": False},
+        },
+    )
     assert patched.status_code == 200, patched.text
     body = patched.json()
     assert body["hukou"] == "urban" and body["status"] == "employed"
@@ -166,8 +178,14 @@ def test_patch_updates_and_rechecks(client: TestClient, raw_db: sa.Engine) -> No
     assert patch_current(client, url, json={"abilities": {"vision": 9}}).status_code == 422
     assert client.get(url).json()["hukou"] == "urban"
     assert row_counts(raw_db) == before
-    moved = patch_current(client, url, json={"id_number": other, "disability": {
-        "category": "hearing", "grade": 3, "certificate_number": other + "23"}})
+    moved = patch_current(
+        client,
+        url,
+        json={
+            "id_number": other,
+            "disability": {"category": "hearing", "grade": 3, "certificate_number": other + "23"},
+        },
+    )
     assert moved.status_code == 200, moved.text
     assert moved.json()["birth_date"] == "1990-05-05"
     assert moved.json()["sex"] == "female"
@@ -178,9 +196,14 @@ def test_patch_to_an_id_number_already_registered_is_409(client: TestClient) -> 
     client.post("/v1/seekers", json=seeker_body())
     other = id_number(dt.date(1990, 5, 5), 222)
     second = client.post("/v1/seekers", json=seeker_body(id_number=other)).json()
-    response = patch_current(client, f"/v1/seekers/{second['id']}", json={
-        "id_number": GOOD_ID,
-        "disability": {"category": "visual", "grade": 2, "certificate_number": GOOD_ID + "12"}})
+    response = patch_current(
+        client,
+        f"/v1/seekers/{second['id']}",
+        json={
+            "id_number": GOOD_ID,
+            "disability": {"category": "visual", "grade": 2, "certificate_number": GOOD_ID + "12"},
+        },
+    )
     assert response.status_code == 409
 
 
@@ -195,14 +218,40 @@ def test_delete_erases_the_row(client: TestClient, raw_db: sa.Engine) -> None:
 def _register_population(client: TestClient) -> list[dict[str, Any]]:
     people = [
         dict(category="visual", grade=1, hukou="rural", district_code="140302"),
-        dict(category="hearing", grade=3, hukou="urban", district_code="140311",
-             education="vocational", graduation_date=None, required_accommodations=[]),
-        dict(category="physical", grade=2, hukou="urban", district_code="140321",
-             hard_to_employ=True, required_accommodations=["step_free_access"]),
-        dict(category="intellectual", grade=4, hukou="rural", district_code="140322",
-             poverty_monitoring=True, education="primary", graduation_date=None),
-        dict(category="mental", grade=3, hukou="urban", district_code="110105",
-             education="master", graduation_date="2020-07-01"),
+        dict(
+            category="hearing",
+            grade=3,
+            hukou="urban",
+            district_code="140311",
+            education="vocational",
+            graduation_date=None,
+            required_accommodations=[],
+        ),
+        dict(
+            category="physical",
+            grade=2,
+            hukou="urban",
+            district_code="140321",
+            hard_to_employ=True,
+            required_accommodations=["step_free_access"],
+        ),
+        dict(
+            category="intellectual",
+            grade=4,
+            hukou="rural",
+            district_code="140322",
+            poverty_monitoring=True,
+            education="primary",
+            graduation_date=None,
+        ),
+        dict(
+            category="mental",
+            grade=3,
+            hukou="urban",
+            district_code="110105",
+            education="master",
+            graduation_date="2020-07-01",
+        ),
     ]
     created = []
     for i, person in enumerate(people):
@@ -214,20 +263,23 @@ def _register_population(client: TestClient) -> list[dict[str, Any]]:
     return created
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("", 5),
-    ("district_code=1403", 4),
-    ("district_code=140302", 1),
-    ("category=hearing", 1),
-    ("priority_group=rural", 2),
-    ("priority_group=graduate", 2),
-    ("priority_group=hard_to_employ", 1),
-    ("priority_group=poverty_monitoring", 1),
-    ("priority_group=severe_disability", 2),
-    ("priority_group=blind", 1),
-    ("status=seeking", 5),
-    ("status=employed", 0),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", 5),
+        ("district_code=1403", 4),
+        ("district_code=140302", 1),
+        ("category=hearing", 1),
+        ("priority_group=rural", 2),
+        ("priority_group=graduate", 2),
+        ("priority_group=hard_to_employ", 1),
+        ("priority_group=poverty_monitoring", 1),
+        ("priority_group=severe_disability", 2),
+        ("priority_group=blind", 1),
+        ("status=seeking", 5),
+        ("status=employed", 0),
+    ],
+)
 def test_list_filters(client: TestClient, query: str, expected: int) -> None:
     _register_population(client)
     response = client.get(f"/v1/seekers?{query}")
@@ -253,8 +305,9 @@ def test_cursor_pagination_walks_everything_once(client: TestClient) -> None:
     assert client.get("/v1/seekers?priority_group=vip").status_code == 422
 
 
-def test_database_holds_no_plaintext_identifiers(client: TestClient, raw_db: sa.Engine,
-                                                 db_url: str) -> None:
+def test_database_holds_no_plaintext_identifiers(
+    client: TestClient, raw_db: sa.Engine, db_url: str
+) -> None:
     body = seeker_body(name="欧阳娜娜")
     assert client.post("/v1/seekers", json=body).status_code == 201
     secrets = [GOOD_ID, GOOD_ID + "12", "13912345678", "欧阳娜娜"]

@@ -54,17 +54,18 @@ def _mapper(level: str | None, flats: tuple[str, ...], fixed: dict[str, str]) ->
         values = {"category": cell[1], "sex": cell[2]}
         if any(values[n] != v for n, v in fixed.items()):
             return None  # outside the slice
-        district = [] if level is None else [cell[0][:LEVELS[level]].ljust(6, "0")]
+        district = [] if level is None else [cell[0][: LEVELS[level]].ljust(6, "0")]
         return (*district, *(values[n] for n in flats))
+
     return key_of
 
 
-def _ranges(answers: list[tuple[dict[str, Any], Any]], cells: list[Cell],
-            truth: Counter[Cell]) -> list[tuple[str, float, float, int]]:
+def _ranges(
+    answers: list[tuple[dict[str, Any], Any]], cells: list[Cell], truth: Counter[Cell]
+) -> list[tuple[str, float, float, int]]:
     rows, rhs, hidden = [], [], []
     for answer, key_of in answers:
-        listed = {tuple(c["key"][n] for n in answer["by"]): c["count"]
-                  for c in answer["cells"]}
+        listed = {tuple(c["key"][n] for n in answer["by"]): c["count"] for c in answer["cells"]}
         members: dict[tuple[str, ...], list[int]] = {}
         for i, cell in enumerate(cells):
             k = key_of(cell)
@@ -87,8 +88,7 @@ def _ranges(answers: list[tuple[dict[str, Any], Any]], cells: list[Cell],
         low = linprog(row, A_eq=np.array(rows), b_eq=rhs, bounds=(0, None), method="highs")
         high = linprog(-row, A_eq=np.array(rows), b_eq=rhs, bounds=(0, None), method="highs")
         assert low.status == 0 and high.status in (0, 3), (low.message, high.message)
-        out.append((name, low.fun, np.inf if high.status == 3 else -high.fun,
-                    int(row @ values)))
+        out.append((name, low.fun, np.inf if high.status == 3 else -high.fun, int(row @ values)))
     return out
 
 
@@ -103,14 +103,18 @@ def _crowd(seed: int) -> list[Person]:
     out = []
     for county, category, sex in itertools.product(COUNTIES, CATEGORIES, ("female", "male")):
         for _ in range(rng.choice([0, 0, 1, 2, 3, 6, 9])):
-            out.append(dataclasses.replace(template, district=county, category=category,
-                                           sex=sex, grade=rng.randint(1, 4)))
+            out.append(
+                dataclasses.replace(
+                    template, district=county, category=category, sex=sex, grade=rng.randint(1, 4)
+                )
+            )
     return out
 
 
 @pytest.mark.parametrize("seed", [1, 2, 4])
 def test_no_hidden_count_is_recovered_from_all_the_answers_together(
-        client: TestClient, seed: int) -> None:
+    client: TestClient, seed: int
+) -> None:
     crowd = register(client, _crowd(seed))
     truth = Counter((p.district, p.category, p.sex) for p in crowd)
     cells = list(itertools.product(COUNTIES, CATEGORIES, ("female", "male")))

@@ -49,8 +49,11 @@ class Unit:
         return short * wage * share
 
     def duty(self) -> bool:
-        return (self.kind in MIN_POSTS and (self.posts or 0) >= MIN_POSTS[self.kind]
-                and self.stage not in EXEMPT_STAGES)
+        return (
+            self.kind in MIN_POSTS
+            and (self.posts or 0) >= MIN_POSTS[self.kind]
+            and self.stage not in EXEMPT_STAGES
+        )
 
 
 def world(seed: int = 11) -> list[Unit]:
@@ -66,8 +69,13 @@ def world(seed: int = 11) -> list[Unit]:
     ]
     kinds = ["soe", "private", "private", "platform", "social_organization"]
     for i in range(22):
-        units.append(Unit(f"单位{i:02d}", rng.choice(kinds),
-                          rng.choice(["140302", "140303", "140322", "110101"])))
+        units.append(
+            Unit(
+                f"单位{i:02d}",
+                rng.choice(kinds),
+                rng.choice(["140302", "140303", "140322", "110101"]),
+            )
+        )
     for n, unit in enumerate(units):
         for year in (YEAR - 2, YEAR - 1, YEAR):
             if rng.random() < 0.15 and n > 5:
@@ -79,12 +87,25 @@ def world(seed: int = 11) -> list[Unit]:
             wage = None if rng.random() < 0.1 else float(rng.choice([42000, 50000, 68000]))
             unit.years[year] = (staff, disabled, severe, wage)
     units += [  # a levy that cannot be computed; the reduced rate; a gap in the years
-        Unit("无工资申报公司", "private", "140303", years={
-            YEAR - 2: (400, 0, 0, None), YEAR - 1: (400, 1, 0, None), YEAR: (400, 2, 0, None)}),
+        Unit(
+            "无工资申报公司",
+            "private",
+            "140303",
+            years={
+                YEAR - 2: (400, 0, 0, None),
+                YEAR - 1: (400, 1, 0, None),
+                YEAR: (400, 2, 0, None),
+            },
+        ),
         Unit("半额公司", "private", "140322", years={YEAR: (200, 2, 0, 50000.0)}),
         Unit("小微无工资", "private", "140302", years={YEAR: (25, 0, 0, None)}),  # exempt: 0
-        Unit("中断公司", "soe", "140302", years={YEAR - 2: (300, 0, 0, 60000.0),
-                                                 YEAR: (300, 0, 0, 60000.0)})]
+        Unit(
+            "中断公司",
+            "soe",
+            "140302",
+            years={YEAR - 2: (300, 0, 0, 60000.0), YEAR: (300, 0, 0, 60000.0)},
+        ),
+    ]
     units[0].years[YEAR] = units[2].years[YEAR] = (60, 0, 0, 50000.0)
     units[3].years[YEAR] = (60, 1, 0, 50000.0)  # the organ has met the duty
     return units
@@ -93,17 +114,33 @@ def world(seed: int = 11) -> list[Unit]:
 def create(client: TestClient, units: list[Unit]) -> list[Unit]:
     for serial, unit in enumerate(units, start=1):
         unit.code = credit_code(serial)
-        response = client.post("/v1/employers", json=employer_body(
-            name=unit.name, credit_code=unit.code, kind=unit.kind, district_code=unit.district,
-            staff_count=10, disabled_staff=0, severe_disabled_staff=0,
-            established_posts=unit.posts, school_stage=unit.stage))
+        response = client.post(
+            "/v1/employers",
+            json=employer_body(
+                name=unit.name,
+                credit_code=unit.code,
+                kind=unit.kind,
+                district_code=unit.district,
+                staff_count=10,
+                disabled_staff=0,
+                severe_disabled_staff=0,
+                established_posts=unit.posts,
+                school_stage=unit.stage,
+            ),
+        )
         assert response.status_code == 201, response.text
         unit.id = response.json()["id"]
         for year, (staff, disabled, severe, wage) in unit.years.items():
-            put = client.put(f"/v1/employers/{unit.id}/declarations/{year}", json={
-                "staff_count": staff, "disabled_staff": disabled,
-                "severe_disabled_staff": severe, "average_annual_wage": wage,
-                "established_posts": unit.posts})
+            put = client.put(
+                f"/v1/employers/{unit.id}/declarations/{year}",
+                json={
+                    "staff_count": staff,
+                    "disabled_staff": disabled,
+                    "severe_disabled_staff": severe,
+                    "average_annual_wage": wage,
+                    "established_posts": unit.posts,
+                },
+            )
             assert put.status_code == 201, put.text
     return units
 
@@ -114,8 +151,9 @@ def units(client: TestClient) -> list[Unit]:
 
 
 def stats(client: TestClient, **params: Any) -> dict[str, Any]:
-    response = client.get("/v1/stats/quota", params={"year": YEAR, **params},
-                          headers=issue_key(client, "analyst"))
+    response = client.get(
+        "/v1/stats/quota", params={"year": YEAR, **params}, headers=issue_key(client, "analyst")
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -139,14 +177,18 @@ def check(body: dict[str, Any], units: list[Unit]) -> None:
         assert by_district[code]["below_quota"] == len(here)
         assert by_district[code]["employers"] == sum(u.district == code for u in units)
         assert by_district[code]["levy_due"] == pytest.approx(
-            sum(u.levy(YEAR) or 0.0 for u in here))
+            sum(u.levy(YEAR) or 0.0 for u in here)
+        )
     duty = [u for u in declared if u.duty()]
     not_met = {u.name for u in duty if u.years[YEAR][1] == 0}
     assert body["lead_by_example"]["with_duty"] == len(duty)
     assert body["lead_by_example"]["met"] == len(duty) - len(not_met)
     assert {u["name"] for u in body["lead_by_example"]["not_met"]} == not_met
-    running = {(u.name, u.code) for u in units
-               if all(y in u.years and u.shortfall(y) > 0 for y in (YEAR - 2, YEAR - 1, YEAR))}
+    running = {
+        (u.name, u.code)
+        for u in units
+        if all(y in u.years and u.shortfall(y) > 0 for y in (YEAR - 2, YEAR - 1, YEAR))
+    }
     persistent = body["below_three_years"]
     assert persistent["years"] == [YEAR - 2, YEAR - 1, YEAR]
     assert persistent["count"] == len(running)
@@ -166,11 +208,13 @@ def test_figures_match_the_declarations(client: TestClient, units: list[Unit]) -
     assert body["below_quota_units"] is None
     listed = stats(client, include_units="true")["below_quota_units"]
     assert {u["employer_id"] for u in listed} == {
-        u.id for u in units if YEAR in u.years and u.shortfall(YEAR) > 0}
+        u.id for u in units if YEAR in u.years and u.shortfall(YEAR) > 0
+    }
 
 
 def test_the_duty_excludes_kindergartens_primary_and_secondary_schools(
-        client: TestClient, units: list[Unit]) -> None:
+    client: TestClient, units: list[Unit]
+) -> None:
     names = {u["name"] for u in stats(client)["lead_by_example"]["not_met"]}
     assert "阳泉市某小学" not in names and "阳泉市某幼儿园" not in names
     assert "阳泉市职业技术学校" in names  # 80 posts, no disabled staff
@@ -179,8 +223,9 @@ def test_the_duty_excludes_kindergartens_primary_and_secondary_schools(
 
 
 @pytest.mark.parametrize("prefix", ["14", "1403", "140322", "11"])
-def test_a_district_prefix_counts_its_employers(client: TestClient, units: list[Unit],
-                                               prefix: str) -> None:
+def test_a_district_prefix_counts_its_employers(
+    client: TestClient, units: list[Unit], prefix: str
+) -> None:
     body = stats(client, district=prefix)
     assert body["district"] == prefix
     check(body, [u for u in units if u.district.startswith(prefix)])
@@ -199,21 +244,27 @@ def test_a_year_without_declarations(client: TestClient, units: list[Unit]) -> N
     assert body["assessed"] == body["below_quota"] == 0 and body["levy_due"] == 0
 
 
-def test_this_year_counts_the_employers_own_figures(client: TestClient,
-                                                   units: list[Unit]) -> None:
+def test_this_year_counts_the_employers_own_figures(client: TestClient, units: list[Unit]) -> None:
     body = stats(client, year=YEAR + 1)  # every POST declared 10 staff, none disabled
     assert body["assessed"] == len(units) and body["below_quota"] == len(units)
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"year": 1999}, "year"), ({"year": "last"}, "year"), ({"year": YEAR + 2}, "year"),
-    ({"district": "14030"}, "district"), ({"district": "abc"}, "district"),
-    ({"district_level": "village"}, "district_level"), ({"by": "district"}, "by"),
-])
-def test_bad_parameters_are_422_naming_them(client: TestClient, params: dict[str, Any],
-                                            field: str) -> None:
-    response = client.get("/v1/stats/quota", params=params,
-                          headers=issue_key(client, "analyst"))
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"year": 1999}, "year"),
+        ({"year": "last"}, "year"),
+        ({"year": YEAR + 2}, "year"),
+        ({"district": "14030"}, "district"),
+        ({"district": "abc"}, "district"),
+        ({"district_level": "village"}, "district_level"),
+        ({"by": "district"}, "by"),
+    ],
+)
+def test_bad_parameters_are_422_naming_them(
+    client: TestClient, params: dict[str, Any], field: str
+) -> None:
+    response = client.get("/v1/stats/quota", params=params, headers=issue_key(client, "analyst"))
     body = assert_problem(response, 422)
     assert field in {e["field"].split(".")[-1] for e in body["errors"]}, body
 
@@ -225,25 +276,29 @@ def test_who_may_ask(client: TestClient, raw_db: sa.Engine) -> None:
     for role in ("admin", "counselor", "analyst"):
         response = client.get("/v1/stats/quota", headers=issue_key(client, role))
         assert response.status_code == 200, (role, response.text)
-    limited = client.post("/v1/api-keys", json={"role": "analyst", "name": "盂县",
-                                                "district_code": "140322"})
+    limited = client.post(
+        "/v1/api-keys", json={"role": "analyst", "name": "盂县", "district_code": "140322"}
+    )
     own = {"X-API-Key": limited.json()["key"]}
     before = row_counts(raw_db)
     body = client.get("/v1/stats/quota", headers=own).json()
     assert body["district"] == "140322"
     assert {d["district"] for d in body["by_district"]} <= {"140322"}
-    assert_problem(client.get("/v1/stats/quota", params={"district": "1403"}, headers=own),
-                   403)
+    assert_problem(client.get("/v1/stats/quota", params={"district": "1403"}, headers=own), 403)
     assert row_counts(raw_db) == before
 
 
 def test_csv_is_the_district_table_counted_from_the_declarations(
-        client: TestClient, units: list[Unit]) -> None:
+    client: TestClient, units: list[Unit]
+) -> None:
     import csv
     import io
 
-    response = client.get("/v1/stats/quota", params={"year": YEAR},
-                          headers={**issue_key(client, "analyst"), "Accept": "text/csv"})
+    response = client.get(
+        "/v1/stats/quota",
+        params={"year": YEAR},
+        headers={**issue_key(client, "analyst"), "Accept": "text/csv"},
+    )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -252,14 +307,14 @@ def test_csv_is_the_district_table_counted_from_the_declarations(
     declared = [u for u in units if YEAR in u.years]
     below = [u for u in declared if u.shortfall(YEAR) > 0]
     assert int(rows[-1]["below_quota"]) == len(below)
-    assert float(rows[-1]["levy_due"]) == pytest.approx(
-        sum(u.levy(YEAR) or 0.0 for u in below))
+    assert float(rows[-1]["levy_due"]) == pytest.approx(sum(u.levy(YEAR) or 0.0 for u in below))
     by_code = {r["district"]: r for r in rows[:-1]}
     assert set(by_code) == {u.district for u in units}
     for code, row in by_code.items():
         assert int(row["employers"]) == sum(u.district == code for u in units)
         assert int(row["below_quota"]) == sum(u.district == code for u in below)
         assert int(row["assessed"]) == sum(u.district == code for u in declared)
-    refused = client.get("/v1/stats/quota", headers={
-        **issue_key(client, "analyst"), "Accept": "application/xml"})
+    refused = client.get(
+        "/v1/stats/quota", headers={**issue_key(client, "analyst"), "Accept": "application/xml"}
+    )
     assert_problem(refused, 406)

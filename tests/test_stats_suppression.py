@@ -27,7 +27,7 @@ View = tuple[str | None, tuple[str, ...]]  # the district's level (None: dropped
 
 def _coarse(cell: tuple[str, ...], view: View) -> tuple[str, ...]:
     level, flats = view
-    key = [] if level is None else [cell[0][:LEVELS[level]].ljust(6, "0")]
+    key = [] if level is None else [cell[0][: LEVELS[level]].ljust(6, "0")]
     names = list(FLAT)
     return (*key, *(cell[1 + names.index(n)] for n in flats))
 
@@ -43,15 +43,16 @@ def _views() -> list[View]:
     return [(level, tuple(s)) for level in LEVELS for s in subsets]
 
 
-def _published(counts: dict[tuple[str, ...], int]) -> dict[View, dict[tuple[str, ...],
-                                                                    int | None]]:
+def _published(counts: dict[tuple[str, ...], int]) -> dict[View, dict[tuple[str, ...], int | None]]:
     """Every table one query's answer is consistent with: each coarsening of it."""
     dims = [district_dimension("county"), *(flat_dimension(n) for n in FLAT)]
     out = {}
     for view in _views():
         level, flats = view
-        steps = [3 if level is None else {"county": 0, "city": 1, "province": 2}[level],
-                 *(0 if n in flats else 1 for n in FLAT)]
+        steps = [
+            3 if level is None else {"county": 0, "city": 1, "province": 2}[level],
+            *(0 if n in flats else 1 for n in FLAT),
+        ]
         result = suppress(counts, dims, threshold=THRESHOLD, levels=steps)
         if not _dims(view):
             out[view] = {(): result.total}
@@ -64,8 +65,9 @@ def _published(counts: dict[tuple[str, ...], int]) -> dict[View, dict[tuple[str,
 Range = tuple[View, tuple[str, ...], float, float, int]  # view, cell, least, greatest, true
 
 
-def _ranges(counts: dict[tuple[str, ...], int],
-            finest: Sequence[tuple[str, ...]] = FINEST) -> list[Range]:
+def _ranges(
+    counts: dict[tuple[str, ...], int], finest: Sequence[tuple[str, ...]] = FINEST
+) -> list[Range]:
     """For each hidden cell of every table: the least and greatest value consistent with
     everything published (a cell not listed is known to be 0; a hidden one may be 0 too),
     and its true count."""
@@ -100,8 +102,7 @@ def _ranges(counts: dict[tuple[str, ...], int],
 def _audit(counts: dict[tuple[str, ...], int]) -> list[Range]:
     """The hidden small counts the attacker narrows below the protection width."""
     width = protection_width(THRESHOLD)
-    return [r for r in _ranges(counts)
-            if 0 < r[4] < THRESHOLD and r[3] - r[2] < width - 1e-6]
+    return [r for r in _ranges(counts) if 0 < r[4] < THRESHOLD and r[3] - r[2] < width - 1e-6]
 
 
 counts_strategy = st.lists(st.integers(0, 14), min_size=len(FINEST), max_size=len(FINEST))
@@ -109,8 +110,7 @@ counts_strategy = st.lists(st.integers(0, 14), min_size=len(FINEST), max_size=le
 
 @settings(max_examples=40, deadline=None)
 @given(counts_strategy)
-def test_every_small_count_is_hidden_and_every_other_shown_as_it_is(values: Sequence[int]
-                                                                    ) -> None:
+def test_every_small_count_is_hidden_and_every_other_shown_as_it_is(values: Sequence[int]) -> None:
     counts = {cell: n for cell, n in zip(FINEST, values, strict=True) if n}
     for view, cells in _published(counts).items():
         table: dict[tuple[str, ...], int] = defaultdict(int)
@@ -138,20 +138,25 @@ def test_the_same_table_is_suppressed_alike_in_any_order_of_dimensions() -> None
     dims = [district_dimension("county"), flat_dimension("category"), flat_dimension("sex")]
     straight = suppress(counts, dims, threshold=THRESHOLD)
     order = [2, 0, 1]
-    turned = suppress({tuple(k[i] for i in order): n for k, n in counts.items()},
-                      [dims[i] for i in order], threshold=THRESHOLD)
+    turned = suppress(
+        {tuple(k[i] for i in order): n for k, n in counts.items()},
+        [dims[i] for i in order],
+        threshold=THRESHOLD,
+    )
     assert {tuple(k[i] for i in order): v for k, v in straight.cells.items()} == turned.cells
     assert straight.total == turned.total
 
 
-sparse_strategy = st.lists(st.sampled_from([0, 0, 1, 2, 3, 6, 9, 12, 20]),
-                           min_size=len(FINEST), max_size=len(FINEST))
+sparse_strategy = st.lists(
+    st.sampled_from([0, 0, 1, 2, 3, 6, 9, 12, 20]), min_size=len(FINEST), max_size=len(FINEST)
+)
 
 
 @settings(max_examples=8, deadline=None, derandomize=True)
 @given(sparse_strategy)
-def test_no_small_count_can_be_narrowed_from_every_coarsening_together(values: Sequence[int]
-                                                                        ) -> None:
+def test_no_small_count_can_be_narrowed_from_every_coarsening_together(
+    values: Sequence[int],
+) -> None:
     """The differencing attack at its strongest: every coarsening of the answer published
     at once, a linear programme for each hidden count.  None comes out exact, or narrower
     than the protection width."""

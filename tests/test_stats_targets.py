@@ -26,12 +26,20 @@ T = 2
 RULES = load_rules(None)
 LAST = TODAY.year - 1
 URL = "/v1/stats/targets"
-SEEDS = {"tgt-huangshi-2022-new-employment", "tgt-huangshi-2022-rural-employment",
-         "tgt-liaocheng-2022-new-employment", "tgt-liaocheng-2022-employment-rate",
-         "tgt-liaocheng-2022-sheltered", "tgt-yangquan-2023-employment-rate",
-         "tgt-yangquan-2023-public-welfare-share", "tgt-yangquan-2023-training",
-         "tgt-yangquan-2023-rural-training", "tgt-shanxi-2025-fairs",
-         "tgt-shanxi-2025-training", "tgt-shanxi-2025-rural-training"}
+SEEDS = {
+    "tgt-huangshi-2022-new-employment",
+    "tgt-huangshi-2022-rural-employment",
+    "tgt-liaocheng-2022-new-employment",
+    "tgt-liaocheng-2022-employment-rate",
+    "tgt-liaocheng-2022-sheltered",
+    "tgt-yangquan-2023-employment-rate",
+    "tgt-yangquan-2023-public-welfare-share",
+    "tgt-yangquan-2023-training",
+    "tgt-yangquan-2023-rural-training",
+    "tgt-shanxi-2025-fairs",
+    "tgt-shanxi-2025-training",
+    "tgt-shanxi-2025-rural-training",
+}
 
 
 @pytest.fixture
@@ -44,10 +52,14 @@ def crowd(client: TestClient, raw_db: sa.Engine) -> Iterator[list[Person]]:
     """Thirty people in Yangquan, registered three years ago."""
     registered = register(client, people(30, seed=23))
     with raw_db.begin() as conn:
-        conn.execute(sa.text("UPDATE seeker SET created_at = :t"),
-                     {"t": dt.datetime(TODAY.year - 3, 1, 5, tzinfo=dt.UTC)})
-        conn.execute(sa.text("UPDATE seeker_status_change SET date = :d"),
-                     {"d": dt.date(TODAY.year - 3, 1, 5)})
+        conn.execute(
+            sa.text("UPDATE seeker SET created_at = :t"),
+            {"t": dt.datetime(TODAY.year - 3, 1, 5, tzinfo=dt.UTC)},
+        )
+        conn.execute(
+            sa.text("UPDATE seeker_status_change SET date = :d"),
+            {"d": dt.date(TODAY.year - 3, 1, 5)},
+        )
     yield registered
 
 
@@ -60,8 +72,15 @@ def seeded(client: TestClient, db_url: str) -> None:
 
 
 def _target(**fields: Any) -> dict[str, Any]:
-    return {"plan": "test-plan", "district_code": "140300", "year_from": LAST,
-            "year_to": TODAY.year, "metric": "new_employment", "target": 10, **fields}
+    return {
+        "plan": "test-plan",
+        "district_code": "140300",
+        "year_from": LAST,
+        "year_to": TODAY.year,
+        "metric": "new_employment",
+        "target": 10,
+        **fields,
+    }
 
 
 def _create(client: TestClient, **fields: Any) -> dict[str, Any]:
@@ -83,8 +102,13 @@ def test_seed_targets_listed_after_migration(client: TestClient) -> None:
     by_id = {t["id"]: t for t in listed.json()}
     assert set(by_id) >= SEEDS
     huangshi = by_id["tgt-huangshi-2022-new-employment"]
-    assert (huangshi["district_code"], huangshi["year_from"], huangshi["year_to"],
-            huangshi["target"], huangshi["kind"]) == ("420200", 2022, 2024, 2500, "cumulative")
+    assert (
+        huangshi["district_code"],
+        huangshi["year_from"],
+        huangshi["year_to"],
+        huangshi["target"],
+        huangshi["kind"],
+    ) == ("420200", 2022, 2024, 2500, "cumulative")
     assert huangshi["figure"] == 0 and huangshi["status"] == "not_met"
     assert huangshi["covered_to"] == "2024-12-31"
     rate = by_id["tgt-liaocheng-2022-employment-rate"]
@@ -94,10 +118,14 @@ def test_seed_targets_listed_after_migration(client: TestClient) -> None:
     assert fairs["status"] == "not_measured" and fairs["figure"] is None
     assert "not recorded" in fairs["reason"] and fairs["measured_at"] is None
     assert [y["status"] for y in fairs["years"]] == [
-        "not_measured" if y <= TODAY.year else "not_started" for y in (2025, 2026, 2027)]
+        "not_measured" if y <= TODAY.year else "not_started" for y in (2025, 2026, 2027)
+    ]
     training = by_id["tgt-shanxi-2025-training"]
     assert training["kind"] == "per_year" and [y["year"] for y in training["years"]] == [
-        2025, 2026, 2027]
+        2025,
+        2026,
+        2027,
+    ]
     only_2023 = client.get(URL, params={"year": 2023, "district": "14"}).json()
     assert {t["id"] for t in only_2023} == {i for i in SEEDS if "yangquan" in i}
 
@@ -106,8 +134,7 @@ def test_admin_writes_others_refused(client: TestClient, raw_db: sa.Engine) -> N
     analyst = issue_key(client, "analyst")
     before = row_counts(raw_db)
     assert_problem(client.post(URL, json=_target(), headers=analyst), 403)
-    assert_problem(client.post(URL, json=_target(), headers=issue_key(client, "counselor")),
-                   403)
+    assert_problem(client.post(URL, json=_target(), headers=issue_key(client, "counselor")), 403)
     assert row_counts(raw_db)["plan_target"] == before["plan_target"]
     created = client.post(URL, json=_target(id="tgt-test-one", note="试点"))
     assert created.status_code == 201, created.text
@@ -129,36 +156,40 @@ def test_admin_writes_others_refused(client: TestClient, raw_db: sa.Engine) -> N
     assert_problem(client.delete(url), 404)
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"district_code": "14030"}, "district_code"),
-    ({"district_code": "999999"}, "district_code"),
-    ({"year_from": TODAY.year + 1, "year_to": TODAY.year}, "year_from"),
-    ({"year_to": 2101}, "year_to"),
-    ({"target": 0}, "target"),
-    ({"target": "10"}, "target"),
-    ({"target": 2.5}, "target"),
-    ({"metric": "employment_rate_able_to_work", "target": 55}, "target"),
-    ({"metric": "jobs_galore"}, "metric"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"district_code": "14030"}, "district_code"),
+        ({"district_code": "999999"}, "district_code"),
+        ({"year_from": TODAY.year + 1, "year_to": TODAY.year}, "year_from"),
+        ({"year_to": 2101}, "year_to"),
+        ({"target": 0}, "target"),
+        ({"target": "10"}, "target"),
+        ({"target": 2.5}, "target"),
+        ({"metric": "employment_rate_able_to_work", "target": 55}, "target"),
+        ({"metric": "jobs_galore"}, "metric"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 @pytest.mark.usefixtures("seeded")
-def test_bad_input_names_the_field(client: TestClient, raw_db: sa.Engine,
-                                   body: dict[str, Any], field: str) -> None:
+def test_bad_input_names_the_field(
+    client: TestClient, raw_db: sa.Engine, body: dict[str, Any], field: str
+) -> None:
     before = row_counts(raw_db)
     problem = assert_problem(client.post(URL, json=_target(**body)), 422)
     assert field in {e["field"] for e in problem["errors"]}, problem
     assert row_counts(raw_db) == before
     seeded = f"{URL}/tgt-huangshi-2022-new-employment"
     if field in ("year_from", "target"):  # the same checks on a stored target's change
-        patch = {k: v for k, v in body.items() if k != "year_to"} if field == "year_from" \
-            else body
+        patch = {k: v for k, v in body.items() if k != "year_to"} if field == "year_from" else body
         problem = assert_problem(patch_current(client, seeded, patch), 422)
         assert field in {e["field"] for e in problem["errors"]}, problem
         assert _progress(client, "tgt-huangshi-2022-new-employment")["version"] == 1
 
 
-def test_new_employment_progress_matches_the_records(client: TestClient,
-                                                     crowd: list[Person]) -> None:
+def test_new_employment_progress_matches_the_records(
+    client: TestClient, crowd: list[Person]
+) -> None:
     employer = make_employer(client)
     starts = []
     for i, p in enumerate(crowd[:20]):
@@ -200,10 +231,15 @@ def test_public_welfare_share(client: TestClient, crowd: list[Person]) -> None:
     make_vacancy(client, employer, openings=8, public_welfare=True)
     make_vacancy(client, employer, openings=30, public_welfare=False)
     for p in crowd[:3]:
-        place(client, p.id, employer, start_date=TODAY - dt.timedelta(days=2),
-              form="public_welfare")
-    share = _progress(client, _create(client, metric="public_welfare_post_share",
-                                      year_from=TODAY.year, target=0.05)["id"])
+        place(
+            client, p.id, employer, start_date=TODAY - dt.timedelta(days=2), form="public_welfare"
+        )
+    share = _progress(
+        client,
+        _create(client, metric="public_welfare_post_share", year_from=TODAY.year, target=0.05)[
+            "id"
+        ],
+    )
     assert (share["count"], share["denominator"]) == (3, 8)
     assert share["figure"] == pytest.approx(3 / 8) and share["status"] == "met"
     assert "registered" in share["definition"]
@@ -215,12 +251,24 @@ def test_training_per_year(client: TestClient, crowd: list[Person]) -> None:
         year = LAST if i % 3 == 0 else TODAY.year
         day = dt.date(year, 6, 1) if year == LAST else TODAY - dt.timedelta(days=3)
         kind = "rural_practical" if i % 4 == 1 else "vocational"
-        response = client.post(f"/v1/seekers/{p.id}/services", json={
-            "type": "training", "date": day.isoformat(), "channel": "on_site",
-            "agency_district_code": p.district, "result": "completed", "details": {
-                "course": "电商客服", "provider": "阳泉职业培训中心", "kind": kind,
-                "start_date": (day - dt.timedelta(days=20)).isoformat(),
-                "end_date": day.isoformat(), "completed": True}})
+        response = client.post(
+            f"/v1/seekers/{p.id}/services",
+            json={
+                "type": "training",
+                "date": day.isoformat(),
+                "channel": "on_site",
+                "agency_district_code": p.district,
+                "result": "completed",
+                "details": {
+                    "course": "电商客服",
+                    "provider": "阳泉职业培训中心",
+                    "kind": kind,
+                    "start_date": (day - dt.timedelta(days=20)).isoformat(),
+                    "end_date": day.isoformat(),
+                    "completed": True,
+                },
+            },
+        )
         assert response.status_code == 201, response.text
         if kind == "vocational":
             want[year] += 1
@@ -237,8 +285,7 @@ def _working_age(p: Person, day: dt.date) -> bool:
     return is_working_age(p.birth, Sex(p.sex), day, RULES)
 
 
-def test_employment_rate_under_both_definitions(client: TestClient,
-                                                crowd: list[Person]) -> None:
+def test_employment_rate_under_both_definitions(client: TestClient, crowd: list[Person]) -> None:
     employer = make_employer(client)
     employed = {p.id for p in crowd[:12]}
     for p in crowd[:12]:
@@ -248,15 +295,24 @@ def test_employment_rate_under_both_definitions(client: TestClient,
         if i % 5 == 4:
             continue
         capacity[p.id] = ("full", "partial", "none", "full")[i % 4]
-        response = client.post(f"/v1/seekers/{p.id}/services", json={
-            "type": "basic_info_check", "date": (TODAY - dt.timedelta(days=2)).isoformat(),
-            "channel": "on_site", "agency_district_code": p.district, "result": "completed",
-            "details": {"has_employment_need": True, "labour_capacity": capacity[p.id]}})
+        response = client.post(
+            f"/v1/seekers/{p.id}/services",
+            json={
+                "type": "basic_info_check",
+                "date": (TODAY - dt.timedelta(days=2)).isoformat(),
+                "channel": "on_site",
+                "agency_district_code": p.district,
+                "result": "completed",
+                "details": {"has_employment_need": True, "labour_capacity": capacity[p.id]},
+            },
+        )
         assert response.status_code == 201, response.text
     holders = [p for p in crowd if _working_age(p, TODAY)]
     able = [p for p in holders if capacity.get(p.id) in ("full", "partial")]
-    for metric, base in (("employment_rate_working_age_certified", holders),
-                         ("employment_rate_able_to_work", able)):
+    for metric, base in (
+        ("employment_rate_working_age_certified", holders),
+        ("employment_rate_able_to_work", able),
+    ):
         got = _progress(client, _create(client, metric=metric, target=0.99)["id"])
         n = sum(p.id in employed for p in base)
         assert (got["count"], got["denominator"]) == (n, len(base)), metric
@@ -276,8 +332,9 @@ def test_small_figures_are_suppressed(client: TestClient, crowd: list[Person]) -
 
 @pytest.mark.usefixtures("seeded")
 def test_jurisdiction_limits_the_list(client: TestClient) -> None:
-    response = client.post("/v1/api-keys", json={"role": "counselor", "name": "阳泉",
-                                                 "district_code": "1403"})
+    response = client.post(
+        "/v1/api-keys", json={"role": "counselor", "name": "阳泉", "district_code": "1403"}
+    )
     assert response.status_code == 201, response.text
     own = {"X-API-Key": response.json()["key"]}
     listed = client.get(URL, headers=own)
@@ -289,9 +346,9 @@ def test_jurisdiction_limits_the_list(client: TestClient) -> None:
         assert_problem(client.get(URL, headers=issue_key(client, role)), 403)
 
 
-def test_the_annual_report_shows_the_targets_of_its_area(client: TestClient,
-                                                         crowd: list[Person],
-                                                         raw_db: sa.Engine) -> None:
+def test_the_annual_report_shows_the_targets_of_its_area(
+    client: TestClient, crowd: list[Person], raw_db: sa.Engine
+) -> None:
     from sqlmodel import Session
 
     from service.report.build import build_report
@@ -301,12 +358,10 @@ def test_the_annual_report_shows_the_targets_of_its_area(client: TestClient,
     for p in crowd[:6]:
         place(client, p.id, employer, start_date=TODAY - dt.timedelta(days=4))
     _create(client, id="tgt-report-city", target=12)
-    _create(client, id="tgt-report-rate", metric="employment_rate_able_to_work",
-            target=0.7)
+    _create(client, id="tgt-report-rate", metric="employment_rate_able_to_work", target=0.7)
     _create(client, id="tgt-report-other", district_code="420200", target=5)
     with Session(raw_db) as session:
-        report = build_report(session, client.app.state.context, district="140302",
-                              year=TODAY.year)
+        report = build_report(session, client.app.state.context, district="140302", year=TODAY.year)
     [section] = [s for s in report.sections if s.heading.startswith("Progress towards")]
     [table] = section.tables
     rows = {r[1]: r for r in table.rows}
@@ -343,8 +398,7 @@ def test_progress_as_of_a_past_day(client: TestClient, crowd: list[Person]) -> N
     assert before_span.json()["status"] == "not_started"
     for bad in ((TODAY + dt.timedelta(days=1)).isoformat(), "2026-13-01", "soon"):
         for where in (url, URL):
-            problem = assert_problem(client.get(where, params={"as_of": bad},
-                                                headers=analyst), 422)
+            problem = assert_problem(client.get(where, params={"as_of": bad}, headers=analyst), 422)
             assert [e["field"] for e in problem["errors"]] == ["as_of"], problem
 
 
@@ -355,19 +409,22 @@ def test_changes_to_targets_are_audited(client: TestClient) -> None:
     assert changed.status_code == 200, changed.text
     assert client.delete(f"{URL}/{made['id']}").status_code == 204
     entries = client.get("/v1/audit", params={"limit": 200}).json()["items"]
-    mine = [(e["action"], e["fields"], e["outcome"]) for e in entries
-            if e["resource_type"] == "plan_target" and e["resource_id"] == made["id"]]
+    mine = [
+        (e["action"], e["fields"], e["outcome"])
+        for e in entries
+        if e["resource_type"] == "plan_target" and e["resource_id"] == made["id"]
+    ]
     assert mine[0][0] == "target.create" and "target" in mine[0][1]
-    assert mine[1:] == [("target.update", ["note", "target"], "ok"),
-                        ("target.delete", [], "ok")]
+    assert mine[1:] == [("target.update", ["note", "target"], "ok"), ("target.delete", [], "ok")]
     admin = [e["key_id"] for e in entries if e["resource_id"] == made["id"]]
     assert len(set(admin)) == 1
 
 
 @pytest.mark.parametrize("url", ["/v1/stats/seekers", "/v1/stats/employment-rate", URL])
 @pytest.mark.parametrize("value", ["0007-01-01", "1999-12-31", "1700000000", "2026-02-30"])
-def test_a_day_measured_before_the_records_or_not_a_date_is_422(client: TestClient, url: str,
-                                                                  value: str) -> None:
+def test_a_day_measured_before_the_records_or_not_a_date_is_422(
+    client: TestClient, url: str, value: str
+) -> None:
     analyst = issue_key(client, "analyst")
     params = {"as_of": value}
     if url.endswith("employment-rate"):

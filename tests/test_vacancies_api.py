@@ -45,11 +45,10 @@ BAD_INPUTS: list[tuple[dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("change", "field"), BAD_INPUTS,
-                         ids=[f for _, f in BAD_INPUTS])
+@pytest.mark.parametrize(("change", "field"), BAD_INPUTS, ids=[f for _, f in BAD_INPUTS])
 def test_bad_vacancy_is_422_naming_the_field_and_stores_nothing(
-        client: TestClient, raw_db: sa.Engine, employer_id: str, change: dict[str, Any],
-        field: str) -> None:
+    client: TestClient, raw_db: sa.Engine, employer_id: str, change: dict[str, Any], field: str
+) -> None:
     before = row_counts(raw_db)
     response = client.post("/v1/vacancies", json={**vacancy_body(employer_id), **change})
     assert response.status_code == 422, response.text
@@ -67,8 +66,9 @@ def test_vacancy_crud(client: TestClient, employer_id: str) -> None:
     assert vacancy["demands"]["hearing"] == 3 and vacancy["demands"]["walking"] == 0
     url = f"/v1/vacancies/{vacancy['id']}"
     assert client.get(url).json() == vacancy
-    patched = patch_current(client, url, json={"status": "filled", "salary_max": 5000,
-                                      "demands": {"vision": 2}})
+    patched = patch_current(
+        client, url, json={"status": "filled", "salary_max": 5000, "demands": {"vision": 2}}
+    )
     assert patched.status_code == 200, patched.text
     assert patched.json()["status"] == "filled"
     assert patched.json()["demands"]["vision"] == 2
@@ -84,14 +84,20 @@ def test_vacancy_crud(client: TestClient, employer_id: str) -> None:
 
 def test_list_filters_and_pages(client: TestClient, employer_id: str) -> None:
     for i, mode in enumerate(["on_site", "remote", "hybrid", "remote"]):
-        body = vacancy_body(employer_id, work_mode=mode, targeted=i % 2 == 0,
-                            district_code="140311" if i == 3 else "140302",
-                            occupation_code="4-07-05-01" if i < 2 else "6-28-01-01")
+        body = vacancy_body(
+            employer_id,
+            work_mode=mode,
+            targeted=i % 2 == 0,
+            district_code="140311" if i == 3 else "140302",
+            occupation_code="4-07-05-01" if i < 2 else "6-28-01-01",
+        )
         assert client.post("/v1/vacancies", json=body).status_code == 201
+
     def count(query: str) -> int:
         response = client.get(f"/v1/vacancies?{query}")
         assert response.status_code == 200, response.text
         return len(response.json()["items"])
+
     assert count("") == 4
     assert count("work_mode=remote") == 2
     assert count("targeted=true") == 2
@@ -104,10 +110,12 @@ def test_list_filters_and_pages(client: TestClient, employer_id: str) -> None:
     assert len(first["items"]) == 3 and len(rest["items"]) == 1 and rest["next_cursor"] is None
 
 
-def test_import_mixes_created_updated_and_failed_items(client: TestClient, raw_db: sa.Engine,
-                                                       employer_id: str) -> None:
-    items = [vacancy_body(employer_id, external_id=f"ext-{i}", title=f"数据录入员 {i}")
-             for i in range(5)]
+def test_import_mixes_created_updated_and_failed_items(
+    client: TestClient, raw_db: sa.Engine, employer_id: str
+) -> None:
+    items = [
+        vacancy_body(employer_id, external_id=f"ext-{i}", title=f"数据录入员 {i}") for i in range(5)
+    ]
     items[2]["salary_min"] = 99999  # above salary_max
     items[4]["district_code"] = "000000"
     first = client.post("/v1/vacancies/import", json=items)
@@ -123,8 +131,7 @@ def test_import_mixes_created_updated_and_failed_items(client: TestClient, raw_d
     items[2]["salary_min"] = 3000
     items[0]["title"] = "数据录入专员"
     second = client.post("/v1/vacancies/import", json=items[:4]).json()
-    assert [i["status"] for i in second["items"]] == ["updated", "updated", "created",
-                                                      "updated"]
+    assert [i["status"] for i in second["items"]] == ["updated", "updated", "created", "updated"]
     assert second["items"][0]["id"] == report["items"][0]["id"]
     assert row_counts(raw_db)["vacancy"] == 4
     stored = client.get(f"/v1/vacancies/{report['items'][0]['id']}").json()
@@ -132,14 +139,16 @@ def test_import_mixes_created_updated_and_failed_items(client: TestClient, raw_d
 
 
 def test_import_external_ids_are_per_key_and_unique_within_a_batch(
-        client: TestClient, employer_id: str, raw_db: sa.Engine) -> None:
+    client: TestClient, employer_id: str, raw_db: sa.Engine
+) -> None:
     body = vacancy_body(employer_id, external_id="same")
     report = client.post("/v1/vacancies/import", json=[body, body]).json()
     assert [i["status"] for i in report["items"]] == ["created", "error"]
     assert report["items"][1]["errors"][0]["code"] == "duplicate_in_batch"
     partner = issue_key(client, "partner")
-    own = client.post("/v1/employers", json=employer_body(credit_code=credit_code(7)),
-                      headers=partner)
+    own = client.post(
+        "/v1/employers", json=employer_body(credit_code=credit_code(7)), headers=partner
+    )
     assert own.status_code == 201, own.text
     body = vacancy_body(own.json()["id"], external_id="same")
     other = client.post("/v1/vacancies/import", json=[body], headers=partner).json()
@@ -148,9 +157,9 @@ def test_import_external_ids_are_per_key_and_unique_within_a_batch(
 
 
 def test_import_rejects_non_objects_per_item_and_oversized_batches(
-        client: TestClient, employer_id: str, raw_db: sa.Engine) -> None:
-    report = client.post("/v1/vacancies/import",
-                         json=[42, "x", vacancy_body(employer_id)]).json()
+    client: TestClient, employer_id: str, raw_db: sa.Engine
+) -> None:
+    report = client.post("/v1/vacancies/import", json=[42, "x", vacancy_body(employer_id)]).json()
     assert [i["status"] for i in report["items"]] == ["error", "error", "created"]
     too_many = client.post("/v1/vacancies/import", json=[{}] * 1001)
     assert too_many.status_code == 422
@@ -159,8 +168,7 @@ def test_import_rejects_non_objects_per_item_and_oversized_batches(
     assert row_counts(raw_db)["vacancy"] == 1
 
 
-def test_import_of_a_full_batch(client: TestClient, employer_id: str,
-                                raw_db: sa.Engine) -> None:
+def test_import_of_a_full_batch(client: TestClient, employer_id: str, raw_db: sa.Engine) -> None:
     items = [vacancy_body(employer_id, external_id=f"bulk-{i}") for i in range(1000)]
     report = client.post("/v1/vacancies/import", json=items).json()
     assert report["created"] == 1000 and report["failed"] == 0

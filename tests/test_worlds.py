@@ -36,9 +36,12 @@ def _same_population(knobs: Story):  # type: ignore[no-untyped-def]
 
 # --- the worlds differ as they say -------------------------------------------------
 
+
 def test_the_baseline_world_is_the_project_story() -> None:
-    base, world = simulate(SEED, N_S, N_V, PAIRS), BY_NAME["baseline"].simulate(
-        SEED, N_S, N_V, PAIRS)
+    base, world = (
+        simulate(SEED, N_S, N_V, PAIRS),
+        BY_NAME["baseline"].simulate(SEED, N_S, N_V, PAIRS),
+    )
     assert np.array_equal(base.p, world.p) and np.array_equal(base.y, world.y)
     assert not world.terms["family"].any()
 
@@ -50,8 +53,7 @@ def test_the_kind_world_has_the_opposite_sign() -> None:
     supportive = np.isin(kinds, [KIND_CODE[k] for k in SUPPORTIVE])
     plain = ~supportive  # no severe-disability bonus involved
     assert plain.any()
-    assert np.allclose(reversed_.terms["employer_kind"][plain],
-                       -base.terms["employer_kind"][plain])
+    assert np.allclose(reversed_.terms["employer_kind"][plain], -base.terms["employer_kind"][plain])
     assert all(_story_of("kind_reversed").kind_effect[k] == -v for k, v in KIND_EFFECT.items())
     assert _story_of("kind_reversed").supportive_severe < 0 < Story().supportive_severe
     for term in ("skills", "commute", "salary"):  # the rest of the story is untouched
@@ -60,8 +62,9 @@ def test_the_kind_world_has_the_opposite_sign() -> None:
 
 def test_commute_tolerance_depends_on_the_disability() -> None:
     base, world = _same_population(_story_of("commute_by_disability"))
-    ratio = world.terms["commute"] / np.where(base.terms["commute"] == 0, np.nan,
-                                              base.terms["commute"])
+    ratio = world.terms["commute"] / np.where(
+        base.terms["commute"] == 0, np.nan, base.terms["commute"]
+    )
     seen = set(np.round(ratio[~np.isnan(ratio)], 6).tolist())
     assert seen == {3.0, 0.5}
 
@@ -85,10 +88,15 @@ def test_reworded_skills_change_the_records_not_the_truth() -> None:
     assert 0.35 < share < 0.65 and not any(s in rephrased for s in true)
 
     def cover(sim) -> float:  # type: ignore[no-untyped-def]
-        return float(np.mean([
-            len(set(sim.seekers[a]["skills"]) & set(sim.vacancies[b]["skills"]))
-            / len(sim.vacancies[b]["skills"])
-            for a, b in zip(sim.seeker_idx.tolist(), sim.vacancy_idx.tolist(), strict=True)]))
+        return float(
+            np.mean(
+                [
+                    len(set(sim.seekers[a]["skills"]) & set(sim.vacancies[b]["skills"]))
+                    / len(sim.vacancies[b]["skills"])
+                    for a, b in zip(sim.seeker_idx.tolist(), sim.vacancy_idx.tolist(), strict=True)
+                ]
+            )
+        )
 
     assert cover(world) < 0.75 * cover(base)
     # training worlds use one rephrasing per skill; held-out ones also the other
@@ -113,6 +121,7 @@ def test_label_noise_flips_outcomes() -> None:
 
 
 # --- training and held-out worlds --------------------------------------------------
+
 
 def test_held_out_worlds_are_never_trained_on() -> None:
     assert {w.name for w in TRAINING}.isdisjoint(w.name for w in HELD_OUT)
@@ -143,12 +152,15 @@ def test_a_small_robust_fit_keeps_the_signs_and_drops_a_flipping_feature() -> No
     rng = np.random.default_rng(5)
     # distance *helps* in the data (a world that contradicts knowledge), remote helps in
     # both worlds, the platform effect flips between them.
-    one = _world_data(rng, {"skill_cover": 0.8, "distance": 0.4, "remote": 0.3,
-                            "kind_platform": 0.6})
-    two = _world_data(rng, {"skill_cover": 0.6, "distance": 0.4, "remote": 0.3,
-                            "kind_platform": -0.6})
-    per_world = np.array([robust.fit_logistic(Z, y, robust.bounds_for(names=NAMES)).coef
-                          for Z, y in (one, two)])
+    one = _world_data(
+        rng, {"skill_cover": 0.8, "distance": 0.4, "remote": 0.3, "kind_platform": 0.6}
+    )
+    two = _world_data(
+        rng, {"skill_cover": 0.6, "distance": 0.4, "remote": 0.3, "kind_platform": -0.6}
+    )
+    per_world = np.array(
+        [robust.fit_logistic(Z, y, robust.bounds_for(names=NAMES)).coef for Z, y in (one, two)]
+    )
     assert (per_world[:, NAMES.index("distance")] <= 0).all()  # bounded, never positive
     dropped = robust.sign_flips(per_world, 0.05, names=NAMES)
     # the whole employer-kind block goes with its flipping member; nothing else does
@@ -172,8 +184,10 @@ def test_the_robust_model_is_an_exact_affine_bundle() -> None:
     model = robust.to_pipeline(scaling, coef, -0.7, len(X))
     bundle = ScorerBundle("test", make_text_encoder().fit(["客服 电脑打字"]), model)
     bundle.check()
-    assert np.allclose(logit(bundle.predict(X[:50])),
-                       bundle.intercept_term + bundle.contributions(X[:50]).sum(axis=1))
+    assert np.allclose(
+        logit(bundle.predict(X[:50])),
+        bundle.intercept_term + bundle.contributions(X[:50]).sum(axis=1),
+    )
     assert np.allclose(bundle.linear.coef, coef)
 
 

@@ -17,9 +17,19 @@ CSV = "text/csv"
 JSON = "application/json"
 
 # The 200 answer of a statistics route: the JSON model, or the same table as CSV.
-CSV_CONTENT: dict[int | str, dict[str, Any]] = {200: {"content": {CSV: {"schema": {
-    "type": "string", "description": "one row per cell: the `by` columns, count, "
-                                     "suppressed, then denominator and value"}}}}}
+CSV_CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            CSV: {
+                "schema": {
+                    "type": "string",
+                    "description": "one row per cell: the `by` columns, count, "
+                    "suppressed, then denominator and value",
+                }
+            }
+        }
+    }
+}
 
 
 def _preference(accept: str) -> str:
@@ -52,21 +62,39 @@ def to_csv(table: StatsTable) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([*table.by, "count", "suppressed", "denominator", "value"])
     for cell in [*table.cells, table.total]:
-        label = [cell.key.get(n, "") for n in table.by] if cell.key or not table.by else (
-            ["total", *[""] * (len(table.by) - 1)])
-        writer.writerow([*label, "" if cell.count is None else cell.count,
-                         str(cell.suppressed).lower(),
-                         "" if cell.denominator is None else cell.denominator,
-                         "" if cell.value is None else repr(cell.value)])
+        label = (
+            [cell.key.get(n, "") for n in table.by]
+            if cell.key or not table.by
+            else (["total", *[""] * (len(table.by) - 1)])
+        )
+        writer.writerow(
+            [
+                *label,
+                "" if cell.count is None else cell.count,
+                str(cell.suppressed).lower(),
+                "" if cell.denominator is None else cell.denominator,
+                "" if cell.value is None else repr(cell.value),
+            ]
+        )
     return out.getvalue()
 
 
 # The quota answer as CSV: its district table, one row per district and a last row total.
-QUOTA_CSV_CONTENT: dict[int | str, dict[str, Any]] = {200: {"content": {CSV: {"schema": {
-    "type": "string", "description": "one row per district of `by_district` (district, "
-    "employers, not_declared, assessed, below_quota, shortfall, levy_due), then total"}}}}}
-QUOTA_COLUMNS = ("employers", "not_declared", "assessed", "below_quota", "shortfall",
-                 "levy_due")
+QUOTA_CSV_CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            CSV: {
+                "schema": {
+                    "type": "string",
+                    "description": "one row per district of `by_district` (district, "
+                    "employers, not_declared, assessed, below_quota, shortfall, "
+                    "levy_due), then total",
+                }
+            }
+        }
+    }
+}
+QUOTA_COLUMNS = ("employers", "not_declared", "assessed", "below_quota", "shortfall", "levy_due")
 
 
 def quota_to_csv(stats: QuotaStats) -> str:
@@ -80,8 +108,11 @@ def quota_to_csv(stats: QuotaStats) -> str:
 
 
 def _csv(text: str, name: str) -> Response:
-    return Response(text, media_type=f"{CSV}; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(
+        text,
+        media_type=f"{CSV}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
 
 
 def table_response(request: Request, table: StatsTable) -> Response:

@@ -48,45 +48,58 @@ def get_session(request: Request) -> Iterator[Session]:
 # is never reported to the client as a success.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
-_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
-                               description="API key issued by an administrator")
+_api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="API key issued by an administrator"
+)
 
 
-def current_key(request: Request, session: SessionDep,
-                api_key: Annotated[str | None, Security(_api_key_header)]) -> Principal:
+def current_key(
+    request: Request, session: SessionDep, api_key: Annotated[str | None, Security(_api_key_header)]
+) -> Principal:
     if not api_key:
-        raise Unauthorized("send an API key in the X-API-Key header",
-                           headers={"WWW-Authenticate": "ApiKey"})
+        raise Unauthorized(
+            "send an API key in the X-API-Key header", headers={"WWW-Authenticate": "ApiKey"}
+        )
     key = api_keys.authenticate(session, api_key, request.app.state.key_cache)
     if key is None:
-        raise Unauthorized("the API key is unknown, revoked or expired",
-                           headers={"WWW-Authenticate": "ApiKey"})
+        raise Unauthorized(
+            "the API key is unknown, revoked or expired", headers={"WWW-Authenticate": "ApiKey"}
+        )
     request.state.key_id = key.id  # for the access line (the id, never the key)
     _enforce_rate_limit(request, key.id)
-    return Principal(key_id=key.id, role=Role(key.role), name=key.name, owner_id=key.owner_id,
-                     district_code=key.district_code)
+    return Principal(
+        key_id=key.id,
+        role=Role(key.role),
+        name=key.name,
+        owner_id=key.owner_id,
+        district_code=key.district_code,
+    )
 
 
 def _enforce_rate_limit(request: Request, key_id: str) -> None:
     limit = request.app.state.rate_limit
     retry = retry_after(request.app.state.limiter, limit, key_id)
     if retry is not None:
-        raise RateLimited(f"rate limit {limit} exceeded for this key; retry in {retry} s",
-                          headers={"Retry-After": str(retry)})
+        raise RateLimited(
+            f"rate limit {limit} exceeded for this key; retry in {retry} s",
+            headers={"Retry-After": str(retry)},
+        )
 
 
 CurrentKey = Annotated[Principal, Depends(current_key)]
 
 
 # Refusals of these actions concern a person's data: the attempt goes to the audit log.
-_ATTEMPTS = {Action.create_seeker: AuditAction.seeker_create,
-             Action.read_seeker: AuditAction.seeker_read,
-             Action.update_seeker: AuditAction.seeker_update,
-             Action.delete_seeker: AuditAction.seeker_erase,
-             Action.export_seeker: AuditAction.seeker_export,
-             Action.match_seeker: AuditAction.matches_for_seeker,
-             Action.record_service: AuditAction.service_create,
-             Action.read_services: AuditAction.service_list}
+_ATTEMPTS = {
+    Action.create_seeker: AuditAction.seeker_create,
+    Action.read_seeker: AuditAction.seeker_read,
+    Action.update_seeker: AuditAction.seeker_update,
+    Action.delete_seeker: AuditAction.seeker_erase,
+    Action.export_seeker: AuditAction.seeker_export,
+    Action.match_seeker: AuditAction.matches_for_seeker,
+    Action.record_service: AuditAction.service_create,
+    Action.read_services: AuditAction.service_list,
+}
 
 
 def requires(action: Action) -> Callable[..., Principal]:
@@ -123,17 +136,22 @@ def Authorize(action: Action) -> Any:
     return Depends(requires(action))
 
 
-def page_params(limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                cursor: Annotated[str | None, Query(max_length=200,
-                                                    description="next_cursor of the previous "
-                                                                "page")] = None) -> PageParams:
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="next_cursor of the previous page")
+    ] = None,
+) -> PageParams:
     after = None
     if cursor is not None:
         after = decode_cursor(cursor)
         if after is None:
-            raise ValidationFailed("cursor: not a cursor this service issued",
-                                   errors=[field_error("cursor", "cursor_invalid",
-                                                       "not a cursor this service issued")])
+            raise ValidationFailed(
+                "cursor: not a cursor this service issued",
+                errors=[
+                    field_error("cursor", "cursor_invalid", "not a cursor this service issued")
+                ],
+            )
     return PageParams(limit=limit, after=after)
 
 
@@ -169,8 +187,7 @@ def _declared_query(route: APIRoute) -> dict[str, bool]:
         for param in dependant.query_params:
             annotation = param.field_info.annotation
             options = (annotation, *typing.get_args(annotation))
-            names[param.alias] = any(typing.get_origin(t) in (list, tuple, set)
-                                     for t in options)
+            names[param.alias] = any(typing.get_origin(t) in (list, tuple, set) for t in options)
         pending.extend(dependant.dependencies)
     route._declared_query = names  # type: ignore[attr-defined]
     return names
@@ -187,20 +204,27 @@ def check_parameters(request: Request) -> None:
     declared = _declared_query(route)
     given = request.query_params.multi_items()
     counts = Counter(name for name, _ in given)
-    problems = [field_error(name, "unknown_parameter",
-                            "this operation has no such query parameter")
-                for name in sorted(counts) if name not in declared]
-    problems += [field_error(name, "repeated_parameter", "give this parameter once")
-                 for name in sorted(counts)
-                 if counts[name] > 1 and declared.get(name) is False]
-    with_nul = {name for name, value in [*given, *request.path_params.items()]
-                if "\x00" in str(value)}
-    problems += [field_error(name, "nul_character",
-                             "the value contains a NUL (U+0000) character")
-                 for name in sorted(with_nul)]
+    problems = [
+        field_error(name, "unknown_parameter", "this operation has no such query parameter")
+        for name in sorted(counts)
+        if name not in declared
+    ]
+    problems += [
+        field_error(name, "repeated_parameter", "give this parameter once")
+        for name in sorted(counts)
+        if counts[name] > 1 and declared.get(name) is False
+    ]
+    with_nul = {
+        name for name, value in [*given, *request.path_params.items()] if "\x00" in str(value)
+    }
+    problems += [
+        field_error(name, "nul_character", "the value contains a NUL (U+0000) character")
+        for name in sorted(with_nul)
+    ]
     if problems:
-        raise ValidationFailed("; ".join(f"{p.field}: {p.message}" for p in problems),
-                               errors=problems)
+        raise ValidationFailed(
+            "; ".join(f"{p.field}: {p.message}" for p in problems), errors=problems
+        )
 
 
 def etag_of(version: int) -> str:
@@ -212,8 +236,9 @@ def content_etag(body: bytes) -> str:
     return f'"h{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-def json_response(result: BaseModel, *, etag: bool = False,
-                  headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    result: BaseModel, *, etag: bool = False, headers: dict[str, str] | None = None
+) -> Response:
     """Serialise once: the result was built from validated models, so FastAPI's second
     validation against ``response_model`` (which still documents it) is skipped."""
     body = result.model_dump_json().encode()
@@ -232,16 +257,21 @@ def no_store(response: Response) -> None:
     response.headers.update(NO_STORE)
 
 
-IfMatch = Annotated[str | None, Header(alias="If-Match",
-                                       description="the ETag of the version being changed")]
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description="the ETag of the version being changed")
+]
 
 
 def require_match(if_match: str | None, version: int) -> None:
     """Optimistic concurrency: a PATCH must name the version it read (RFC 9110 §13.1.1)."""
     if if_match is None or not if_match.strip():  # an empty header names no version
-        raise PreconditionRequired("send If-Match with the ETag from your last read, so "
-                                   "that a concurrent change is not overwritten")
+        raise PreconditionRequired(
+            "send If-Match with the ETag from your last read, so "
+            "that a concurrent change is not overwritten"
+        )
     offered = {tag.strip() for tag in if_match.split(",")}
     if "*" not in offered and etag_of(version) not in offered:
-        raise PreconditionFailed(f"the current version is {etag_of(version)}; read the "
-                                 "record again and reapply your change")
+        raise PreconditionFailed(
+            f"the current version is {etag_of(version)}; read the "
+            "record again and reapply your change"
+        )

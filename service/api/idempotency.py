@@ -58,7 +58,7 @@ _SEEKERS = "/v1/seekers/"
 _SECRET_PATHS = frozenset({"/v1/api-keys"})
 _WITHOUT_BODY = {
     409: "the first request with this Idempotency-Key issued the key; its secret is shown "
-         "only once (revoke that key and issue another if it was lost)",
+    "only once (revoke that key and issue another if it was lost)",
 }
 _DESCRIPTION = (
     "Makes this POST safe to retry: a retry with the same key and body returns the original "
@@ -66,15 +66,20 @@ _DESCRIPTION = (
     "with another body is 422; a retry while the first is still running is 409 (a request "
     "whose server died is taken over by the next retry). Keys are per API key and kept for "
     "`ACCESSMATCH_IDEMPOTENCY_TTL_SECONDS`. Empty, longer than "
-    f"{MAX_KEY_LENGTH} characters, or sent twice: 400.")
+    f"{MAX_KEY_LENGTH} characters, or sent twice: 400."
+)
 
 log = logging.getLogger("accessmatch.idempotency")
 
 
 def _declare_header(
-        idempotency_key: str = Header(None, alias="Idempotency-Key", description=_DESCRIPTION,
-                                      json_schema_extra={"minLength": 1,
-                                                         "maxLength": MAX_KEY_LENGTH})) -> None:
+    idempotency_key: str = Header(
+        None,
+        alias="Idempotency-Key",
+        description=_DESCRIPTION,
+        json_schema_extra={"minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    ),
+) -> None:
     """Declares the header in the contract only: IdempotencyMiddleware handles it (and
     has answered before the route runs when it is malformed)."""
 
@@ -85,9 +90,11 @@ IdempotencyKeyHeader = Depends(_declare_header)
 
 # What a kept answer under /v1/seekers/{id}[/{collection}/{id}] created: the registration,
 # or a casework record of the person (the audit's action and resource type).
-_CREATED = {"": (AuditAction.seeker_create, "seeker"),
-            "services": (AuditAction.service_create, "service_record"),
-            "status-history": (AuditAction.status_change, "status_change")}
+_CREATED = {
+    "": (AuditAction.seeker_create, "seeker"),
+    "services": (AuditAction.service_create, "service_record"),
+    "status-history": (AuditAction.status_change, "status_change"),
+}
 
 
 def _seeker_of(location: str) -> str:
@@ -103,14 +110,34 @@ def _audit_replay(session: Any, caller: KnownKey, resource: str) -> None:
     collection, _, item = rest.partition("/")
     action, kind = _CREATED.get(collection, _CREATED[""])
     audit = Audit(session=session, principal=principal, request_id=request_id_var.get())
-    write(session, [audit.entry(action, kind, item or (None if rest else seeker_id),
-                                AuditOutcome.replayed, [seeker_id], ())])
+    write(
+        session,
+        [
+            audit.entry(
+                action,
+                kind,
+                item or (None if rest else seeker_id),
+                AuditOutcome.replayed,
+                [seeker_id],
+                (),
+            )
+        ],
+    )
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, engine: Engine, ttl_seconds: float, lease_seconds: float,
-                 cipher: Cipher, key_cache: KeyCache, limiter: RateLimiter,
-                 rate_limit: RateLimitItem) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        engine: Engine,
+        ttl_seconds: float,
+        lease_seconds: float,
+        cipher: Cipher,
+        key_cache: KeyCache,
+        limiter: RateLimiter,
+        rate_limit: RateLimitItem,
+    ) -> None:
         self.app = app
         self.engine = engine
         self.ttl = dt.timedelta(seconds=ttl_seconds)
@@ -156,8 +183,7 @@ class IdempotencyMiddleware:
             raise
         await to_thread.run_sync(self._settle, attempt, scope["path"], captured)
 
-    def _claim(self, api_key: str, attempt: repo.Claim,
-               fingerprint: str) -> dict[str, Any] | None:
+    def _claim(self, api_key: str, attempt: repo.Claim, fingerprint: str) -> dict[str, Any] | None:
         """None: a new request (or one whose process died), run it.  Else what to answer."""
         with transaction(self.engine) as session:
             caller = authenticate(session, api_key, self.key_cache) if api_key else None
@@ -165,27 +191,44 @@ class IdempotencyMiddleware:
                 return _UNKNOWN_KEY
             self._purge_now_and_then(session)
             now = utcnow()
-            record = repo.claim(session, attempt, fingerprint, expires_at=now + self.ttl,
-                                lease_until=now + self.lease)
+            record = repo.claim(
+                session,
+                attempt,
+                fingerprint,
+                expires_at=now + self.ttl,
+                lease_until=now + self.lease,
+            )
             if record is None:
                 return None
             retry = retry_after(self.limiter, self.rate_limit, caller.id)
             if retry is not None:
-                return {"problem": 429, "detail": f"rate limit {self.rate_limit} exceeded "
-                        f"for this key; retry in {retry} s",
-                        "headers": {"retry-after": str(retry)}}
+                return {
+                    "problem": 429,
+                    "detail": f"rate limit {self.rate_limit} exceeded "
+                    f"for this key; retry in {retry} s",
+                    "headers": {"retry-after": str(retry)},
+                }
             if record.status is None:
-                return {"problem": 409, "detail": "a request with this Idempotency-Key is "
-                        "still in progress; retry later"}
+                return {
+                    "problem": 409,
+                    "detail": "a request with this Idempotency-Key is "
+                    "still in progress; retry later",
+                }
             if record.request_hash != fingerprint:
-                return {"problem": 422, "detail": "this Idempotency-Key was used with a "
-                        "different request; use a new key for a new request"}
+                return {
+                    "problem": 422,
+                    "detail": "this Idempotency-Key was used with a "
+                    "different request; use a new key for a new request",
+                }
             if record.body is None:  # kept without its answer: see _settle
                 return {"problem": record.status, "detail": _WITHOUT_BODY[record.status]}
             if (record.resource or "").startswith(_SEEKERS):
                 _audit_replay(session, caller, record.resource or "")
-            return {"status": record.status, "headers": dict(record.headers),
-                    "body": self.cipher.decrypt(record.body, _CONTEXT)}
+            return {
+                "status": record.status,
+                "headers": dict(record.headers),
+                "body": self.cipher.decrypt(record.body, _CONTEXT),
+            }
 
     def _purge_now_and_then(self, session: Any) -> None:
         now = time.monotonic()
@@ -193,8 +236,9 @@ class IdempotencyMiddleware:
             self._purged_at = now
             repo.purge_expired(session, utcnow())
 
-    async def _run_leased(self, scope: Scope, receive: Receive, send: Send,
-                          attempt: repo.Claim) -> dict[str, Any]:
+    async def _run_leased(
+        self, scope: Scope, receive: Receive, send: Send, attempt: repo.Claim
+    ) -> dict[str, Any]:
         """Run the request while renewing the claim's lease, so that no retry takes over a
         request that is still running."""
         outcome: dict[str, Any] = {}
@@ -239,18 +283,24 @@ class IdempotencyMiddleware:
                 # Issued: remembered, but a secret is shown only once.
                 repo.finish(session, attempt, 409, None, {})
             else:
-                repo.finish(session, attempt, captured["status"],
-                            self.cipher.encrypt(captured["body"].decode("utf-8"), _CONTEXT),
-                            captured["headers"])
+                repo.finish(
+                    session,
+                    attempt,
+                    captured["status"],
+                    self.cipher.encrypt(captured["body"].decode("utf-8"), _CONTEXT),
+                    captured["headers"],
+                )
                 _unless_erased_meanwhile(session, attempt, captured["headers"])
 
     async def _answer_repeat(self, scope: Scope, send: Send, answer: dict[str, Any]) -> None:
         if "problem" in answer:
-            await _problem(scope, send, answer["problem"], answer["detail"],
-                           answer.get("headers"))
+            await _problem(scope, send, answer["problem"], answer["detail"], answer.get("headers"))
             return
-        response = Response(answer["body"], status_code=answer["status"],
-                            headers={**answer["headers"], "idempotent-replayed": "true"})
+        response = Response(
+            answer["body"],
+            status_code=answer["status"],
+            headers={**answer["headers"], "idempotent-replayed": "true"},
+        )
         await response(scope, _replay([]), send)
 
     async def _run(self, scope: Scope, receive: Receive, send: Send) -> dict[str, Any]:
@@ -262,7 +312,8 @@ class IdempotencyMiddleware:
                 captured["headers"] = {
                     k.decode("latin-1"): v.decode("latin-1")
                     for k, v in message.get("headers", [])
-                    if k.decode("latin-1").lower() in _REPLAYED_HEADERS}
+                    if k.decode("latin-1").lower() in _REPLAYED_HEADERS
+                }
             elif message["type"] == "http.response.body":
                 captured["body"] += message.get("body", b"")
             await send(message)
@@ -283,8 +334,7 @@ def _unless_erased_meanwhile(session: Any, attempt: repo.Claim, headers: dict[st
     must not leave its answer kept.  Checked after writing it: erasure deletes the seeker
     before the kept answers, so one of the two always sees the other."""
     location = headers.get("location", "")
-    if location.startswith(_SEEKERS) and not repo.seeker_exists(session,
-                                                                _seeker_of(location)):
+    if location.startswith(_SEEKERS) and not repo.seeker_exists(session, _seeker_of(location)):
         repo.release(session, attempt)
 
 
@@ -329,17 +379,29 @@ def _replay(messages: list[Message]) -> Receive:
     return receive
 
 
-_TITLES = {400: ("bad-request", "Bad request"),
-           409: ("idempotency", "Request already answered"),
-           422: ("idempotency", "Invalid Idempotency-Key use"),
-           429: ("rate-limited", "Too many requests")}
+_TITLES = {
+    400: ("bad-request", "Bad request"),
+    409: ("idempotency", "Request already answered"),
+    422: ("idempotency", "Invalid Idempotency-Key use"),
+    429: ("rate-limited", "Too many requests"),
+}
 
 
-async def _problem(scope: Scope, send: Send, status: int, detail: str,
-                   headers: dict[str, str] | None = None) -> None:
+async def _problem(
+    scope: Scope, send: Send, status: int, detail: str, headers: dict[str, str] | None = None
+) -> None:
     slug, title = _TITLES[status]
-    body = Problem(type=f"urn:accessmatch:problem:{slug}", title=title, status=status,
-                   detail=detail, instance=scope.get("path"))
-    response = Response(json.dumps(body.model_dump(exclude_none=True)), status_code=status,
-                        media_type=PROBLEM_JSON, headers=headers)
+    body = Problem(
+        type=f"urn:accessmatch:problem:{slug}",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=scope.get("path"),
+    )
+    response = Response(
+        json.dumps(body.model_dump(exclude_none=True)),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
     await response(scope, _replay([]), send)

@@ -23,8 +23,9 @@ class DuplicateKey(ValueError):
 
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/")
-                                           and media.endswith("+json"))
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 def find_duplicate_key(body: bytes) -> str | None:
@@ -91,20 +92,31 @@ class StrictJsonBody:
             if message["type"] != "http.request" or not message.get("more_body", False):
                 break
         body = b"".join(m.get("body", b"") for m in messages)
-        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").decode(
-            "latin-1")
+        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").decode("latin-1")
         if body.strip() and not _is_json(content_type):
-            await problem_reply(scope, send, 415, "unsupported-media-type",
-                                "Unsupported media type", "send the body as JSON with "
-                                "Content-Type: application/json")
+            await problem_reply(
+                scope,
+                send,
+                415,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "send the body as JSON with Content-Type: application/json",
+            )
             return
         duplicate = find_duplicate_key(body) if body.strip() else None
         if duplicate is not None:
-            error = FieldProblem(field=duplicate, code="duplicate_key",
-                                 message="this key is given more than once")
-            await problem_reply(scope, send, 422, "validation", "Invalid request",
-                                f"{duplicate}: this key is given more than once",
-                                errors=[error])
+            error = FieldProblem(
+                field=duplicate, code="duplicate_key", message="this key is given more than once"
+            )
+            await problem_reply(
+                scope,
+                send,
+                422,
+                "validation",
+                "Invalid request",
+                f"{duplicate}: this key is given more than once",
+                errors=[error],
+            )
             return
         pending = list(messages)
 

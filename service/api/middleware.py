@@ -31,26 +31,42 @@ error_log = logging.getLogger("accessmatch.errors")
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("accessmatch_http_requests_total", "HTTP requests",
-                                ["method", "route", "status"], registry=self.registry)
-        self.latency = Histogram("accessmatch_http_request_duration_seconds",
-                                 "HTTP request latency", ["method", "route"],
-                                 registry=self.registry,
-                                 buckets=(.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
+        self.requests = Counter(
+            "accessmatch_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "accessmatch_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
         # The active scorer and how it fares on the outcomes since its activation
         # (NaN: too few outcomes yet; see service.services.model_monitor).
-        self.model_info = Gauge("accessmatch_model_info", "The scorer this process serves "
-                                "(1 for the active version)", ["version"],
-                                registry=self.registry)
-        self.model_ece = Gauge("accessmatch_model_outcomes_ece", "Expected calibration "
-                               "error of the active scorer on outcomes since its activation",
-                               registry=self.registry)
-        self.model_ndcg = Gauge("accessmatch_model_outcomes_ndcg10", "NDCG@10 of the active "
-                                "scorer on outcomes since its activation",
-                                registry=self.registry)
-        self.model_outcomes = Gauge("accessmatch_model_outcomes_count", "Outcomes recorded "
-                                    "for the active scorer since its activation",
-                                    registry=self.registry)
+        self.model_info = Gauge(
+            "accessmatch_model_info",
+            "The scorer this process serves (1 for the active version)",
+            ["version"],
+            registry=self.registry,
+        )
+        self.model_ece = Gauge(
+            "accessmatch_model_outcomes_ece",
+            "Expected calibration error of the active scorer on outcomes since its activation",
+            registry=self.registry,
+        )
+        self.model_ndcg = Gauge(
+            "accessmatch_model_outcomes_ndcg10",
+            "NDCG@10 of the active scorer on outcomes since its activation",
+            registry=self.registry,
+        )
+        self.model_outcomes = Gauge(
+            "accessmatch_model_outcomes_count",
+            "Outcomes recorded for the active scorer since its activation",
+            registry=self.registry,
+        )
         self._model_version: str | None = None
         self._model_lock = threading.Lock()
 
@@ -63,8 +79,7 @@ class Metrics:
                 self.model_info.labels(version).set(1)
                 self._model_version = version
             self.model_ece.set(math.nan if figures.ece is None else figures.ece)
-            self.model_ndcg.set(math.nan if figures.ndcg_at_10 is None
-                                else figures.ndcg_at_10)
+            self.model_ndcg.set(math.nan if figures.ndcg_at_10 is None else figures.ndcg_at_10)
             self.model_outcomes.set(figures.outcomes)
 
 
@@ -123,25 +138,41 @@ class RequestContextMiddleware:
         except Exception as exc:
             if is_database_unavailable(exc) and not status_sent:
                 # Raised outside the routes (idempotency claim, key lookup): a 503 too.
-                error_log.warning("database unavailable",
-                                  extra={"error": type(exc).__name__,
-                                         "route": _route_template(scope)})
+                error_log.warning(
+                    "database unavailable",
+                    extra={"error": type(exc).__name__, "route": _route_template(scope)},
+                )
                 status = 503
-                await _problem(scope, send, request_id, 503, "unavailable",
-                               "Service unavailable", DATABASE_UNAVAILABLE,
-                               headers={"retry-after": str(RETRY_AFTER_SECONDS)})
+                await _problem(
+                    scope,
+                    send,
+                    request_id,
+                    503,
+                    "unavailable",
+                    "Service unavailable",
+                    DATABASE_UNAVAILABLE,
+                    headers={"retry-after": str(RETRY_AFTER_SECONDS)},
+                )
                 return
             # Handled here, not by Starlette's outermost handler, so the log line and the
             # problem both carry this request's id.
-            error_log.error("unhandled error", exc_info=exc,
-                            extra={"method": scope["method"],
-                                   "route": _route_template(scope)})
+            error_log.error(
+                "unhandled error",
+                exc_info=exc,
+                extra={"method": scope["method"], "route": _route_template(scope)},
+            )
             if status_sent:
                 raise
             status = 500
-            await _problem(scope, send, request_id, 500, "internal-error",
-                           "Internal server error", "an unexpected error occurred; quote "
-                           "the request id when reporting it")
+            await _problem(
+                scope,
+                send,
+                request_id,
+                500,
+                "internal-error",
+                "Internal server error",
+                "an unexpected error occurred; quote the request id when reporting it",
+            )
         finally:
             if too_large:
                 status = 413
@@ -150,35 +181,82 @@ class RequestContextMiddleware:
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
-            log.info("request", extra={"method": method, "route": route, "status": status,
-                                       "duration_ms": round(elapsed * 1000, 2),
-                                       "key_id": scope.get("state", {}).get("key_id")})
+            log.info(
+                "request",
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "key_id": scope.get("state", {}).get("key_id"),
+                },
+            )
             request_id_var.reset(token)
 
-
     async def _too_large(self, scope: Scope, send: Send, request_id: str) -> None:
-        await _problem(scope, send, request_id, 413, "payload-too-large", "Payload too large",
-                       f"the request body exceeds {self.max_body_bytes} bytes")
+        await _problem(
+            scope,
+            send,
+            request_id,
+            413,
+            "payload-too-large",
+            "Payload too large",
+            f"the request body exceeds {self.max_body_bytes} bytes",
+        )
 
 
-async def _problem(scope: Scope, send: Send, request_id: str, status: int, slug: str,
-                   title: str, detail: str, *, headers: dict[str, str] | None = None) -> None:
-    body = Problem(type=TYPE_BASE + slug, title=title, status=status, detail=detail,
-                   instance=scope.get("path"), request_id=request_id)
-    response = Response(body.model_dump_json(exclude_none=True), status_code=status,
-                        media_type=PROBLEM_JSON,
-                        headers={"x-request-id": request_id, **(headers or {})})
+async def _problem(
+    scope: Scope,
+    send: Send,
+    request_id: str,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+) -> None:
+    body = Problem(
+        type=TYPE_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=scope.get("path"),
+        request_id=request_id,
+    )
+    response = Response(
+        body.model_dump_json(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers={"x-request-id": request_id, **(headers or {})},
+    )
     await response(scope, _no_body, send)
 
 
-async def problem_reply(scope: Scope, send: Send, status: int, slug: str, title: str,
-                        detail: str, *, errors: list[FieldProblem] | None = None) -> None:
+async def problem_reply(
+    scope: Scope,
+    send: Send,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    errors: list[FieldProblem] | None = None,
+) -> None:
     """A problem answered by a middleware, before any route runs."""
     request_id = request_id_var.get() or ""
-    body = Problem(type=TYPE_BASE + slug, title=title, status=status, detail=detail,
-                   instance=scope.get("path"), request_id=request_id or None, errors=errors)
-    response = Response(body.model_dump_json(exclude_none=True), status_code=status,
-                        media_type=PROBLEM_JSON)
+    body = Problem(
+        type=TYPE_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=scope.get("path"),
+        request_id=request_id or None,
+        errors=errors,
+    )
+    response = Response(
+        body.model_dump_json(exclude_none=True), status_code=status, media_type=PROBLEM_JSON
+    )
     await response(scope, _no_body, send)
 
 
@@ -202,8 +280,9 @@ def _incoming_request_id(scope: Scope) -> str | None:
             text = value.decode("latin-1")
             # Accept only a sane token from outside; anything else gets a fresh id.
             # ASCII only: a name sent as the id would otherwise reach the logs.
-            if 0 < len(text) <= 64 and all(c.isascii() and (c.isalnum() or c in "-_.")
-                                           for c in text):
+            if 0 < len(text) <= 64 and all(
+                c.isascii() and (c.isalnum() or c in "-_.") for c in text
+            ):
                 return text
     return None
 

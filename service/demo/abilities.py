@@ -60,8 +60,9 @@ def _speech(rng: random.Random, g: int, a: dict[str, int], req: list[str]) -> tu
     return ("speech", "social_interaction")
 
 
-def _physical(rng: random.Random, g: int, a: dict[str, int],
-              req: list[str]) -> tuple[str, tuple[str, ...]]:
+def _physical(
+    rng: random.Random, g: int, a: dict[str, int], req: list[str]
+) -> tuple[str, tuple[str, ...]]:
     weights = {1: (6, 0, 2), 2: (4, 3, 2), 3: (1, 5, 3), 4: (0, 5, 3)}[g]
     subtype = rng.choices(("wheelchair", "lower_limb", "upper_limb"), weights=weights)[0]
     if subtype == "wheelchair":
@@ -93,8 +94,7 @@ def _physical(rng: random.Random, g: int, a: dict[str, int],
     return subtype, ("fine_motor", "lifting_carrying")
 
 
-def _intellectual(rng: random.Random, g: int, a: dict[str, int],
-                  req: list[str]) -> tuple[str, ...]:
+def _intellectual(rng: random.Random, g: int, a: dict[str, int], req: list[str]) -> tuple[str, ...]:
     a["learning"] = _by_grade(rng, g, {1: (0, 1), 2: (1,), 3: (2,), 4: (2, 3)})
     a["literacy"] = _by_grade(rng, g, {1: (0,), 2: (1,), 3: (1, 2), 4: (2, 3)})
     a["attention"] = _by_grade(rng, g, {1: (1,), 2: (2,), 3: (2, 3), 4: (3,)})
@@ -119,10 +119,10 @@ def _mental(rng: random.Random, g: int, a: dict[str, int], req: list[str]) -> tu
     return ("stress_tolerance", "social_interaction", "attention", "endurance")
 
 
-def _multiple(rng: random.Random, g: int, a: dict[str, int],
-              req: list[str]) -> tuple[str, tuple[str, ...]]:
-    subtype = rng.choice(("deaf_speech", "deaf_speech", "visual_physical",
-                          "intellectual_physical"))
+def _multiple(
+    rng: random.Random, g: int, a: dict[str, int], req: list[str]
+) -> tuple[str, tuple[str, ...]]:
+    subtype = rng.choice(("deaf_speech", "deaf_speech", "visual_physical", "intellectual_physical"))
     if subtype == "deaf_speech":  # 聋哑: hearing and speech
         a["hearing"] = _by_grade(rng, g, {1: (0,), 2: (0,), 3: (1,), 4: (1, 2)})
         a["speech"] = _by_grade(rng, g, {1: (0,), 2: (0, 1), 3: (1,), 4: (2,)})

@@ -40,8 +40,7 @@ def _fair_day(desk: Desk) -> dt.date:
     return desk.rng.choice(days) if days else desk.last_day - dt.timedelta(days=3)
 
 
-def _registration(desk: Desk, seeker: Seeker, plan: SeekerPlan) -> tuple[dt.date,
-                                                                         dt.date | None]:
+def _registration(desk: Desk, seeker: Seeker, plan: SeekerPlan) -> tuple[dt.date, dt.date | None]:
     """The day the person registered, and the day of the basic check (None: not yet)."""
     rng = desk.rng
     adult = add_months(seeker.birth_date, 12 * desk.ctx.rules.min_working_age)
@@ -59,8 +58,9 @@ def _registration(desk: Desk, seeker: Seeker, plan: SeekerPlan) -> tuple[dt.date
         return day, None
     if plan.owner == "kiosk":  # checked at the fair, on the spot
         return day, day
-    check = desk.first_day + _days(desk, 0, 240) if day < desk.first_day else day + _days(
-        desk, 0, 20)
+    check = (
+        desk.first_day + _days(desk, 0, 240) if day < desk.first_day else day + _days(desk, 0, 20)
+    )
     return day, min(check, desk.last_day)
 
 
@@ -78,23 +78,34 @@ def _intake(desk: Desk, seeker: Seeker, check: dt.date, *, fair: bool) -> dt.dat
     if registered > desk.last_day:
         return None
     trains = rng.random() < 0.15
-    records.needs_registration(desk, seeker, registered, training=trains or rng.random() < 0.1,
-                               business=rng.random() < 0.08)
+    records.needs_registration(
+        desk,
+        seeker,
+        registered,
+        training=trains or rng.random() < 0.1,
+        business=rng.random() < 0.08,
+    )
     guidance = min(desk.last_day, registered + _days(desk, 0, 14))
-    records.employment_service(desk, seeker, guidance, rng.choice(
-        ("career_guidance", "career_guidance", "policy_consultation")))
+    records.employment_service(
+        desk,
+        seeker,
+        guidance,
+        rng.choice(("career_guidance", "career_guidance", "policy_consultation")),
+    )
     if rng.random() < 0.3:
         later = min(desk.last_day, registered + _days(desk, 15, 200))
-        records.employment_service(desk, seeker, later, rng.choice(
-            ("policy_consultation", "career_guidance", "hr_agency")))
+        records.employment_service(
+            desk, seeker, later, rng.choice(("policy_consultation", "career_guidance", "hr_agency"))
+        )
     course = registered + _days(desk, 5, 60)
     if trains and course <= desk.last_day:
         records.training(desk, seeker, course)
     return registered
 
 
-def _search(desk: Desk, ranker: Ranker, seeker: Seeker, plan: SeekerPlan,
-            day: dt.date) -> tuple[dt.date, bool]:
+def _search(
+    desk: Desk, ranker: Ranker, seeker: Seeker, plan: SeekerPlan, day: dt.date
+) -> tuple[dt.date, bool]:
     """Rounds of referrals from ``day``, each job followed up; the last day of the search
     and whether the person ends it in a job."""
     rng = desk.rng
@@ -119,8 +130,7 @@ def _search(desk: Desk, ranker: Ranker, seeker: Seeker, plan: SeekerPlan,
     return min(day, desk.last_day), False
 
 
-def _person(desk: Desk, ranker: Ranker, seeker: Seeker, plan: SeekerPlan,
-            used: set[str]) -> None:
+def _person(desk: Desk, ranker: Ranker, seeker: Seeker, plan: SeekerPlan, used: set[str]) -> None:
     rng = desk.rng
     registered, check = _registration(desk, seeker, plan)
     stamps.registration(desk, seeker, registered)
@@ -173,8 +183,9 @@ def seed_casework(desk: Desk, people: list[tuple[Seeker, SeekerPlan]]) -> dict[s
 
 
 def _due(desk: Desk, placement: Placement) -> list[FollowUpStatus]:
-    items = due_items(placement, desk.visits[placement.id], today=desk.today,
-                      due_before=desk.today + DUE_AHEAD)
+    items = due_items(
+        placement, desk.visits[placement.id], today=desk.today, due_before=desk.today + DUE_AHEAD
+    )
     return [i.status for i in items]
 
 
@@ -187,8 +198,7 @@ def summary(desk: Desk) -> dict[str, Any]:
         "referrals": len(desk.referrals),
         "referrals_by_status": {s.value: by_status[s.value] for s in ReferralStatus},
         "placements": len(desk.placements),
-        "placements_by_form": {f.value: forms[f.value] for f in EmploymentForm
-                               if forms[f.value]},
+        "placements_by_form": {f.value: forms[f.value] for f in EmploymentForm if forms[f.value]},
         "placements_from_referrals": sum(p.referral_id is not None for p in desk.placements),
         "placements_counted_as_new": sum(p.counts_as_new for p in desk.placements),
         "placements_ended": sum(p.end_date is not None for p in desk.placements),

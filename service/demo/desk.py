@@ -100,8 +100,9 @@ def registration(desk: Desk, seeker: Seeker, day: dt.date) -> None:
     at = desk.when(day)
     seeker.created_at = seeker.consent_recorded_at = at
     desk.session.add(seeker)
-    for record in desk.session.exec(select(ConsentRecord).where(
-            ConsentRecord.seeker_id == seeker.id)):
+    for record in desk.session.exec(
+        select(ConsentRecord).where(ConsentRecord.seeker_id == seeker.id)
+    ):
         record.recorded_at = at
         desk.session.add(record)
     first = status.history(desk.session, seeker.id)[0]
@@ -111,8 +112,9 @@ def registration(desk: Desk, seeker: Seeker, day: dt.date) -> None:
 
 def status_entries(desk: Desk, seeker: Seeker) -> None:
     """Every status entry the seed wrote for ``seeker``: recorded on the day it is dated."""
-    for entry in desk.session.exec(select(SeekerStatusChange).where(
-            SeekerStatusChange.seeker_id == seeker.id)):
+    for entry in desk.session.exec(
+        select(SeekerStatusChange).where(SeekerStatusChange.seeker_id == seeker.id)
+    ):
         if _new(desk, entry.created_at):
             entry.created_at = desk.when(entry.date)
             desk.session.add(entry)

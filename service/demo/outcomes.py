@@ -18,26 +18,55 @@ F, L = EmploymentForm, LeavingReason
 # The agricultural company that runs a rural production base (助残基地) for the counties.
 RURAL_BASE = "盂县红香谷农业开发有限公司"
 LEAVE_BY_MONTH = {1: 0.08, 3: 0.10, 6: 0.08, 12: 0.05}  # before each visit
-STEADY = {F.sheltered: 0.4, F.public_welfare: 0.4, F.self_employed: 0.5,
-          F.rural_production: 0.5, F.flexible: 1.6, F.dispatch: 1.3}
-LEAVING = ((L.contract_ended, 14), (L.resigned_pay, 12), (L.resigned_workload, 15),
-           (L.resigned_accessibility, 6), (L.resigned_relations, 8), (L.health, 14),
-           (L.family, 10), (L.dismissed, 6), (L.moved_away, 4), (L.employer_closed, 2),
-           (L.other, 3))
-SUPPORT = (SupportNeed.job_coach, SupportNeed.accommodation_change,
-           SupportNeed.employer_mediation, SupportNeed.skills_training, SupportNeed.transport,
-           SupportNeed.assistive_device, SupportNeed.health_support,
-           SupportNeed.subsidy_application)
-METHODS = ((VisitMethod.on_site, 40), (VisitMethod.phone, 40), (VisitMethod.home_visit, 15),
-           (VisitMethod.online, 5))
+STEADY = {
+    F.sheltered: 0.4,
+    F.public_welfare: 0.4,
+    F.self_employed: 0.5,
+    F.rural_production: 0.5,
+    F.flexible: 1.6,
+    F.dispatch: 1.3,
+}
+LEAVING = (
+    (L.contract_ended, 14),
+    (L.resigned_pay, 12),
+    (L.resigned_workload, 15),
+    (L.resigned_accessibility, 6),
+    (L.resigned_relations, 8),
+    (L.health, 14),
+    (L.family, 10),
+    (L.dismissed, 6),
+    (L.moved_away, 4),
+    (L.employer_closed, 2),
+    (L.other, 3),
+)
+SUPPORT = (
+    SupportNeed.job_coach,
+    SupportNeed.accommodation_change,
+    SupportNeed.employer_mediation,
+    SupportNeed.skills_training,
+    SupportNeed.transport,
+    SupportNeed.assistive_device,
+    SupportNeed.health_support,
+    SupportNeed.subsidy_application,
+)
+METHODS = (
+    (VisitMethod.on_site, 40),
+    (VisitMethod.phone, 40),
+    (VisitMethod.home_visit, 15),
+    (VisitMethod.online, 5),
+)
 
 
 def form_of(desk: Desk, vacancy: Vacancy, employer: Employer) -> EmploymentForm:
     """The form of employment a job at this vacancy counts as."""
     if vacancy.public_welfare:
         return F.public_welfare
-    by_kind = {"sheltered_workshop": F.sheltered, "blind_massage": F.blind_massage,
-               "concentrated_employer": F.concentrated, "platform": F.flexible}
+    by_kind = {
+        "sheltered_workshop": F.sheltered,
+        "blind_massage": F.blind_massage,
+        "concentrated_employer": F.concentrated,
+        "platform": F.flexible,
+    }
     if employer.kind in by_kind:
         return by_kind[employer.kind]
     if vacancy.employment_type == "flexible":
@@ -49,19 +78,32 @@ def form_of(desk: Desk, vacancy: Vacancy, employer: Employer) -> EmploymentForm:
     return F.quota
 
 
-def place(desk: Desk, seeker: Seeker, employer: Employer, start: dt.date,
-          form: EmploymentForm, *, at: dt.datetime, referral: Referral | None = None,
-          vacancy: Vacancy | None = None) -> Placement:
+def place(
+    desk: Desk,
+    seeker: Seeker,
+    employer: Employer,
+    start: dt.date,
+    form: EmploymentForm,
+    *,
+    at: dt.datetime,
+    referral: Referral | None = None,
+    vacancy: Vacancy | None = None,
+) -> Placement:
     """A job start, recorded by the counselor on the first working day.  It counts as new
     employment unless the person already counted this year (and now and then not, when
     the job was kept from before registration)."""
     counted = any(p.counts_as_new for p in desk.placements if p.seeker_id == seeker.id)
-    body = PlacementCreate.model_validate({
-        "seeker_id": seeker.id, "employer_id": employer.id,
-        "vacancy_id": vacancy.id if vacancy is not None else None,
-        "referral_id": referral.id if referral is not None else None,
-        "start_date": start, "form": form,
-        "counts_as_new": not counted and desk.rng.random() < 0.93})
+    body = PlacementCreate.model_validate(
+        {
+            "seeker_id": seeker.id,
+            "employer_id": employer.id,
+            "vacancy_id": vacancy.id if vacancy is not None else None,
+            "referral_id": referral.id if referral is not None else None,
+            "start_date": start,
+            "form": form,
+            "counts_as_new": not counted and desk.rng.random() < 0.93,
+        }
+    )
     placement = placements.create(desk.session, desk.ctx, desk.counselor, body)
     stamps.placement_touched(desk, placement, at)
     if referral is not None:
@@ -83,24 +125,33 @@ def _leave(desk: Desk, placement: Placement, after: dt.date, visit_day: dt.date)
         return visit_day
     left = after + dt.timedelta(days=rng.randint(1, max(1, (visit_day - after).days)))
     left = min(left, desk.last_day)
-    placements.update(desk.session, desk.counselor, placement, PlacementUpdate.model_validate(
-        {"end_date": left, "end_reason": reason}))
+    placements.update(
+        desk.session,
+        desk.counselor,
+        placement,
+        PlacementUpdate.model_validate({"end_date": left, "end_reason": reason}),
+    )
     told = min(desk.last_day, left + dt.timedelta(days=rng.randint(0, 10)))
     stamps.placement_touched(desk, placement, desk.when(told))
     return left
 
 
-def _visit(desk: Desk, placement: Placement, day: dt.date, *,
-           reason: LeavingReason | None = None) -> None:
+def _visit(
+    desk: Desk, placement: Placement, day: dt.date, *, reason: LeavingReason | None = None
+) -> None:
     rng = desk.rng
     needs = [SupportNeed.none]
     if reason is None and rng.random() < 0.35:
         needs = rng.sample(SUPPORT, k=rng.choice((1, 1, 2)))
-    body = FollowUpCreate.model_validate({
-        "date": day, "method": rng.choices([m for m, _ in METHODS],
-                                           weights=[w for _, w in METHODS])[0],
-        "still_employed": reason is None, "reason_left": reason,
-        "support_needed": [] if reason is not None and rng.random() < 0.5 else needs})
+    body = FollowUpCreate.model_validate(
+        {
+            "date": day,
+            "method": rng.choices([m for m, _ in METHODS], weights=[w for _, w in METHODS])[0],
+            "still_employed": reason is None,
+            "reason_left": reason,
+            "support_needed": [] if reason is not None and rng.random() < 0.5 else needs,
+        }
+    )
     visit = placements.record_visit(desk.session, desk.counselor, placement, body)
     at = desk.when(day)
     visit.created_at = at  # seed-only backdating (see service.demo.desk)

@@ -16,28 +16,62 @@ from service.models.enums import Category
 from service.profile import years_before
 
 SEEKER_COUNT = 200
-CATEGORY_WEIGHTS = {"visual": 15, "hearing": 15, "speech": 5, "physical": 34,
-                    "intellectual": 11, "mental": 8, "multiple": 12}
+CATEGORY_WEIGHTS = {
+    "visual": 15,
+    "hearing": 15,
+    "speech": 5,
+    "physical": 34,
+    "intellectual": 11,
+    "mental": 8,
+    "multiple": 12,
+}
 GRADE_WEIGHTS = (12, 20, 30, 38)  # grades 1..4: milder grades are more common among seekers
 # (category, grade) of the planned recent graduates (离校2年内).
-GRADUATE_SLOTS = (("visual", 1), ("visual", 2), ("visual", 4), ("hearing", 1), ("hearing", 2),
-                  ("hearing", 3), ("physical", 1), ("physical", 2), ("physical", 3),
-                  ("physical", 4), ("speech", 3), ("mental", 4))
+GRADUATE_SLOTS = (
+    ("visual", 1),
+    ("visual", 2),
+    ("visual", 4),
+    ("hearing", 1),
+    ("hearing", 2),
+    ("hearing", 3),
+    ("physical", 1),
+    ("physical", 2),
+    ("physical", 3),
+    ("physical", 4),
+    ("speech", 3),
+    ("mental", 4),
+)
 MAJORS = {  # category -> (major, skills) of graduates
-    "visual": (("针灸推拿学", ("医疗按摩", "推拿", "中医", "读屏软件")),
-               ("音乐表演", ("配音", "音频剪辑", "普通话", "读屏软件"))),
-    "hearing": (("视觉传达设计", ("平面设计", "Photoshop", "手语")),
-                ("计算机科学与技术", ("编程", "数据标注", "Excel", "手语"))),
-    "physical": (("会计学", ("会计", "Excel", "财务软件", "初级会计证")),
-                 ("电子商务", ("直播", "电商运营", "客服", "Excel")),
-                 ("汉语言文学", ("档案管理", "文字表达", "配音", "Excel"))),
+    "visual": (
+        ("针灸推拿学", ("医疗按摩", "推拿", "中医", "读屏软件")),
+        ("音乐表演", ("配音", "音频剪辑", "普通话", "读屏软件")),
+    ),
+    "hearing": (
+        ("视觉传达设计", ("平面设计", "Photoshop", "手语")),
+        ("计算机科学与技术", ("编程", "数据标注", "Excel", "手语")),
+    ),
+    "physical": (
+        ("会计学", ("会计", "Excel", "财务软件", "初级会计证")),
+        ("电子商务", ("直播", "电商运营", "客服", "Excel")),
+        ("汉语言文学", ("档案管理", "文字表达", "配音", "Excel")),
+    ),
 }
 SKILLS = {
     "visual": ("按摩", "推拿", "盲文", "读屏软件", "普通话", "电脑打字", "配音", "音频剪辑"),
     "hearing": ("手语", "电脑打字", "Excel", "手工", "装配", "缝纫", "数据标注", "剪辑"),
     "speech": ("电脑打字", "Excel", "手工", "包装", "数据录入", "装配"),
-    "physical": ("客服", "电脑打字", "Excel", "会计", "直播", "普通话", "数据录入", "装配",
-                 "手工", "剪辑"),
+    "physical": (
+        "客服",
+        "电脑打字",
+        "Excel",
+        "会计",
+        "直播",
+        "普通话",
+        "数据录入",
+        "装配",
+        "手工",
+        "剪辑",
+    ),
     "intellectual": ("手工", "包装", "保洁", "园艺", "串珠"),
     "mental": ("电脑打字", "手工", "园艺", "包装", "Excel", "保洁"),
     "multiple": ("手工", "包装", "手语", "按摩", "串珠"),
@@ -51,8 +85,13 @@ OCCUPATIONS = {
     "mental": ("4-09-10-01", "6-31-03-01", "4-04-05-02"),
     "multiple": ("6-09-03-05", "6-31-03-01"),
 }
-ASSESSORS = ("阳泉市残疾人职业能力评估中心", "阳泉市残疾人就业服务中心 评估组",
-             "平定县残联就业服务所", "盂县残联就业服务所", None)
+ASSESSORS = (
+    "阳泉市残疾人职业能力评估中心",
+    "阳泉市残疾人就业服务中心 评估组",
+    "平定县残联就业服务所",
+    "盂县残联就业服务所",
+    None,
+)
 DEGREE_AGE = {"associate": 21, "bachelor": 22, "master": 25}
 
 
@@ -86,16 +125,25 @@ def _education(rng: random.Random, category: str, subtype: str, age: int) -> str
     if category == "intellectual" or subtype == "intellectual_physical":
         return rng.choice(("none", "primary", "primary", "junior_secondary"))
     if category == "visual":
-        return rng.choices(("primary", "junior_secondary", "senior_secondary", "vocational",
-                            "associate"), weights=(10, 28, 20, 36, 6))[0]
-    levels = ("primary", "junior_secondary", "senior_secondary", "vocational", "associate",
-              "bachelor")
+        return rng.choices(
+            ("primary", "junior_secondary", "senior_secondary", "vocational", "associate"),
+            weights=(10, 28, 20, 36, 6),
+        )[0]
+    levels = (
+        "primary",
+        "junior_secondary",
+        "senior_secondary",
+        "vocational",
+        "associate",
+        "bachelor",
+    )
     weights = (2, 25, 30, 28, 10, 5) if age < 30 else (10, 40, 25, 15, 7, 3)
     return rng.choices(levels, weights=weights)[0]
 
 
-def _assessment(rng: random.Random, prof: Profile,
-                today: dt.date) -> tuple[dict[str, int] | None, dict[str, Any] | None]:
+def _assessment(
+    rng: random.Random, prof: Profile, today: dt.date
+) -> tuple[dict[str, int] | None, dict[str, Any] | None]:
     roll = rng.random()
     if roll < 0.15:  # not yet assessed: the service estimates from the certificate
         return None, None
@@ -110,21 +158,43 @@ def _assessment(rng: random.Random, prof: Profile,
     return abilities, {"assessed_on": on, **({"assessor": assessor} if assessor else {})}
 
 
-def _preferences(rng: random.Random, category: str, prof: Profile, grade: int,
-                 district: str, education: str, graduate: bool) -> dict[str, Any]:
+def _preferences(
+    rng: random.Random,
+    category: str,
+    prof: Profile,
+    grade: int,
+    district: str,
+    education: str,
+    graduate: bool,
+) -> dict[str, Any]:
     if prof.subtype == "wheelchair":
-        modes = rng.choice((["remote", "hybrid"], ["on_site", "hybrid", "remote"],
-                            ["on_site", "remote"]))
+        modes = rng.choice(
+            (["remote", "hybrid"], ["on_site", "hybrid", "remote"], ["on_site", "remote"])
+        )
     elif category == "visual" and prof.abilities["vision"] <= 1:
         modes = rng.choice((["on_site"], ["on_site", "remote"], ["on_site", "hybrid", "remote"]))
     elif category == "intellectual":
         modes = ["on_site"]
     else:
-        modes = rng.choices((["on_site", "hybrid", "remote"], ["on_site"], ["on_site", "hybrid"],
-                             ["hybrid", "remote"], ["remote"]), weights=(40, 22, 18, 14, 6))[0]
-    types = rng.choices((["full_time"], ["full_time", "part_time"],
-                         ["full_time", "part_time", "flexible"], ["part_time", "flexible"]),
-                        weights=(35, 25, 28, 12))[0]
+        modes = rng.choices(
+            (
+                ["on_site", "hybrid", "remote"],
+                ["on_site"],
+                ["on_site", "hybrid"],
+                ["hybrid", "remote"],
+                ["remote"],
+            ),
+            weights=(40, 22, 18, 14, 6),
+        )[0]
+    types = rng.choices(
+        (
+            ["full_time"],
+            ["full_time", "part_time"],
+            ["full_time", "part_time", "flexible"],
+            ["part_time", "flexible"],
+        ),
+        weights=(35, 25, 28, 12),
+    )[0]
     if grade <= 2 and "part_time" not in types:
         types = [*types, "part_time", "flexible"]
     if graduate:
@@ -133,12 +203,19 @@ def _preferences(rng: random.Random, category: str, prof: Profile, grade: int,
     commute = rng.choice((5, 8, 10, 15, 20) if urban else (10, 15, 20, 25, 30, 40))
     if prof.subtype == "wheelchair":
         commute = min(commute, 10)
-    prefs: dict[str, Any] = {"work_modes": modes, "employment_types": types,
-                             "max_commute_km": commute}
+    prefs: dict[str, Any] = {
+        "work_modes": modes,
+        "employment_types": types,
+        "max_commute_km": commute,
+    }
     if rng.random() < 0.75:
-        lo, hi = ((2800, 4500) if education in DEGREE_AGE else
-                  (2100, 3000) if education in ("senior_secondary", "vocational") else
-                  (1900, 2500))
+        lo, hi = (
+            (2800, 4500)
+            if education in DEGREE_AGE
+            else (2100, 3000)
+            if education in ("senior_secondary", "vocational")
+            else (1900, 2500)
+        )
         prefs["min_monthly_salary"] = rng.randrange(lo, hi + 1, 100)
     if rng.random() < 0.35:
         pool = OCCUPATIONS[category]
@@ -146,8 +223,7 @@ def _preferences(rng: random.Random, category: str, prof: Profile, grade: int,
     return prefs
 
 
-def _skills(rng: random.Random, category: str, education: str,
-            major: tuple[str, ...]) -> list[str]:
+def _skills(rng: random.Random, category: str, education: str, major: tuple[str, ...]) -> list[str]:
     pool = SKILLS[category]
     skills = [*major, *rng.sample(pool, k=rng.randint(1, min(3, len(pool))))]
     if education in DEGREE_AGE or education == "senior_secondary":
@@ -168,8 +244,7 @@ def _slots(rng: random.Random) -> list[tuple[str, int, bool]]:
 
 
 def seeker_plans(rng: random.Random, today: dt.date) -> list[SeekerPlan]:
-    last_july = dt.date(today.year if today >= dt.date(today.year, 7, 1) else today.year - 1,
-                        7, 1)
+    last_july = dt.date(today.year if today >= dt.date(today.year, 7, 1) else today.year - 1, 7, 1)
     plans: list[SeekerPlan] = []
     used_ids: set[str] = set()
     kiosk_serial = 0
@@ -181,8 +256,9 @@ def seeker_plans(rng: random.Random, today: dt.date) -> list[SeekerPlan]:
         major: tuple[str, ...] = ()
         if graduate:
             education = rng.choices(("associate", "bachelor", "master"), weights=(45, 45, 10))[0]
-            graduation = last_july if rng.random() < 0.5 else last_july.replace(
-                year=last_july.year - 1)
+            graduation = (
+                last_july if rng.random() < 0.5 else last_july.replace(year=last_july.year - 1)
+            )
             age = DEGREE_AGE[education] + (today.year - graduation.year) + rng.choice((0, 0, 1))
             major = rng.choice(MAJORS[category])[1] if category in MAJORS else ()
         else:
@@ -203,16 +279,20 @@ def seeker_plans(rng: random.Random, today: dt.date) -> list[SeekerPlan]:
         abilities, assessment = _assessment(rng, prof, today)
         hard = rng.random() < (0.12 + 0.15 * (age >= 45) + 0.1 * (grade <= 2) + 0.05 * rural)
         body: dict[str, Any] = {
-            "name": person_name(rng, male), "id_number": number,
-            "disability": {"category": category, "grade": grade,
-                           "certificate_number": certificate_number(
-                               number, Category(category), grade)},
-            "hukou": "rural" if rural else "urban", "district_code": district,
-            "education": education, "graduation_date": graduation,
+            "name": person_name(rng, male),
+            "id_number": number,
+            "disability": {
+                "category": category,
+                "grade": grade,
+                "certificate_number": certificate_number(number, Category(category), grade),
+            },
+            "hukou": "rural" if rural else "urban",
+            "district_code": district,
+            "education": education,
+            "graduation_date": graduation,
             "skills": _skills(rng, category, education, major),
             "required_accommodations": prof.required,
-            "preferences": _preferences(rng, category, prof, grade, district, education,
-                                        graduate),
+            "preferences": _preferences(rng, category, prof, grade, district, education, graduate),
             "hard_to_employ": hard,
             "poverty_monitoring": rural and rng.random() < 0.12,
             "consent": {"sensitive_data": True, "share_with_employers": rng.random() < 0.9},

@@ -31,14 +31,32 @@ from service.services import referral_flow, referrals
 S, R = ReferralStatus, ReferralReason
 SHOWN = 10  # the counselor's match list shows ten
 DEPTH = 30  # how far down the list a counselor may look for a referral of their own
-DECLINE_EARLY = ((R.pay_too_low, 30), (R.commute_too_long, 25), (R.hours_unsuitable, 15),
-                 (R.job_content, 20), (R.workplace_not_accessible, 10))
-REJECT_EARLY = ((R.skills_mismatch, 45), (R.experience_insufficient, 35),
-                (R.accommodation_not_feasible, 10), (R.position_filled, 10))
-REJECT_AFTER_INTERVIEW = ((R.interview_performance, 40), (R.skills_mismatch, 25),
-                          (R.experience_insufficient, 20), (R.accommodation_not_feasible, 15))
-DECLINE_LATE = ((R.pay_too_low, 40), (R.job_content, 20), (R.hours_unsuitable, 20),
-                (R.commute_too_long, 10), (R.family, 10))
+DECLINE_EARLY = (
+    (R.pay_too_low, 30),
+    (R.commute_too_long, 25),
+    (R.hours_unsuitable, 15),
+    (R.job_content, 20),
+    (R.workplace_not_accessible, 10),
+)
+REJECT_EARLY = (
+    (R.skills_mismatch, 45),
+    (R.experience_insufficient, 35),
+    (R.accommodation_not_feasible, 10),
+    (R.position_filled, 10),
+)
+REJECT_AFTER_INTERVIEW = (
+    (R.interview_performance, 40),
+    (R.skills_mismatch, 25),
+    (R.experience_insufficient, 20),
+    (R.accommodation_not_feasible, 15),
+)
+DECLINE_LATE = (
+    (R.pay_too_low, 40),
+    (R.job_content, 20),
+    (R.hours_unsuitable, 20),
+    (R.commute_too_long, 10),
+    (R.family, 10),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,8 +98,9 @@ class Ranker:
         m = desk.matcher
         one = Side.of(build_seekers([seeker_record(seeker, m.rules)], m.scorer.encode_text))
         only = np.array([desk.posted[v] <= day and desk.remaining[v] > 0 for v in self.ids])
-        ranked = vacancies_for_seeker(one, self.side, 0, m.day(), DEPTH, m.scorer, m.policy,
-                                      only=only)
+        ranked = vacancies_for_seeker(
+            one, self.side, 0, m.day(), DEPTH, m.scorer, m.policy, only=only
+        )
         return [self.ids[int(row)] for row in ranked.rows]
 
 
@@ -103,8 +122,9 @@ def _path(desk: Desk, created: dt.datetime) -> list[Step]:
     if roll < 0.15:
         return [Step(S.declined_by_seeker, _later(desk, created, 1, 6), _pick(desk, DECLINE_EARLY))]
     if roll < 0.37:
-        return [Step(S.rejected_by_employer, _later(desk, created, 3, 21),
-                     _pick(desk, REJECT_EARLY))]
+        return [
+            Step(S.rejected_by_employer, _later(desk, created, 3, 21), _pick(desk, REJECT_EARLY))
+        ]
     if roll < 0.40:
         return [Step(S.withdrawn, _later(desk, created, 2, 20), R.seeker_unavailable)]
     slow = rng.random() < 0.15  # an employer that takes weeks to answer
@@ -116,22 +136,31 @@ def _path(desk: Desk, created: dt.datetime) -> list[Step]:
         reason = rng.choice((R.health, R.family, R.commute_too_long))
         return [*steps, Step(S.declined_by_seeker, interview - dt.timedelta(hours=20), reason)]
     if roll < 0.12:
-        return [*steps, Step(S.rejected_by_employer, interview + dt.timedelta(hours=2),
-                             R.no_show)]
+        return [*steps, Step(S.rejected_by_employer, interview + dt.timedelta(hours=2), R.no_show)]
     interviewed = interview + dt.timedelta(minutes=rng.randint(45, 180))
     steps.append(Step(S.interviewed, interviewed))
     roll = rng.random()
     if roll < 0.55:
-        return [*steps, Step(S.rejected_by_employer, _later(desk, interviewed, 2, 10),
-                             _pick(desk, REJECT_AFTER_INTERVIEW))]
+        return [
+            *steps,
+            Step(
+                S.rejected_by_employer,
+                _later(desk, interviewed, 2, 10),
+                _pick(desk, REJECT_AFTER_INTERVIEW),
+            ),
+        ]
     if roll < 0.63:
-        return [*steps, Step(S.declined_by_seeker, _later(desk, interviewed, 1, 7),
-                             _pick(desk, DECLINE_LATE))]
+        return [
+            *steps,
+            Step(S.declined_by_seeker, _later(desk, interviewed, 1, 7), _pick(desk, DECLINE_LATE)),
+        ]
     offered = _later(desk, interviewed, 2, 9)
     steps.append(Step(S.offered, offered))
     if rng.random() < 0.12:
-        return [*steps, Step(S.declined_by_seeker, _later(desk, offered, 1, 5),
-                             _pick(desk, DECLINE_LATE))]
+        return [
+            *steps,
+            Step(S.declined_by_seeker, _later(desk, offered, 1, 5), _pick(desk, DECLINE_LATE)),
+        ]
     start = china_day(offered) + dt.timedelta(days=rng.randint(3, 21))
     return [*steps, Step(S.hired, desk.when(start, start=8, end=10))]
 
@@ -147,8 +176,9 @@ def _cut(desk: Desk, steps: list[Step]) -> list[Step]:
     return kept
 
 
-def _targets(desk: Desk, listed: list[str], seeker: Seeker,
-             fair: bool) -> list[tuple[str, str, int | None, int | None]]:
+def _targets(
+    desk: Desk, listed: list[str], seeker: Seeker, fair: bool
+) -> list[tuple[str, str, int | None, int | None]]:
     """(vacancy, source, rank, shown) of the round's referrals: mostly from the top of
     the list, now and then one the counselor found further down."""
     rng = desk.rng
@@ -189,26 +219,44 @@ def _resolve(desk: Desk, paths: list[Path]) -> Path | None:
             at = _later(desk, max(hired_at, path.last), 1, 5)
             if china_day(at) <= desk.last_day:
                 late = path.status in (S.interviewed, S.offered)
-                path.steps.append(Step(S.declined_by_seeker if late else S.withdrawn, at,
-                                       R.found_other_job if late else R.seeker_unavailable))
+                path.steps.append(
+                    Step(
+                        S.declined_by_seeker if late else S.withdrawn,
+                        at,
+                        R.found_other_job if late else R.seeker_unavailable,
+                    )
+                )
     return winner
 
 
 def _record(desk: Desk, seeker: Seeker, path: Path) -> Referral:
     vacancy, _ = desk.vacancies[path.vacancy_id]
-    body = ReferralCreate.model_validate({
-        "seeker_id": seeker.id, "vacancy_id": path.vacancy_id, "source": path.source,
-        "rank": path.rank, "shown": path.shown})
+    body = ReferralCreate.model_validate(
+        {
+            "seeker_id": seeker.id,
+            "vacancy_id": path.vacancy_id,
+            "source": path.source,
+            "rank": path.rank,
+            "shown": path.shown,
+        }
+    )
     referral = referrals.create(desk.session, desk.ctx, desk.matcher, desk.counselor, body)
     stamps.referral_moved(desk, referral, path.created)
     for step in path.steps:
         if step.status is S.hired:
             break  # the placement marks it hired
-        audit = (desk.audit_for(vacancy) if step.status in referral_flow.PARTNER_MOVES
-                 else desk.counselor)
-        update = ReferralUpdate.model_validate({
-            "status": step.status, "reason_code": step.reason,
-            "interview_at": step.interview_at.isoformat() if step.interview_at else None})
+        audit = (
+            desk.audit_for(vacancy)
+            if step.status in referral_flow.PARTNER_MOVES
+            else desk.counselor
+        )
+        update = ReferralUpdate.model_validate(
+            {
+                "status": step.status,
+                "reason_code": step.reason,
+                "interview_at": step.interview_at.isoformat() if step.interview_at else None,
+            }
+        )
         referrals.update(desk.session, audit, referral, update)
         stamps.referral_moved(desk, referral, step.at)
     desk.referrals.append(referral)
@@ -216,8 +264,9 @@ def _record(desk: Desk, seeker: Seeker, path: Path) -> Referral:
     return referral
 
 
-def run_round(desk: Desk, ranker: Ranker, seeker: Seeker, day: dt.date, *,
-              fair: bool) -> tuple[dt.date, Placement | None] | None:
+def run_round(
+    desk: Desk, ranker: Ranker, seeker: Seeker, day: dt.date, *, fair: bool
+) -> tuple[dt.date, Placement | None] | None:
     """Refer the person from their list on ``day``; the day the round ended and the job
     it led to, if any.  None: the list had nothing left to refer them to."""
     rng = desk.rng
@@ -231,13 +280,25 @@ def run_round(desk: Desk, ranker: Ranker, seeker: Seeker, day: dt.date, *,
         paths.append(Path(vacancy_id, source, rank, shown, created, _path(desk, created)))
     winner = _resolve(desk, paths)
     first = min(paths, key=lambda p: p.created)
-    employment_service(desk, seeker, china_day(first.created),
-                       "job_introduction" if fair else "match_referral", first.vacancy_id)
+    employment_service(
+        desk,
+        seeker,
+        china_day(first.created),
+        "job_introduction" if fair else "match_referral",
+        first.vacancy_id,
+    )
     recorded = [_record(desk, seeker, path) for path in paths]  # all while seeking
     placement = None
     if winner is not None:
         vacancy, employer = desk.vacancies[winner.vacancy_id]
-        placement = place(desk, seeker, employer, china_day(winner.last),
-                          form_of(desk, vacancy, employer), at=winner.last,
-                          referral=recorded[paths.index(winner)], vacancy=vacancy)
+        placement = place(
+            desk,
+            seeker,
+            employer,
+            china_day(winner.last),
+            form_of(desk, vacancy, employer),
+            at=winner.last,
+            referral=recorded[paths.index(winner)],
+            vacancy=vacancy,
+        )
     return max(china_day(p.last) for p in paths), placement

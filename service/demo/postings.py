@@ -15,23 +15,43 @@ from service.matching.dimensions import PREMISES_ACCOMMODATIONS
 
 VACANCY_COUNT = 300
 
-GROUP_NAMES = {"graduate": "高校毕业生", "rural": "农村残疾人",
-               "hard_to_employ": "就业困难残疾人", "poverty_monitoring": "防止返贫监测对象",
-               "severe_disability": "重度残疾人", "blind": "盲人"}
-EDUCATION_NAMES = {"none": "不限", "primary": "小学", "junior_secondary": "初中",
-                   "senior_secondary": "高中", "vocational": "中专/职高", "associate": "大专",
-                   "bachelor": "本科", "master": "硕士", "doctorate": "博士"}
+GROUP_NAMES = {
+    "graduate": "高校毕业生",
+    "rural": "农村残疾人",
+    "hard_to_employ": "就业困难残疾人",
+    "poverty_monitoring": "防止返贫监测对象",
+    "severe_disability": "重度残疾人",
+    "blind": "盲人",
+}
+EDUCATION_NAMES = {
+    "none": "不限",
+    "primary": "小学",
+    "junior_secondary": "初中",
+    "senior_secondary": "高中",
+    "vocational": "中专/职高",
+    "associate": "大专",
+    "bachelor": "本科",
+    "master": "硕士",
+    "doctorate": "博士",
+}
 ACCOMMODATION_TEXT = {
-    "screen_reader": "电脑已安装读屏软件", "screen_magnifier": "提供屏幕放大软件和大字显示器",
-    "braille": "提供盲文资料", "sign_language": "有懂手语的同事或手语翻译",
+    "screen_reader": "电脑已安装读屏软件",
+    "screen_magnifier": "提供屏幕放大软件和大字显示器",
+    "braille": "提供盲文资料",
+    "sign_language": "有懂手语的同事或手语翻译",
     "text_communication": "工作沟通可全程使用文字（微信、工单）",
     "visual_alerts": "工作场所配有闪光提示装置",
     "step_free_access": "工作场所无障碍通行（坡道、电梯）",
-    "accessible_transport": "提供无障碍班车接送", "accessible_toilet": "设有无障碍卫生间",
-    "adjustable_workstation": "可调节高度的工位和座椅", "assistive_devices": "提供辅助器具",
-    "flexible_hours": "工作时间可弹性安排", "part_time_hours": "可按非全日制安排每日工时",
-    "rest_breaks": "可安排工间休息", "job_coach": "配备就业辅导员（岗位教练）现场指导",
-    "simplified_tasks": "工序拆分简化，有图示作业指导", "quiet_space": "提供安静的工作环境",
+    "accessible_transport": "提供无障碍班车接送",
+    "accessible_toilet": "设有无障碍卫生间",
+    "adjustable_workstation": "可调节高度的工位和座椅",
+    "assistive_devices": "提供辅助器具",
+    "flexible_hours": "工作时间可弹性安排",
+    "part_time_hours": "可按非全日制安排每日工时",
+    "rest_breaks": "可安排工间休息",
+    "job_coach": "配备就业辅导员（岗位教练）现场指导",
+    "simplified_tasks": "工序拆分简化，有图示作业指导",
+    "quiet_space": "提供安静的工作环境",
 }
 # dimension -> (wording for demand 2, wording for demand 3-4); demand 1 is not mentioned.
 DEMAND_TEXT = {
@@ -49,10 +69,17 @@ DEMAND_TEXT = {
     "standing": ("需要站立工作一段时间", "需要长时间站立"),
     "endurance": ("每天工作约8小时", "需要全天保持体力"),
 }
-MODE_TEXT = {"on_site": "到岗工作", "hybrid": "部分时间居家、部分时间到岗",
-             "remote": "全程居家办公，单位提供岗前线上培训和网络补贴"}
-TYPE_TEXT = {"full_time": "全日制，依法缴纳社会保险", "part_time": "非全日制",
-             "flexible": "灵活就业，按件或按单计酬", "internship": "实习岗位，表现优秀可转正"}
+MODE_TEXT = {
+    "on_site": "到岗工作",
+    "hybrid": "部分时间居家、部分时间到岗",
+    "remote": "全程居家办公，单位提供岗前线上培训和网络补贴",
+}
+TYPE_TEXT = {
+    "full_time": "全日制，依法缴纳社会保险",
+    "part_time": "非全日制",
+    "flexible": "灵活就业，按件或按单计酬",
+    "internship": "实习岗位，表现优秀可转正",
+}
 STATE_KINDS = {"government_organ", "public_institution", "soe"}
 
 
@@ -70,8 +97,7 @@ def _round100(value: float) -> int:
     return round(value / 100.0) * 100
 
 
-def _salary(rng: random.Random, kind: JobKind, spec: EmployerSpec,
-            etype: str) -> tuple[int, int]:
+def _salary(rng: random.Random, kind: JobKind, spec: EmployerSpec, etype: str) -> tuple[int, int]:
     lo, hi, width = kind.salary
     smin = rng.randint(lo, hi)
     if spec.kind in STATE_KINDS:
@@ -96,31 +122,46 @@ def _demands(rng: random.Random, kind: JobKind, mode: str, etype: str) -> dict[s
     return demands
 
 
-def _describe(rng: random.Random, employer: str, kind: JobKind, title: str, values: dict[str, Any],
-              town: str) -> str:
+def _describe(
+    rng: random.Random, employer: str, kind: JobKind, title: str, values: dict[str, Any], town: str
+) -> str:
     duties = [d for d in kind.duties if rng.random() < 0.75]
     if len(duties) < 2:
         duties = list(kind.duties[:2])
     wants = [DEMAND_TEXT[d][0 if v == 2 else 1] for d, v in values["demands"].items() if v >= 2]
-    lines = [f"{employer}招聘{title}{values['openings']}名。",
-             "岗位职责：" + "；".join(f"{i}. {d}" for i, d in enumerate(duties, 1)) + "。",
-             "岗位要求（仅限岗位核心职能）：" + ("；".join(wants) if wants else "无特殊要求") + "；"
-             + f"学历{EDUCATION_NAMES[values['education_min']]}"
-             + ("" if values["education_min"] == "none" else "及以上") + "。"]
+    lines = [
+        f"{employer}招聘{title}{values['openings']}名。",
+        "岗位职责：" + "；".join(f"{i}. {d}" for i, d in enumerate(duties, 1)) + "。",
+        "岗位要求（仅限岗位核心职能）："
+        + ("；".join(wants) if wants else "无特殊要求")
+        + "；"
+        + f"学历{EDUCATION_NAMES[values['education_min']]}"
+        + ("" if values["education_min"] == "none" else "及以上")
+        + "。",
+    ]
     if values["accommodations"]:
-        lines.append("可提供的支持：" + "；".join(
-            ACCOMMODATION_TEXT[a] for a in values["accommodations"]) + "。")
-    place = "" if values["work_mode"] == "remote" else \
-        f"（{DISTRICTS[values['district_code']].name}{town}）"
-    lines.append(f"工作方式：{MODE_TEXT[values['work_mode']]}{place}；"
-                 f"{TYPE_TEXT[values['employment_type']]}；"
-                 f"月薪{values['salary_min']}–{values['salary_max']}元。")
+        lines.append(
+            "可提供的支持："
+            + "；".join(ACCOMMODATION_TEXT[a] for a in values["accommodations"])
+            + "。"
+        )
+    place = (
+        ""
+        if values["work_mode"] == "remote"
+        else f"（{DISTRICTS[values['district_code']].name}{town}）"
+    )
+    lines.append(
+        f"工作方式：{MODE_TEXT[values['work_mode']]}{place}；"
+        f"{TYPE_TEXT[values['employment_type']]}；"
+        f"月薪{values['salary_min']}–{values['salary_max']}元。"
+    )
     if values["public_welfare"]:
         lines.append("本岗位为公益性岗位，优先安置就业困难残疾人。")
     elif values["targeted"]:
         named = "、".join(GROUP_NAMES[g] for g in values["priority_groups"])
-        lines.append("本岗位为残疾人定向招聘岗位（专岗）" + (f"，优先招用{named}" if named else "")
-                     + "。")
+        lines.append(
+            "本岗位为残疾人定向招聘岗位（专岗）" + (f"，优先招用{named}" if named else "") + "。"
+        )
     lines.append("欢迎残疾人朋友报名，用人单位不设置与岗位无关的身体条件要求。")
     return "\n".join(lines)
 
@@ -137,13 +178,22 @@ def _groups(rng: random.Random, kind: JobKind, spec: EmployerSpec) -> list[str]:
     return sorted(chosen, key=list(GROUP_NAMES).index)
 
 
-def posting(rng: random.Random, spec: EmployerSpec, employer_id: str,
-            site: tuple[float, float], kind_key: str, today: dt.date) -> Posting:
+def posting(
+    rng: random.Random,
+    spec: EmployerSpec,
+    employer_id: str,
+    site: tuple[float, float],
+    kind_key: str,
+    today: dt.date,
+) -> Posting:
     kind = KIND_BY_KEY[kind_key]
     mode, etype = pick(rng, kind.modes), pick(rng, kind.types)
     title = rng.choice(kind.titles)
-    targeted = kind.public_welfare or rng.random() < kind.targeted or (
-        spec.kind in STATE_KINDS and rng.random() < 0.25)
+    targeted = (
+        kind.public_welfare
+        or rng.random() < kind.targeted
+        or (spec.kind in STATE_KINDS and rng.random() < 0.25)
+    )
     groups = _groups(rng, kind, spec) if targeted else []
     if targeted and not kind.public_welfare and "专岗" not in title:
         title += "（残疾人专岗）"
@@ -158,7 +208,8 @@ def posting(rng: random.Random, spec: EmployerSpec, employer_id: str,
     if district == spec.district:
         location: tuple[float, float] | None = (
             round(site[0] + rng.uniform(-0.002, 0.002), 5),
-            round(site[1] + rng.uniform(-0.002, 0.002), 5))
+            round(site[1] + rng.uniform(-0.002, 0.002), 5),
+        )
     else:
         location = point(rng, district, scale=0.6)
     if mode == "remote" and rng.random() < 0.5:
@@ -166,13 +217,22 @@ def posting(rng: random.Random, spec: EmployerSpec, employer_id: str,
     smin, smax = _salary(rng, kind, spec, etype)
     skills = [kind.skills[0], *rng.sample(kind.skills[1:], k=rng.randint(1, len(kind.skills) - 1))]
     values: dict[str, Any] = {
-        "title": title, "occupation_code": kind.code, "skills": skills,
-        "demands": _demands(rng, kind, mode, etype), "accommodations": list(dict.fromkeys(offered)),
-        "work_mode": mode, "employment_type": etype, "district_code": district,
+        "title": title,
+        "occupation_code": kind.code,
+        "skills": skills,
+        "demands": _demands(rng, kind, mode, etype),
+        "accommodations": list(dict.fromkeys(offered)),
+        "work_mode": mode,
+        "employment_type": etype,
+        "district_code": district,
         "location": {"lat": location[0], "lon": location[1]} if location else None,
-        "salary_min": smin, "salary_max": smax, "education_min": rng.choice(kind.education),
-        "openings": rng.randint(*kind.openings), "targeted": targeted,
-        "priority_groups": groups, "public_welfare": kind.public_welfare,
+        "salary_min": smin,
+        "salary_max": smax,
+        "education_min": rng.choice(kind.education),
+        "openings": rng.randint(*kind.openings),
+        "targeted": targeted,
+        "priority_groups": groups,
+        "public_welfare": kind.public_welfare,
         "closes_on": today + dt.timedelta(days=rng.randint(30, 180)),
     }
     town = rng.choice(DISTRICTS[district].towns)
@@ -180,8 +240,12 @@ def posting(rng: random.Random, spec: EmployerSpec, employer_id: str,
     return Posting(owner=spec.owner, body={"employer_id": employer_id, **values})
 
 
-def postings(rng: random.Random, employers: Sequence[tuple[EmployerSpec, str, tuple[float, float]]],
-             today: dt.date, count: int = VACANCY_COUNT) -> list[Posting]:
+def postings(
+    rng: random.Random,
+    employers: Sequence[tuple[EmployerSpec, str, tuple[float, float]]],
+    today: dt.date,
+    count: int = VACANCY_COUNT,
+) -> list[Posting]:
     """Every employer posts each of its job kinds once; the rest go by employer weight."""
     plan = [(i, job) for i, (spec, _, _) in enumerate(employers) for job in spec.jobs]
     weights = [spec.weight for spec, _, _ in employers]

@@ -38,8 +38,9 @@ TextEncoder = Callable[[Sequence[str]], sp.csr_matrix]
 NO_DATE = np.iinfo(np.int32).max
 MAX_OCCUPATION_PREFS = 5
 
-_skill_hasher = HashingVectorizer(analyzer=lambda skills: skills, n_features=2**16,
-                                  binary=True, norm=None, alternate_sign=False)
+_skill_hasher = HashingVectorizer(
+    analyzer=lambda skills: skills, n_features=2**16, binary=True, norm=None, alternate_sign=False
+)
 
 
 def encode_skills(skill_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
@@ -60,8 +61,9 @@ def _take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
 class Columns:
     """Base: row selection and concatenation over every field."""
 
-    def take(self, rows: np.ndarray, *, sparse: bool = True,
-             columns: frozenset[str] | None = None) -> Any:
+    def take(
+        self, rows: np.ndarray, *, sparse: bool = True, columns: frozenset[str] | None = None
+    ) -> Any:
         """The given rows.  ``sparse=False`` leaves the text matrices empty; ``columns``
         gathers only those columns (and ``ids``), leaving the others empty: the hot path
         copies only what it reads."""
@@ -70,8 +72,11 @@ class Columns:
             value = getattr(self, name)
             wanted = columns is None or name in columns or name == "ids"
             if sp.issparse(value):
-                values[name] = (_take_rows(value, rows) if sparse and wanted
-                                else _empty_sparse(value.shape[1], value.dtype))
+                values[name] = (
+                    _take_rows(value, rows)
+                    if sparse and wanted
+                    else _empty_sparse(value.shape[1], value.dtype)
+                )
             else:
                 values[name] = value[rows] if wanted else value[:0]
         return type(self)(**values)
@@ -107,8 +112,9 @@ def concat(parts: Sequence[Columns]) -> Any:
     values = {}
     for f in fields(parts[0]):
         chunks = [getattr(p, f.name) for p in parts]
-        values[f.name] = (sp.vstack(chunks, format="csr") if sp.issparse(chunks[0])
-                          else np.concatenate(chunks))
+        values[f.name] = (
+            sp.vstack(chunks, format="csr") if sp.issparse(chunks[0]) else np.concatenate(chunks)
+        )
     return kind(**values)
 
 
@@ -188,24 +194,28 @@ def build_vacancies(records: Sequence[dict[str, Any]], encode_text: TextEncoder)
     n = len(records)
     remote = np.array([MODE_CODE[r["work_mode"]] == REMOTE for r in records], dtype=bool)
     own = np.array([mask_of(r["accommodations"], ACC_BIT) for r in records], dtype=np.int32)
-    premises = np.array([mask_of(r.get("premises", []), ACC_BIT) for r in records],
-                        dtype=np.int32)
+    premises = np.array([mask_of(r.get("premises", []), ACC_BIT) for r in records], dtype=np.int32)
     offered = np.where(remote, own, own | premises).astype(np.int32)
-    demands = np.array([[r["demands"].get(d, 0) for d in DIMENSIONS] for r in records],
-                       dtype=np.int8).reshape(n, N_DIM)
+    demands = np.array(
+        [[r["demands"].get(d, 0) for d in DIMENSIONS] for r in records], dtype=np.int8
+    ).reshape(n, N_DIM)
     skills = encode_skills([r["skills"] for r in records])
     return VacancyArrays(
         ids=np.array([r["id"] for r in records], dtype=object),
         employer_ids=np.array([r["employer_id"] for r in records], dtype=object),
         titles=np.array([r["title"] for r in records], dtype=object),
         employer_names=np.array([r["employer_name"] for r in records], dtype=object),
-        demands=demands, bridge=bridges_for(offered).reshape(n, N_DIM), offered=offered,
+        demands=demands,
+        bridge=bridges_for(offered).reshape(n, N_DIM),
+        offered=offered,
         mode=np.array([MODE_CODE[r["work_mode"]] for r in records], dtype=np.int8),
         etype=np.array([ETYPE_CODE[r["employment_type"]] for r in records], dtype=np.int8),
-        lat=np.array([r["lat"] if r["lat"] is not None else np.nan for r in records],
-                     dtype=np.float64),
-        lon=np.array([r["lon"] if r["lon"] is not None else np.nan for r in records],
-                     dtype=np.float64),
+        lat=np.array(
+            [r["lat"] if r["lat"] is not None else np.nan for r in records], dtype=np.float64
+        ),
+        lon=np.array(
+            [r["lon"] if r["lon"] is not None else np.nan for r in records], dtype=np.float64
+        ),
         city=np.array([city_of(r["district_code"]) for r in records], dtype=np.int32),
         salary_min=np.array([r["salary_min"] for r in records], dtype=np.int32),
         salary_max=np.array([r["salary_max"] for r in records], dtype=np.int32),
@@ -214,26 +224,36 @@ def build_vacancies(records: Sequence[dict[str, Any]], encode_text: TextEncoder)
         closes=np.array([_ordinal(r["closes_on"]) for r in records], dtype=np.int32),
         targeted=np.array([r["targeted"] for r in records], dtype=bool),
         welfare=np.array([r["public_welfare"] for r in records], dtype=bool),
-        groups=np.array([mask_of(r["priority_groups"], GROUP_BIT) for r in records],
-                        dtype=np.int16),
+        groups=np.array(
+            [mask_of(r["priority_groups"], GROUP_BIT) for r in records], dtype=np.int16
+        ),
         restricted=np.array([r.get("restricted", False) for r in records], dtype=bool),
         kind=np.array([KIND_CODE[r["employer_kind"]] for r in records], dtype=np.int8),
-        occupation=np.array([occupation_segments(r["occupation_code"]) for r in records],
-                            dtype=np.int16).reshape(n, 4),
-        skills=skills, n_skills=np.asarray(skills.sum(axis=1)).ravel().astype(np.float32),
-        text=encode_text([vacancy_text(r) for r in records]))
+        occupation=np.array(
+            [occupation_segments(r["occupation_code"]) for r in records], dtype=np.int16
+        ).reshape(n, 4),
+        skills=skills,
+        n_skills=np.asarray(skills.sum(axis=1)).ravel().astype(np.float32),
+        text=encode_text([vacancy_text(r) for r in records]),
+    )
 
 
-def build_seekers(records: Sequence[dict[str, Any]], encode_text: TextEncoder, *,
-                  location_key: LocationKey | None = None) -> SeekerArrays:
+def build_seekers(
+    records: Sequence[dict[str, Any]],
+    encode_text: TextEncoder,
+    *,
+    location_key: LocationKey | None = None,
+) -> SeekerArrays:
     """``location_key`` (the index has it) fills the displaced coordinates partners'
     answers are computed from."""
     m = len(records)
     ids = np.array([r["id"] for r in records], dtype=object)
-    lat = np.array([r["lat"] if r["lat"] is not None else np.nan for r in records],
-                   dtype=np.float64)
-    lon = np.array([r["lon"] if r["lon"] is not None else np.nan for r in records],
-                   dtype=np.float64)
+    lat = np.array(
+        [r["lat"] if r["lat"] is not None else np.nan for r in records], dtype=np.float64
+    )
+    lon = np.array(
+        [r["lon"] if r["lon"] is not None else np.nan for r in records], dtype=np.float64
+    )
     if location_key is None:
         displaced = np.full(m, np.nan), np.full(m, np.nan)
     else:
@@ -245,22 +265,31 @@ def build_seekers(records: Sequence[dict[str, Any]], encode_text: TextEncoder, *
     skills = encode_skills([r["skills"] for r in records])
     return SeekerArrays(
         ids=ids,
-        abilities=np.array([[r["abilities"][d] for d in DIMENSIONS] for r in records],
-                           dtype=np.int8).reshape(m, N_DIM),
+        abilities=np.array(
+            [[r["abilities"][d] for d in DIMENSIONS] for r in records], dtype=np.int8
+        ).reshape(m, N_DIM),
         required=np.array([mask_of(r["required"], ACC_BIT) for r in records], dtype=np.int32),
-        modes=np.array([mask_of(r["work_modes"], {k: 1 << v for k, v in MODE_CODE.items()})
-                        for r in records], dtype=np.int8),
-        etypes=np.array([mask_of(r["employment_types"],
-                                 {k: 1 << v for k, v in ETYPE_CODE.items()})
-                         for r in records], dtype=np.int8),
+        modes=np.array(
+            [mask_of(r["work_modes"], {k: 1 << v for k, v in MODE_CODE.items()}) for r in records],
+            dtype=np.int8,
+        ),
+        etypes=np.array(
+            [
+                mask_of(r["employment_types"], {k: 1 << v for k, v in ETYPE_CODE.items()})
+                for r in records
+            ],
+            dtype=np.int8,
+        ),
         max_km=np.array([r["max_commute_km"] for r in records], dtype=np.float64),
         min_salary=np.array([r["min_salary"] or 0 for r in records], dtype=np.int32),
-        lat=lat, lon=lon, displaced_lat=displaced[0], displaced_lon=displaced[1],
+        lat=lat,
+        lon=lon,
+        displaced_lat=displaced[0],
+        displaced_lon=displaced[1],
         city=np.array([city_of(r["district_code"]) for r in records], dtype=np.int32),
         edu=np.array([EDU_LEVEL[r["education"]] for r in records], dtype=np.int8),
         groups=np.array([mask_of(r["groups"], GROUP_BIT) for r in records], dtype=np.int16),
-        graduated=np.array([_ordinal(r["degree_graduation"]) for r in records],
-                           dtype=np.int32),
+        graduated=np.array([_ordinal(r["degree_graduation"]) for r in records], dtype=np.int32),
         seeking=np.array([r["seeking"] for r in records], dtype=bool),
         consented=np.array([r["consented"] for r in records], dtype=bool),
         shared=np.array([r["shared"] for r in records], dtype=bool),
@@ -268,9 +297,13 @@ def build_seekers(records: Sequence[dict[str, Any]], encode_text: TextEncoder, *
         retire_on=np.array([_ordinal(r["retire_on"]) for r in records], dtype=np.int32),
         category=np.array([CATEGORY_CODE[r["category"]] for r in records], dtype=np.int8),
         grade=np.array([r["grade"] for r in records], dtype=np.int8),
-        estimated=np.array([sum(1 << DIMENSIONS.index(d) for d in r.get("estimated", []))
-                            for r in records], dtype=np.int16),
+        estimated=np.array(
+            [sum(1 << DIMENSIONS.index(d) for d in r.get("estimated", [])) for r in records],
+            dtype=np.int16,
+        ),
         occupations=occupations,
         experience=np.array([r["experience_years"] or 0 for r in records], dtype=np.float32),
-        skills=skills, n_skills=np.asarray(skills.sum(axis=1)).ravel().astype(np.float32),
-        text=encode_text([seeker_text(r) for r in records]))
+        skills=skills,
+        n_skills=np.asarray(skills.sum(axis=1)).ravel().astype(np.float32),
+        text=encode_text([seeker_text(r) for r in records]),
+    )

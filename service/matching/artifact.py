@@ -35,8 +35,7 @@ def bundle_from_bytes(model: bytes, meta: dict[str, Any]) -> ScorerBundle:
     """The bundle the two parts hold, verified like a bundle on disk (``ScorerError``)."""
     with tempfile.TemporaryDirectory(prefix="accessmatch-bundle-") as where:
         (Path(where) / MODEL_FILE).write_bytes(model)
-        (Path(where) / META_FILE).write_text(json.dumps(meta, ensure_ascii=False),
-                                             encoding="utf-8")
+        (Path(where) / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return load_bundle(where)
 
 

@@ -54,19 +54,22 @@ def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
 
 def seeker_available(s: SeekerArrays, day: Day) -> np.ndarray:
     """Constraint 2: seeking, consented, of working age."""
-    return (s.seeking & s.consented & (s.adult_from <= day.today)
-            & (day.today < s.retire_on))
+    return s.seeking & s.consented & (s.adult_from <= day.today) & (day.today < s.retire_on)
 
 
 def eligible_mask(s: SeekerArrays, v: VacancyArrays, day: Day) -> np.ndarray:
     k = pair_count(s, v)
     remote = v.mode == REMOTE
     required = np.where(remote, s.required & ~PREMISES_MASK, s.required)
-    cheap = (v.open_ & (v.closes >= day.today) & seeker_available(s, day)
-             & ((required & ~v.offered) == 0)
-             & (((s.modes.astype(np.int16) >> v.mode) & 1) == 1)
-             & (((s.etypes.astype(np.int16) >> v.etype) & 1) == 1)
-             & (~v.restricted | ((v.groups & seeker_groups(s, day)) != 0)))
+    cheap = (
+        v.open_
+        & (v.closes >= day.today)
+        & seeker_available(s, day)
+        & ((required & ~v.offered) == 0)
+        & (((s.modes.astype(np.int16) >> v.mode) & 1) == 1)
+        & (((s.etypes.astype(np.int16) >> v.etype) & 1) == 1)
+        & (~v.restricted | ((v.groups & seeker_groups(s, day)) != 0))
+    )
     mask = np.array(np.broadcast_to(cheap, (k,)))
     # The costlier checks (13 dimensions, great-circle distance) run only where the cheap
     # ones passed.
@@ -75,8 +78,7 @@ def eligible_mask(s: SeekerArrays, v: VacancyArrays, day: Day) -> np.ndarray:
     def at(a: np.ndarray) -> np.ndarray:
         return a[idx] if a.shape[0] == k else a
 
-    ability_ok = np.all(at(s.abilities).astype(np.int16) + at(v.bridge) >= at(v.demands),
-                        axis=1)
+    ability_ok = np.all(at(s.abilities).astype(np.int16) + at(v.bridge) >= at(v.demands), axis=1)
     s_lat, v_lat = at(s.lat), at(v.lat)
     located = ~(np.isnan(s_lat) | np.isnan(v_lat))
     with np.errstate(invalid="ignore"):
@@ -89,23 +91,37 @@ def eligible_mask(s: SeekerArrays, v: VacancyArrays, day: Day) -> np.ndarray:
 # --- the plain reference: one pair, every reason, in words --------------------------
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "closed": ("岗位已关闭、已过截止日期或已招满", "the vacancy is closed, past its closing "
-               "date or filled"),
+    "closed": (
+        "岗位已关闭、已过截止日期或已招满",
+        "the vacancy is closed, past its closing date or filled",
+    ),
     "not_seeking": ("求职者当前未在求职", "the seeker is not currently seeking work"),
-    "no_consent": ("求职者未同意处理敏感个人信息", "the seeker has not consented to the "
-                   "processing of sensitive data"),
+    "no_consent": (
+        "求职者未同意处理敏感个人信息",
+        "the seeker has not consented to the processing of sensitive data",
+    ),
     "not_working_age": ("求职者不在就业年龄段", "the seeker is not of working age"),
-    "ability_gap": ("岗位要求超出求职者能力（含便利措施）", "the job demands more than the "
-                    "seeker's capacity, even with the accommodations offered"),
-    "accommodation_missing": ("岗位未提供求职者必需的便利措施", "the job does not offer an "
-                              "accommodation the seeker requires"),
+    "ability_gap": (
+        "岗位要求超出求职者能力（含便利措施）",
+        "the job demands more than the seeker's capacity, even with the accommodations offered",
+    ),
+    "accommodation_missing": (
+        "岗位未提供求职者必需的便利措施",
+        "the job does not offer an accommodation the seeker requires",
+    ),
     "work_mode": ("工作方式不在求职者意向内", "the work mode is not one the seeker accepts"),
-    "employment_type": ("用工形式不在求职者意向内", "the employment type is not one the "
-                        "seeker accepts"),
-    "distance": ("通勤距离超出求职者可接受范围", "the workplace is beyond the seeker's "
-                 "commuting range"),
-    "group_restricted": ("岗位限定特定群体，求职者不属于其中", "the vacancy is reserved for "
-                         "groups the seeker does not belong to"),
+    "employment_type": (
+        "用工形式不在求职者意向内",
+        "the employment type is not one the seeker accepts",
+    ),
+    "distance": (
+        "通勤距离超出求职者可接受范围",
+        "the workplace is beyond the seeker's commuting range",
+    ),
+    "group_restricted": (
+        "岗位限定特定群体，求职者不属于其中",
+        "the vacancy is reserved for groups the seeker does not belong to",
+    ),
 }
 
 
@@ -137,8 +153,9 @@ def offered_accommodations(vacancy: dict[str, Any]) -> set[str]:
     return offered
 
 
-def seeker_group_names(seeker: dict[str, Any], day: dt.date,
-                       graduate_window_years: int) -> set[str]:
+def seeker_group_names(
+    seeker: dict[str, Any], day: dt.date, graduate_window_years: int
+) -> set[str]:
     groups = set(seeker["groups"])
     graduated = seeker["degree_graduation"]
     if graduated and graduated >= years_before(day, graduate_window_years):
@@ -146,8 +163,9 @@ def seeker_group_names(seeker: dict[str, Any], day: dt.date,
     return groups
 
 
-def verdict(seeker: dict[str, Any], vacancy: dict[str, Any], day: dt.date,
-            graduate_window_years: int = 2) -> list[Blocking]:
+def verdict(
+    seeker: dict[str, Any], vacancy: dict[str, Any], day: dt.date, graduate_window_years: int = 2
+) -> list[Blocking]:
     """Every constraint the pair fails (empty = eligible), checked one by one."""
     blocks: list[Blocking] = []
     closes = vacancy["closes_on"]
@@ -164,8 +182,11 @@ def verdict(seeker: dict[str, Any], vacancy: dict[str, Any], day: dt.date,
         demand, capacity = vacancy["demands"].get(dim, 0), seeker["abilities"][dim]
         bridge = bridge_of(offered, dim)
         if capacity + bridge < demand:
-            blocks.append(_block("ability_gap", dimension=dim, demand=demand,
-                                 capacity=capacity, bridge=bridge))
+            blocks.append(
+                _block(
+                    "ability_gap", dimension=dim, demand=demand, capacity=capacity, bridge=bridge
+                )
+            )
     remote = vacancy["work_mode"] == "remote"
     for need in sorted(seeker["required"]):
         if remote and need in PREMISES_ACCOMMODATIONS:
@@ -188,8 +209,9 @@ def _distance_block(seeker: dict[str, Any], vacancy: dict[str, Any]) -> list[Blo
     if None not in (seeker["lat"], seeker["lon"], vacancy["lat"], vacancy["lon"]):
         km = float(haversine_km(seeker["lat"], seeker["lon"], vacancy["lat"], vacancy["lon"]))
         if math.isnan(km) or km > seeker["max_commute_km"]:
-            return [_block("distance", details={"km": round(km, 1),
-                                                "max_km": seeker["max_commute_km"]})]
+            return [
+                _block("distance", details={"km": round(km, 1), "max_km": seeker["max_commute_km"]})
+            ]
         return []
     if city_of(seeker["district_code"]) != city_of(vacancy["district_code"]):
         return [_block("distance", details={"same_city": False})]

@@ -11,9 +11,19 @@ from __future__ import annotations
 from typing import Final
 
 DIMENSIONS: Final[tuple[str, ...]] = (
-    "vision", "hearing", "speech", "literacy", "learning", "attention",
-    "social_interaction", "stress_tolerance", "fine_motor", "lifting_carrying",
-    "walking", "standing", "endurance",
+    "vision",
+    "hearing",
+    "speech",
+    "literacy",
+    "learning",
+    "attention",
+    "social_interaction",
+    "stress_tolerance",
+    "fine_motor",
+    "lifting_carrying",
+    "walking",
+    "standing",
+    "endurance",
 )
 MAX_LEVEL: Final = 4
 MAX_BRIDGE_PER_DIMENSION: Final = 2
@@ -67,18 +77,26 @@ ESTIMATES: Final[dict[str, dict[int, dict[str, int]]]] = {
         4: {"speech": 3},
     },
     "physical": {
-        1: {"walking": 0, "standing": 0, "lifting_carrying": 0, "fine_motor": 2,
-            "endurance": 2},
-        2: {"walking": 1, "standing": 1, "lifting_carrying": 1, "fine_motor": 3,
-            "endurance": 3},
+        1: {"walking": 0, "standing": 0, "lifting_carrying": 0, "fine_motor": 2, "endurance": 2},
+        2: {"walking": 1, "standing": 1, "lifting_carrying": 1, "fine_motor": 3, "endurance": 3},
         3: {"walking": 2, "standing": 2, "lifting_carrying": 2},
         4: {"walking": 3, "standing": 3, "lifting_carrying": 3},
     },
     "intellectual": {
-        1: {"learning": 0, "literacy": 0, "attention": 1, "social_interaction": 1,
-            "stress_tolerance": 1},
-        2: {"learning": 1, "literacy": 1, "attention": 2, "social_interaction": 2,
-            "stress_tolerance": 2},
+        1: {
+            "learning": 0,
+            "literacy": 0,
+            "attention": 1,
+            "social_interaction": 1,
+            "stress_tolerance": 1,
+        },
+        2: {
+            "learning": 1,
+            "literacy": 1,
+            "attention": 2,
+            "social_interaction": 2,
+            "stress_tolerance": 2,
+        },
         3: {"learning": 2, "literacy": 2, "attention": 3, "stress_tolerance": 3},
         4: {"learning": 3, "literacy": 3},
     },
@@ -91,19 +109,53 @@ ESTIMATES: Final[dict[str, dict[int, dict[str, int]]]] = {
     # Multiple disabilities: which functions are affected is unknown, so the estimate is
     # a broad, moderate reduction; an assessment is strongly recommended.
     "multiple": {
-        1: {d: 1 for d in ("vision", "hearing", "speech", "learning", "walking",
-                           "standing", "lifting_carrying", "endurance")},
-        2: {d: 2 for d in ("vision", "hearing", "speech", "learning", "walking",
-                           "standing", "lifting_carrying", "endurance")},
-        3: {d: 3 for d in ("vision", "hearing", "speech", "learning", "walking",
-                           "standing", "lifting_carrying", "endurance")},
+        1: {
+            d: 1
+            for d in (
+                "vision",
+                "hearing",
+                "speech",
+                "learning",
+                "walking",
+                "standing",
+                "lifting_carrying",
+                "endurance",
+            )
+        },
+        2: {
+            d: 2
+            for d in (
+                "vision",
+                "hearing",
+                "speech",
+                "learning",
+                "walking",
+                "standing",
+                "lifting_carrying",
+                "endurance",
+            )
+        },
+        3: {
+            d: 3
+            for d in (
+                "vision",
+                "hearing",
+                "speech",
+                "learning",
+                "walking",
+                "standing",
+                "lifting_carrying",
+                "endurance",
+            )
+        },
         4: {d: 3 for d in ("walking", "standing", "endurance")},
     },
 }
 
 
-def estimate_abilities(category: str, grade: int, assessed: dict[str, int]) -> tuple[
-        dict[str, int], list[str]]:
+def estimate_abilities(
+    category: str, grade: int, assessed: dict[str, int]
+) -> tuple[dict[str, int], list[str]]:
     """Fill the dimensions an assessment leaves out; return (all 13, estimated names)."""
     defaults = ESTIMATES[category][grade]
     abilities: dict[str, int] = {}

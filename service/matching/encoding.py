@@ -39,7 +39,8 @@ CATEGORY_CODE: Final = {c.value: i for i, c in enumerate(Category)}
 
 # Accommodation bit i -> capacity added per dimension.
 BRIDGE_MATRIX: Final = np.array(
-    [[BRIDGES[a].get(d, 0) for d in DIMENSIONS] for a in ACCOMMODATIONS], dtype=np.int8)
+    [[BRIDGES[a].get(d, 0) for d in DIMENSIONS] for a in ACCOMMODATIONS], dtype=np.int8
+)
 _BITS: Final = np.array([1 << i for i in range(len(ACCOMMODATIONS))], dtype=np.int64)
 
 

@@ -17,8 +17,9 @@ def mtable(k: int, p: float, alpha: float) -> np.ndarray:
     return binom.ppf(alpha, sizes, p).astype(int)
 
 
-def fair_order(scores: np.ndarray, protected: np.ndarray, k: int, p: float,
-               alpha: float) -> tuple[np.ndarray, np.ndarray]:
+def fair_order(
+    scores: np.ndarray, protected: np.ndarray, k: int, p: float, alpha: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the fair top-k (by score otherwise) and which were lifted by the rule."""
     order = np.argsort(-scores, kind="stable")
     prot = [i for i in order if protected[i]]
@@ -31,7 +32,8 @@ def fair_order(scores: np.ndarray, protected: np.ndarray, k: int, p: float,
     for position in range(min(k, len(order))):
         short = taken_protected < need[position] and pi < len(prot)
         best_is_protected = pi < len(prot) and (
-            ri >= len(rest) or scores[prot[pi]] >= scores[rest[ri]])
+            ri >= len(rest) or scores[prot[pi]] >= scores[rest[ri]]
+        )
         if short or best_is_protected:
             chosen.append(prot[pi])
             lifted.append(short and not best_is_protected)
@@ -44,8 +46,9 @@ def fair_order(scores: np.ndarray, protected: np.ndarray, k: int, p: float,
     return np.array(chosen, dtype=np.int64), np.array(lifted, dtype=bool)
 
 
-def satisfies(protected_in_order: np.ndarray, p: float, alpha: float,
-              protected_available: int) -> bool:
+def satisfies(
+    protected_in_order: np.ndarray, p: float, alpha: float, protected_available: int
+) -> bool:
     """Every prefix holds the required protected count (as far as candidates exist)."""
     need = mtable(len(protected_in_order), p, alpha)
     have = np.cumsum(protected_in_order)

@@ -35,8 +35,9 @@ from service.matching.encoding import (
     REMOTE,
 )
 
-SUPPORTIVE_KINDS: Final = [KIND_CODE[k] for k in ("sheltered_workshop",
-                                                   "concentrated_employer", "blind_massage")]
+SUPPORTIVE_KINDS: Final = [
+    KIND_CODE[k] for k in ("sheltered_workshop", "concentrated_employer", "blind_massage")
+]
 UNLOCATED_SAME_CITY_KM: Final = 8.0
 MAX_KM: Final = 100.0
 TEXT_SIM_HIGH: Final = 0.3
@@ -61,8 +62,14 @@ class Pair:
     broadcasts), the text and skill dot products, the seekers' groups today; and the
     quantities several features share, each computed once, on first use."""
 
-    def __init__(self, s: SeekerArrays, v: VacancyArrays, text_sim: np.ndarray,
-                 skill_overlap: np.ndarray, groups: np.ndarray) -> None:
+    def __init__(
+        self,
+        s: SeekerArrays,
+        v: VacancyArrays,
+        text_sim: np.ndarray,
+        skill_overlap: np.ndarray,
+        groups: np.ndarray,
+    ) -> None:
         self.s, self.v, self.groups = s, v, groups
         self.text_sim, self.skill_overlap = text_sim, skill_overlap
 
@@ -83,8 +90,7 @@ class Pair:
     @cached_property
     def margin(self) -> np.ndarray:
         n = self.n_demanded
-        return np.where(n > 0, (self.spare * self.demanded).sum(axis=1) / np.maximum(n, 1),
-                        2.0)
+        return np.where(n > 0, (self.spare * self.demanded).sum(axis=1) / np.maximum(n, 1), 2.0)
 
     @cached_property
     def edu_gap(self) -> np.ndarray:
@@ -105,8 +111,7 @@ class Pair:
         s, v = self.s, self.v
         located = ~(np.isnan(s.lat) | np.isnan(v.lat))
         with np.errstate(invalid="ignore"):
-            km = np.where(located, haversine_km(s.lat, s.lon, v.lat, v.lon),
-                          UNLOCATED_SAME_CITY_KM)
+            km = np.where(located, haversine_km(s.lat, s.lon, v.lat, v.lon), UNLOCATED_SAME_CITY_KM)
         return np.where(self.remote, 0.0, np.minimum(km, MAX_KM))
 
     @cached_property
@@ -143,51 +148,93 @@ _KM = ("s.lat", "s.lon", "v.lat", "v.lon", "v.mode")
 F = Feature
 TABLE: Final[tuple[Feature, ...]] = (
     F("text_sim", "skills", ("text_sim",), lambda p: p.text_sim),
-    F("text_sim_high", "skills", ("text_sim",),
-      lambda p: np.maximum(p.text_sim - TEXT_SIM_HIGH, 0)),
+    F(
+        "text_sim_high",
+        "skills",
+        ("text_sim",),
+        lambda p: np.maximum(p.text_sim - TEXT_SIM_HIGH, 0),
+    ),
     F("skill_cover", "skills", ("skill_overlap", "v.n_skills"), lambda p: p.skill_cover),
-    F("skill_cover_full", "skills", ("skill_overlap", "v.n_skills"),
-      lambda p: p.skill_cover >= 0.999),
+    F(
+        "skill_cover_full",
+        "skills",
+        ("skill_overlap", "v.n_skills"),
+        lambda p: p.skill_cover >= 0.999,
+    ),
     # Deepest common prefix (÷ 4) with any preference; 0 without one (the next feature).
-    F("occupation_match", "occupation", ("s.occupations", "v.occupation"),
-      lambda p: np.where(p.no_preference, 0.0,
-                         occupation_match(p.s.occupations, p.v.occupation) / 4.0)),
-    F("no_occupation_preference", "occupation", ("s.occupations",),
-      lambda p: p.no_preference),
+    F(
+        "occupation_match",
+        "occupation",
+        ("s.occupations", "v.occupation"),
+        lambda p: np.where(
+            p.no_preference, 0.0, occupation_match(p.s.occupations, p.v.occupation) / 4.0
+        ),
+    ),
+    F("no_occupation_preference", "occupation", ("s.occupations",), lambda p: p.no_preference),
     F("ability_margin", "ability_margin", _SPARE, lambda p: p.margin),
-    F("ability_margin_high", "ability_margin", _SPARE,
-      lambda p: np.maximum(p.margin - 2.5, 0)),
-    F("ability_margin_min", "ability_margin", _SPARE,
-      lambda p: np.where(p.n_demanded > 0, np.where(p.demanded, p.spare, 4).min(axis=1),
-                         2.0)),
+    F("ability_margin_high", "ability_margin", _SPARE, lambda p: np.maximum(p.margin - 2.5, 0)),
+    F(
+        "ability_margin_min",
+        "ability_margin",
+        _SPARE,
+        lambda p: np.where(p.n_demanded > 0, np.where(p.demanded, p.spare, 4).min(axis=1), 2.0),
+    ),
     # Demanded dimensions where capacity alone falls short (an accommodation bridges them).
-    F("accommodations_relied", "accommodations", ("s.abilities", "v.demands"),
-      lambda p: ((p.s.abilities < p.v.demands) & p.demanded).sum(axis=1)),
-    F("job_coach_support", "accommodations", ("s.abilities", "v.demands", "v.offered"),
-      lambda p: ((p.v.offered & ACC_BIT["job_coach"]) != 0)
-      & (p.s.abilities[:, _LEARNING] < p.v.demands[:, _LEARNING])),
+    F(
+        "accommodations_relied",
+        "accommodations",
+        ("s.abilities", "v.demands"),
+        lambda p: ((p.s.abilities < p.v.demands) & p.demanded).sum(axis=1),
+    ),
+    F(
+        "job_coach_support",
+        "accommodations",
+        ("s.abilities", "v.demands", "v.offered"),
+        lambda p: (
+            ((p.v.offered & ACC_BIT["job_coach"]) != 0)
+            & (p.s.abilities[:, _LEARNING] < p.v.demands[:, _LEARNING])
+        ),
+    ),
     F("education_gap", "education", ("s.edu", "v.edu"), lambda p: p.edu_gap),
     F("under_educated", "education", ("s.edu", "v.edu"), lambda p: np.maximum(-p.edu_gap, 0)),
-    F("over_educated", "education", ("s.edu", "v.edu"),
-      lambda p: np.maximum(p.edu_gap - 2, 0)),
-    F("salary_fit", "salary", ("s.min_salary", "v.salary_max"),
-      lambda p: np.clip(p.salary, -3, 5)),
-    F("salary_short", "salary", ("s.min_salary", "v.salary_max"),
-      lambda p: np.maximum(-p.salary, 0)),
+    F("over_educated", "education", ("s.edu", "v.edu"), lambda p: np.maximum(p.edu_gap - 2, 0)),
+    F("salary_fit", "salary", ("s.min_salary", "v.salary_max"), lambda p: np.clip(p.salary, -3, 5)),
+    F(
+        "salary_short",
+        "salary",
+        ("s.min_salary", "v.salary_max"),
+        lambda p: np.maximum(-p.salary, 0),
+    ),
     F("distance", "distance", _KM, lambda p: p.km / 10.0),
     F("distance_far", "distance", _KM, lambda p: np.maximum(p.km - FAR_KM, 0) / 10.0),
     F("remote", "work_mode", ("v.mode",), lambda p: p.remote),
     F("hybrid", "work_mode", ("v.mode",), lambda p: p.v.mode == MODE_CODE["hybrid"]),
     F("part_time_like", "employment_type", ("v.etype",), lambda p: p.part_time),
-    F("internship", "employment_type", ("v.etype",),
-      lambda p: p.v.etype == ETYPE_CODE["internship"]),
-    F("part_time_for_low_endurance", "employment_type", ("v.etype", "s.abilities"),
-      lambda p: p.part_time & (p.s.abilities[:, _ENDURANCE] < 3)),
-    F("supportive_for_severe", "employer_kind", ("s.grade", "v.kind"),
-      lambda p: (p.s.grade <= 2) & _any_of(p.v.kind, SUPPORTIVE_KINDS)),
+    F(
+        "internship",
+        "employment_type",
+        ("v.etype",),
+        lambda p: p.v.etype == ETYPE_CODE["internship"],
+    ),
+    F(
+        "part_time_for_low_endurance",
+        "employment_type",
+        ("v.etype", "s.abilities"),
+        lambda p: p.part_time & (p.s.abilities[:, _ENDURANCE] < 3),
+    ),
+    F(
+        "supportive_for_severe",
+        "employer_kind",
+        ("s.grade", "v.kind"),
+        lambda p: (p.s.grade <= 2) & _any_of(p.v.kind, SUPPORTIVE_KINDS),
+    ),
     F("targeted", "targeted", ("v.targeted",), lambda p: p.v.targeted),
-    F("welfare_for_hard_to_employ", "public_welfare", ("v.welfare", "groups"),
-      lambda p: p.v.welfare & ((p.groups & _HARD) != 0)),
+    F(
+        "welfare_for_hard_to_employ",
+        "public_welfare",
+        ("v.welfare", "groups"),
+        lambda p: p.v.welfare & ((p.groups & _HARD) != 0),
+    ),
     F("experience", "experience", ("s.experience",), lambda p: np.log1p(p.s.experience)),
     *(F(f"kind_{k}", "employer_kind", ("v.kind",), _kind(KIND_CODE[k])) for k in KINDS),
 )
@@ -242,8 +289,13 @@ def occupation_match(s_occ: np.ndarray, v_occ: np.ndarray) -> np.ndarray:
     return np.logical_and.accumulate(same, axis=2).sum(axis=2).max(axis=1).astype(np.float32)
 
 
-def pair_features(s: SeekerArrays, v: VacancyArrays, text_sim: np.ndarray,
-                  skill_overlap: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def pair_features(
+    s: SeekerArrays,
+    v: VacancyArrays,
+    text_sim: np.ndarray,
+    skill_overlap: np.ndarray,
+    groups: np.ndarray,
+) -> np.ndarray:
     """The feature matrix (pairs × FEATURES); ``groups`` are the seekers' current groups."""
     k = pair_count(s, v)
     pair = Pair(s, v, text_sim, skill_overlap, groups)

@@ -52,9 +52,12 @@ class Side:
 
     @classmethod
     def of(cls, arrays: VacancyArrays | SeekerArrays) -> Side:
-        return cls(arrays=arrays, text_csc=arrays.text.tocsc(),
-                   skills_csc=arrays.skills.tocsc(),
-                   row={str(i): n for n, i in enumerate(arrays.ids)})
+        return cls(
+            arrays=arrays,
+            text_csc=arrays.text.tocsc(),
+            skills_csc=arrays.skills.tocsc(),
+            row={str(i): n for n, i in enumerate(arrays.ids)},
+        )
 
     def __len__(self) -> int:
         return len(self.row)
@@ -63,8 +66,12 @@ class Side:
         """The seekers as a partner's answer is computed from: each at its displaced
         location (both the distance constraint and the distance feature read it)."""
         a = self.arrays
-        return Side(arrays=dataclasses.replace(a, lat=a.displaced_lat, lon=a.displaced_lon),
-                    text_csc=self.text_csc, skills_csc=self.skills_csc, row=self.row)
+        return Side(
+            arrays=dataclasses.replace(a, lat=a.displaced_lat, lon=a.displaced_lon),
+            text_csc=self.text_csc,
+            skills_csc=self.skills_csc,
+            row=self.row,
+        )
 
 
 @dataclass(frozen=True)
@@ -74,9 +81,16 @@ class Snapshot:
 
 
 class MatchIndex:
-    def __init__(self, engine: Engine, encode_text: TextEncoder, rules: DomainRules,
-                 poll_seconds: float = 1.0, *, location_key: LocationKey,
-                 build_engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        encode_text: TextEncoder,
+        rules: DomainRules,
+        poll_seconds: float = 1.0,
+        *,
+        location_key: LocationKey,
+        build_engine: Engine | None = None,
+    ) -> None:
         self._engine = engine
         # The full build reads every open vacancy and seeker: on a large database it may
         # outlast the request path's statement timeout, so it may have an engine of its own.
@@ -108,8 +122,11 @@ class MatchIndex:
             self._dirty = True
 
     def snapshot(self) -> Snapshot:
-        if self._snapshot is None or self._dirty or (
-                time.monotonic() - self._last_poll >= self._poll):
+        if (
+            self._snapshot is None
+            or self._dirty
+            or (time.monotonic() - self._last_poll >= self._poll)
+        ):
             self.refresh()
         assert self._snapshot is not None
         return self._snapshot
@@ -141,15 +158,22 @@ class MatchIndex:
         self._snapshot = Snapshot(vacancies=Side.of(vacancies), seekers=Side.of(seekers))
         self._remember(c[0] for c in recent)
         self.builds += 1
-        log.info("match index built", extra={"vacancies": len(vacancies),
-                                             "seekers": len(seekers),
-                                             "ms": round((time.perf_counter() - started) * 1e3)})
+        log.info(
+            "match index built",
+            extra={
+                "vacancies": len(vacancies),
+                "seekers": len(seekers),
+                "ms": round((time.perf_counter() - started) * 1e3),
+            },
+        )
 
     def _apply(self, session: Session, pending: list[tuple[int, str, str]]) -> None:
         snap = self._snapshot
         assert snap is not None
-        ids = {kind: {eid for _, e, eid in pending if e == kind}
-               for kind in ("vacancy", "employer", "seeker")}
+        ids = {
+            kind: {eid for _, e, eid in pending if e == kind}
+            for kind in ("vacancy", "employer", "seeker")
+        }
         touched = len(ids["vacancy"]) + len(ids["seeker"]) + 50 * len(ids["employer"])
         if touched > _REBUILD_SHARE * max(len(snap.vacancies) + len(snap.seekers), 1):
             self._build(session)
@@ -157,12 +181,18 @@ class MatchIndex:
             return
         vacancies = snap.vacancies
         if ids["vacancy"] or ids["employer"]:
-            fresh = self._load_vacancies(session, sorted(ids["vacancy"]),
-                                         sorted(ids["employer"]))
-            gone = set(ids["vacancy"]) | set(fresh.ids.tolist()) | {
-                str(v) for v, e in zip(snap.vacancies.arrays.ids,
-                                       snap.vacancies.arrays.employer_ids, strict=True)
-                if e in ids["employer"]}
+            fresh = self._load_vacancies(session, sorted(ids["vacancy"]), sorted(ids["employer"]))
+            gone = (
+                set(ids["vacancy"])
+                | set(fresh.ids.tolist())
+                | {
+                    str(v)
+                    for v, e in zip(
+                        snap.vacancies.arrays.ids, snap.vacancies.arrays.employer_ids, strict=True
+                    )
+                    if e in ids["employer"]
+                }
+            )
             vacancies = Side.of(_replace(snap.vacancies.arrays, gone, fresh))
         seekers = snap.seekers
         if ids["seeker"]:
@@ -178,10 +208,13 @@ class MatchIndex:
         floor = self._seen - _RECHECK_WINDOW
         self._applied = {c for c in self._applied if c > floor}
 
-    def _load_vacancies(self, session: Session, ids: list[str] | None,
-                        employer_ids: list[str] | None) -> VacancyArrays:
-        records = [vacancy_record(v, e) for v, e in
-                   repo.vacancies_with_employers(session, ids, employer_ids)]
+    def _load_vacancies(
+        self, session: Session, ids: list[str] | None, employer_ids: list[str] | None
+    ) -> VacancyArrays:
+        records = [
+            vacancy_record(v, e)
+            for v, e in repo.vacancies_with_employers(session, ids, employer_ids)
+        ]
         return build_vacancies(records, self._encode)
 
     def _load_seekers(self, session: Session, ids: list[str] | None) -> SeekerArrays:

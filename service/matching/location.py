@@ -43,16 +43,17 @@ def offsets(seeker_ids: Sequence[str], key: LocationKey) -> tuple[np.ndarray, np
     return km, 2 * np.pi * draws[:, 1]
 
 
-def displaced_location(lat: np.ndarray, lon: np.ndarray, seeker_ids: Sequence[str],
-                       key: LocationKey) -> tuple[np.ndarray, np.ndarray]:
+def displaced_location(
+    lat: np.ndarray, lon: np.ndarray, seeker_ids: Sequence[str], key: LocationKey
+) -> tuple[np.ndarray, np.ndarray]:
     """The displaced points (degrees) of seekers at ``lat``/``lon``; NaN stays NaN (a
     seeker without coordinates keeps the same-city rule)."""
     km, bearing = offsets(seeker_ids, key)
     delta = km / EARTH_RADIUS_KM
     phi, lmb = np.radians(lat), np.radians(lon)
-    phi2 = np.arcsin(np.sin(phi) * np.cos(delta)
-                     + np.cos(phi) * np.sin(delta) * np.cos(bearing))
-    lmb2 = lmb + np.arctan2(np.sin(bearing) * np.sin(delta) * np.cos(phi),
-                            np.cos(delta) - np.sin(phi) * np.sin(phi2))
+    phi2 = np.arcsin(np.sin(phi) * np.cos(delta) + np.cos(phi) * np.sin(delta) * np.cos(bearing))
+    lmb2 = lmb + np.arctan2(
+        np.sin(bearing) * np.sin(delta) * np.cos(phi), np.cos(delta) - np.sin(phi) * np.sin(phi2)
+    )
     lon2 = (np.degrees(lmb2) + 540.0) % 360.0 - 180.0
     return np.degrees(phi2), lon2

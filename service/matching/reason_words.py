@@ -44,19 +44,21 @@ KIND_WORDS: Final[dict[str, tuple[str, str]]] = {
     "private": ("民营企业", "private companies"),
     "platform": ("平台企业", "platform companies"),
     "sheltered_workshop": ("辅助性就业机构", "sheltered workshops"),
-    "concentrated_employer": ("集中安置残疾人的单位", "concentrated employers of disabled "
-                              "people"),
+    "concentrated_employer": ("集中安置残疾人的单位", "concentrated employers of disabled people"),
     "blind_massage": ("盲人按摩机构", "blind massage centres"),
     "social_organization": ("社会组织", "social organisations"),
     "individual_business": ("个体工商户", "individual businesses"),
 }
 MODE_WORDS: Final[dict[str, tuple[str, str]]] = {
-    "on_site": ("现场办公", "on-site"), "hybrid": ("混合办公", "hybrid"),
+    "on_site": ("现场办公", "on-site"),
+    "hybrid": ("混合办公", "hybrid"),
     "remote": ("远程办公", "remote"),
 }
 ETYPE_WORDS: Final[dict[str, tuple[str, str]]] = {
-    "full_time": ("全职", "full-time"), "part_time": ("非全日制", "part-time"),
-    "flexible": ("灵活用工", "flexible"), "internship": ("实习", "internship"),
+    "full_time": ("全职", "full-time"),
+    "part_time": ("非全日制", "part-time"),
+    "flexible": ("灵活用工", "flexible"),
+    "internship": ("实习", "internship"),
 }
 assert set(KIND_WORDS) == set(KINDS) and set(MODE_WORDS) == set(MODES)
 assert set(ETYPE_WORDS) == set(ETYPES)
@@ -69,15 +71,17 @@ class PairFacts:
     (``x``: the pair's feature row, for what only the features hold: the skill overlap).
     Each fact is read on first use."""
 
-    def __init__(self, s: SeekerArrays, si: int, v: VacancyArrays, vi: int,
-                 x: np.ndarray) -> None:
+    def __init__(self, s: SeekerArrays, si: int, v: VacancyArrays, vi: int, x: np.ndarray) -> None:
         self.s, self.si, self.v, self.vi, self.x = s, si, v, vi, x
 
     @cached_property
     def preferences(self) -> list[list[int]]:
         """Each stated occupation preference as its code's segments."""
-        return [[seg for seg in code if seg >= 0] for code in self.s.occupations[self.si].tolist()
-                if code[0] >= 0]
+        return [
+            [seg for seg in code if seg >= 0]
+            for code in self.s.occupations[self.si].tolist()
+            if code[0] >= 0
+        ]
 
     @cached_property
     def vacancy_code(self) -> list[int]:
@@ -100,8 +104,7 @@ class PairFacts:
     def occupation_overlaps(self) -> bool:
         """The vacancy's code and a preference may name the same work: one lies within the
         other (``4-07`` and ``4-07-05-01`` either way)."""
-        return any(self._common(p) == min(len(p), len(self.vacancy_code))
-                   for p in self.preferences)
+        return any(self._common(p) == min(len(p), len(self.vacancy_code)) for p in self.preferences)
 
     @cached_property
     def occupation_depth(self) -> int:
@@ -130,13 +133,13 @@ class PairFacts:
     def relied(self) -> int:
         """Demanded dimensions where abilities alone fall short."""
         demand = self.v.demands[self.vi].tolist()
-        return sum(a < d for a, d in zip(self.s.abilities[self.si].tolist(), demand,
-                                         strict=True))
+        return sum(a < d for a, d in zip(self.s.abilities[self.si].tolist(), demand, strict=True))
 
     @property
     def coach(self) -> bool:
-        return (bool(int(self.v.offered[self.vi]) & ACC_BIT["job_coach"])
-                and self.ability(_LEARNING) < int(self.v.demands[self.vi, _LEARNING]))
+        return bool(int(self.v.offered[self.vi]) & ACC_BIT["job_coach"]) and self.ability(
+            _LEARNING
+        ) < int(self.v.demands[self.vi, _LEARNING])
 
     def ability(self, d: int) -> int:
         return int(self.s.abilities[self.si, d])
@@ -157,8 +160,10 @@ class PairFacts:
         if any(math.isnan(c) for c in (lat1, lon1, lat2, lon2)):
             return None
         p1, p2 = math.radians(lat1), math.radians(lat2)
-        a = (math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2)
-             * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+        a = (
+            math.sin((p2 - p1) / 2) ** 2
+            + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+        )
         return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
 
     @property
@@ -175,8 +180,7 @@ class PairFacts:
 
     @property
     def severe_at_supportive(self) -> bool:
-        return (int(self.s.grade[self.si]) <= 2
-                and int(self.v.kind[self.vi]) in SUPPORTIVE_KINDS)
+        return int(self.s.grade[self.si]) <= 2 and int(self.v.kind[self.vi]) in SUPPORTIVE_KINDS
 
     @property
     def targeted(self) -> bool:
@@ -216,8 +220,10 @@ def _occupation(f: PairFacts, up: bool) -> Words:
     if up and f.occupation_within:
         return "岗位属于求职者意向职业", "the job is in an occupation the seeker wants"
     if up and f.occupation_depth >= CLOSE_OCCUPATION_SEGMENTS:
-        return ("岗位与求职者意向职业同属一类",
-                "the job is in the same group as an occupation the seeker wants")
+        return (
+            "岗位与求职者意向职业同属一类",
+            "the job is in the same group as an occupation the seeker wants",
+        )
     if not up and f.vacancy_code and not f.occupation_overlaps:
         return "岗位不在求职者意向职业内", "the job is outside the seeker's preferred occupations"
     return None
@@ -227,21 +233,29 @@ def _ability_margin(f: PairFacts, up: bool) -> Words:
     if up and not f.spare:
         return "岗位对功能能力无特别要求", "the job makes no particular functional demands"
     if up and min(f.spare) >= 1:
-        return ("各项能力（含所提供的便利措施）均高于岗位要求，有余量",
-                "abilities (with the accommodations offered) exceed every demand of the job")
+        return (
+            "各项能力（含所提供的便利措施）均高于岗位要求，有余量",
+            "abilities (with the accommodations offered) exceed every demand of the job",
+        )
     if not up and f.spare and min(f.spare) == 0:
-        return ("部分岗位要求刚好达到能力上限，余量小",
-                "abilities only just meet some of the job's demands")
+        return (
+            "部分岗位要求刚好达到能力上限，余量小",
+            "abilities only just meet some of the job's demands",
+        )
     return None
 
 
 def _accommodations(f: PairFacts, up: bool) -> Words:
     if up and f.coach:
-        return ("岗位提供就业辅导员，弥补学习能力与要求的差距",
-                "a job coach supports the seeker where learning falls short of the demand")
+        return (
+            "岗位提供就业辅导员，弥补学习能力与要求的差距",
+            "a job coach supports the seeker where learning falls short of the demand",
+        )
     if up and f.relied == 0:
-        return ("无需依赖便利措施弥补能力差距",
-                "the match relies on no accommodation to bridge a gap")
+        return (
+            "无需依赖便利措施弥补能力差距",
+            "the match relies on no accommodation to bridge a gap",
+        )
     if not up and f.relied > 0:
         return "需依赖便利措施弥补能力差距", "the match relies on accommodations to bridge gaps"
     return None
@@ -262,8 +276,10 @@ def _salary(f: PairFacts, up: bool) -> Words:
         return None  # no minimum stated: no expectation to meet or miss
     reaches = int(f.v.salary_max[f.vi]) >= f.min_salary
     if up and reaches:
-        return ("薪酬范围达到求职者期望的最低薪酬",
-                "the pay range reaches the seeker's stated minimum")
+        return (
+            "薪酬范围达到求职者期望的最低薪酬",
+            "the pay range reaches the seeker's stated minimum",
+        )
     if not up and not reaches:
         return "薪酬低于求职者期望的最低薪酬", "the pay is below the seeker's stated minimum"
     return None
@@ -294,22 +310,29 @@ def _work_mode(f: PairFacts, up: bool) -> Words:
 
 def _employment_type(f: PairFacts, up: bool) -> Words:
     if up and f.etype in ("part_time", "flexible") and f.ability(_ENDURANCE) < 3:
-        return ("非全日制或灵活的工时适合求职者的耐力",
-                "part-time or flexible hours suit the seeker's limited endurance")
+        return (
+            "非全日制或灵活的工时适合求职者的耐力",
+            "part-time or flexible hours suit the seeker's limited endurance",
+        )
     return _tendency(ETYPE_WORDS[f.etype], up)
 
 
 def _employer_kind(f: PairFacts, up: bool) -> Words:
     zh, en = KIND_WORDS[f.kind]
     if up and f.severe_at_supportive:
-        return (f"此类用人单位（{zh}）往往更能留住重度残疾职工",
-                f"employers of this kind ({en}) tend to keep staff with a severe "
-                "disability longer")
+        return (
+            f"此类用人单位（{zh}）往往更能留住重度残疾职工",
+            f"employers of this kind ({en}) tend to keep staff with a severe disability longer",
+        )
     if up:
-        return (f"此类用人单位（{zh}）往往留用率较高",
-                f"employers of this kind ({en}) tend to keep staff longer")
-    return (f"此类用人单位（{zh}）往往留用率较低",
-            f"employers of this kind ({en}) tend to keep staff less long")
+        return (
+            f"此类用人单位（{zh}）往往留用率较高",
+            f"employers of this kind ({en}) tend to keep staff longer",
+        )
+    return (
+        f"此类用人单位（{zh}）往往留用率较低",
+        f"employers of this kind ({en}) tend to keep staff less long",
+    )
 
 
 def _targeted(f: PairFacts, up: bool) -> Words:
@@ -322,8 +345,10 @@ def _public_welfare(f: PairFacts, up: bool) -> Words:
     if up and f.welfare and f.hard_to_employ:
         return "公益性岗位优先安置就业困难人员", "a public-welfare post for the hard to employ"
     if not up and f.welfare and not f.hard_to_employ:
-        return ("公益性岗位优先安置就业困难人员，求职者不属于此类",
-                "a public-welfare post, meant first for the hard to employ")
+        return (
+            "公益性岗位优先安置就业困难人员，求职者不属于此类",
+            "a public-welfare post, meant first for the hard to employ",
+        )
     return None
 
 
@@ -337,10 +362,18 @@ def _experience(f: PairFacts, up: bool) -> Words:
 
 # factor -> the words for a pair, raised (True) or lowered (False); None when untrue.
 WORDS: Final[dict[str, Callable[[PairFacts, bool], Words]]] = {
-    "skills": _skills, "occupation": _occupation, "ability_margin": _ability_margin,
-    "accommodations": _accommodations, "education": _education, "salary": _salary,
-    "distance": _distance, "work_mode": _work_mode, "employment_type": _employment_type,
-    "employer_kind": _employer_kind, "targeted": _targeted,
-    "public_welfare": _public_welfare, "experience": _experience,
+    "skills": _skills,
+    "occupation": _occupation,
+    "ability_margin": _ability_margin,
+    "accommodations": _accommodations,
+    "education": _education,
+    "salary": _salary,
+    "distance": _distance,
+    "work_mode": _work_mode,
+    "employment_type": _employment_type,
+    "employer_kind": _employer_kind,
+    "targeted": _targeted,
+    "public_welfare": _public_welfare,
+    "experience": _experience,
 }
 assert set(WORDS) == set(FACTORS), "every factor of the feature table needs its words"

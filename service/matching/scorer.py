@@ -47,8 +47,9 @@ TRUSTED_TYPES: Final[tuple[str, ...]] = (
     "sklearn.calibration._SigmoidCalibration",
 )
 FACTORS: Final[tuple[str, ...]] = tuple(dict.fromkeys(FACTOR_OF[f] for f in FEATURES))
-_FACTOR_MATRIX: Final = np.array([[FACTOR_OF[f] == g for g in FACTORS] for f in FEATURES],
-                                 dtype=np.float64)
+_FACTOR_MATRIX: Final = np.array(
+    [[FACTOR_OF[f] == g for g in FACTORS] for f in FEATURES], dtype=np.float64
+)
 
 
 class ScorerError(RuntimeError):
@@ -57,11 +58,21 @@ class ScorerError(RuntimeError):
 
 def make_text_encoder() -> Pipeline:
     """Character n-grams (1-3, within words) hashed, then TF-IDF: Chinese needs no segmenter."""
-    return Pipeline([
-        ("hash", HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=2**18,
-                                   alternate_sign=False, norm=None)),
-        ("tfidf", TfidfTransformer(sublinear_tf=True)),
-    ])
+    return Pipeline(
+        [
+            (
+                "hash",
+                HashingVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(1, 3),
+                    n_features=2**18,
+                    alternate_sign=False,
+                    norm=None,
+                ),
+            ),
+            ("tfidf", TfidfTransformer(sublinear_tf=True)),
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -81,8 +92,9 @@ class Linear:
 
     @property
     def offset(self) -> float:
-        return float(self.a * (self.intercept - np.sum(self.coef * self.mean / self.scale))
-                     + self.b)
+        return float(
+            self.a * (self.intercept - np.sum(self.coef * self.mean / self.scale)) + self.b
+        )
 
 
 def linear_parts(model: Any) -> Linear:
@@ -98,10 +110,14 @@ def linear_parts(model: Any) -> Linear:
     if not isinstance(model, Pipeline) or len(model.steps) != 2:
         raise ScorerError("scorer model: expected StandardScaler + LogisticRegression")
     scaler, logistic = model.steps[0][1], model.steps[1][1]
-    return Linear(mean=np.asarray(scaler.mean_, dtype=np.float64),
-                  scale=np.asarray(scaler.scale_, dtype=np.float64),
-                  coef=np.asarray(logistic.coef_[0], dtype=np.float64),
-                  intercept=float(logistic.intercept_[0]), a=a, b=b)
+    return Linear(
+        mean=np.asarray(scaler.mean_, dtype=np.float64),
+        scale=np.asarray(scaler.scale_, dtype=np.float64),
+        coef=np.asarray(logistic.coef_[0], dtype=np.float64),
+        intercept=float(logistic.intercept_[0]),
+        a=a,
+        b=b,
+    )
 
 
 @dataclass(frozen=True)
@@ -133,15 +149,17 @@ class ScorerBundle:
         faster (``load_bundle`` checks the two agree).
         """
         lin = self.linear
-        return np.asarray(expit(np.asarray(X, dtype=np.float64) @ lin.weights + lin.offset),
-                          dtype=np.float64)
+        return np.asarray(
+            expit(np.asarray(X, dtype=np.float64) @ lin.weights + lin.offset), dtype=np.float64
+        )
 
     def predict_reference(self, X: np.ndarray) -> np.ndarray:
         """The same probabilities through the scikit-learn model (``predict_proba[:, 1]``)."""
         if len(X) == 0:
             return np.zeros(0, dtype=np.float64)
-        return np.asarray(self.model.predict_proba(np.asarray(X, dtype=np.float64))[:, 1],
-                          dtype=np.float64)
+        return np.asarray(
+            self.model.predict_proba(np.asarray(X, dtype=np.float64))[:, 1], dtype=np.float64
+        )
 
     def check(self) -> None:
         """The folded form agrees with the scikit-learn model on a fixed probe."""
@@ -149,8 +167,10 @@ class ScorerBundle:
         probe = lin.mean + lin.scale * np.random.default_rng(0).normal(0, 2, (64, len(lin.mean)))
         gap = float(np.max(np.abs(self.predict(probe) - self.predict_reference(probe))))
         if not gap <= 1e-9:
-            raise ScorerError(f"scorer model check failed: folded and scikit-learn "
-                              f"probabilities differ by {gap:.3g}")
+            raise ScorerError(
+                f"scorer model check failed: folded and scikit-learn "
+                f"probabilities differ by {gap:.3g}"
+            )
 
     @property
     def intercept_term(self) -> float:
@@ -164,8 +184,7 @@ class ScorerBundle:
         is the logit of ``predict``.
         """
         lin = self.linear
-        per_feature = (np.asarray(X, dtype=np.float64) - lin.mean) * (lin.a * lin.coef
-                                                                       / lin.scale)
+        per_feature = (np.asarray(X, dtype=np.float64) - lin.mean) * (lin.a * lin.coef / lin.scale)
         return np.asarray(per_feature @ _FACTOR_MATRIX)
 
 
@@ -184,17 +203,30 @@ def save_bundle(bundle: ScorerBundle, directory: Path | str) -> Path:
     model_path = out / MODEL_FILE
     # skops names entries by object ids, so the bytes (and the checksum) differ between
     # runs even for the same model; the version fingerprints the fitted weights instead.
-    sio.dump({"text_encoder": bundle.text_encoder, "model": bundle.model}, model_path,
-             compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    sio.dump(
+        {"text_encoder": bundle.text_encoder, "model": bundle.model},
+        model_path,
+        compression=zipfile.ZIP_DEFLATED,
+        compresslevel=9,
+    )
     meta = {
-        "format": FORMAT, "version": bundle.version, "sha256": sha256_of(model_path),
-        "model_file": MODEL_FILE, "feature_names": list(bundle.feature_names),
-        "factors": list(bundle.factors), "params": bundle.params, "report": bundle.report,
-        "libraries": {"scikit-learn": sklearn.__version__, "skops": skops.__version__,
-                      "numpy": np.__version__},
+        "format": FORMAT,
+        "version": bundle.version,
+        "sha256": sha256_of(model_path),
+        "model_file": MODEL_FILE,
+        "feature_names": list(bundle.feature_names),
+        "factors": list(bundle.factors),
+        "params": bundle.params,
+        "report": bundle.report,
+        "libraries": {
+            "scikit-learn": sklearn.__version__,
+            "skops": skops.__version__,
+            "numpy": np.__version__,
+        },
     }
-    (out / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2,
-                                            sort_keys=True) + "\n", encoding="utf-8")
+    (out / META_FILE).write_text(
+        json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return out
 
 
@@ -213,12 +245,16 @@ def load_bundle(directory: Path | str | None = None) -> ScorerBundle:
         raise ScorerError(f"scorer metadata unreadable: {meta_path}: {exc}") from exc
     actual = sha256_of(model_path)
     if actual != expected:
-        raise ScorerError(f"scorer artifact corrupt or tampered: checksum mismatch for "
-                          f"{model_path} (sha256 {actual[:12]}…, expected {expected[:12]}…)")
+        raise ScorerError(
+            f"scorer artifact corrupt or tampered: checksum mismatch for "
+            f"{model_path} (sha256 {actual[:12]}…, expected {expected[:12]}…)"
+        )
     if names != FEATURES:
-        raise ScorerError(f"scorer feature mismatch: the artifact {version} was trained on "
-                          f"{len(names)} features that differ from the code's {len(FEATURES)}"
-                          " (retrain with `accessmatch train`)")
+        raise ScorerError(
+            f"scorer feature mismatch: the artifact {version} was trained on "
+            f"{len(names)} features that differ from the code's {len(FEATURES)}"
+            " (retrain with `accessmatch train`)"
+        )
     try:
         untrusted = sio.get_untrusted_types(file=model_path)
         refused = sorted(set(untrusted) - set(TRUSTED_TYPES))
@@ -229,14 +265,22 @@ def load_bundle(directory: Path | str | None = None) -> ScorerBundle:
     except ScorerError:
         raise
     except Exception as exc:  # skops raises many kinds; each means "cannot use this file"
-        raise ScorerError(f"scorer artifact unloadable: {model_path}: "
-                          f"{type(exc).__name__}: {exc}") from exc
-    bundle = ScorerBundle(version=version, text_encoder=text_encoder, model=model,
-                          feature_names=names, params=meta.get("params", {}),
-                          report=meta.get("report", {}))
+        raise ScorerError(
+            f"scorer artifact unloadable: {model_path}: {type(exc).__name__}: {exc}"
+        ) from exc
+    bundle = ScorerBundle(
+        version=version,
+        text_encoder=text_encoder,
+        model=model,
+        feature_names=names,
+        params=meta.get("params", {}),
+        report=meta.get("report", {}),
+    )
     n_in = getattr(model, "n_features_in_", None)
     if n_in != len(FEATURES) or not isinstance(text_encoder, Pipeline):
-        raise ScorerError(f"scorer feature mismatch: the model takes {n_in} features, the "
-                          f"code computes {len(FEATURES)}")
+        raise ScorerError(
+            f"scorer feature mismatch: the model takes {n_in} features, the "
+            f"code computes {len(FEATURES)}"
+        )
     bundle.check()  # the structure predict() and contributions() rely on
     return bundle

@@ -20,5 +20,6 @@ class AuditEventPublic(BaseModel):
     outcome: AuditOutcome
     request_id: str | None = Field(description="also in the access log and X-Request-ID")
     fields: list[str] = Field(description="for updates: the names of the fields changed")
-    seeker_ids: list[str] = Field(description="every seeker concerned: the one read, "
-                                              "or each one shown in a list")
+    seeker_ids: list[str] = Field(
+        description="every seeker concerned: the one read, or each one shown in a list"
+    )

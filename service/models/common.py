@@ -44,7 +44,8 @@ def _occupation(value: str) -> str:
     if not _OCCUPATION.fullmatch(value):
         raise PydanticCustomError(
             "occupation_code_format",
-            "an occupation code of the national classification, e.g. 4-07-05-01 or 4-07")
+            "an occupation code of the national classification, e.g. 4-07-05-01 or 4-07",
+        )
     return value
 
 
@@ -52,13 +53,15 @@ def to_utc(value: dt.datetime) -> dt.datetime:
     """An aware instant in UTC; one so near year 1 or 9999 that UTC lies outside the
     calendar is a validation error, not an OverflowError."""
     if value.tzinfo is None:
-        raise PydanticCustomError("timezone_required", "give the time zone, e.g. "
-                                  "2026-12-01T08:00:00Z")
+        raise PydanticCustomError(
+            "timezone_required", "give the time zone, e.g. 2026-12-01T08:00:00Z"
+        )
     try:
         return value.astimezone(dt.UTC)
     except OverflowError:
-        raise PydanticCustomError("datetime_out_of_range", "this instant lies outside the "
-                                  "years 1 to 9999 in UTC") from None
+        raise PydanticCustomError(
+            "datetime_out_of_range", "this instant lies outside the years 1 to 9999 in UTC"
+        ) from None
 
 
 def _dedupe(values: list[str]) -> list[str]:
@@ -81,14 +84,18 @@ PastDate = Annotated[IsoDate, AfterValidator(_not_in_future)]
 FutureDate = Annotated[IsoDate, AfterValidator(_not_in_past)]
 # Consent and flags: JSON true or false only ("yes", 1 or "true" are refused, not guessed).
 Flag = Annotated[bool, Field(strict=True)]
-DistrictCode = Annotated[str, AfterValidator(validate_district_code),
-                         Field(examples=["140302"], description="GB/T 2260 division code")]
+DistrictCode = Annotated[
+    str,
+    AfterValidator(validate_district_code),
+    Field(examples=["140302"], description="GB/T 2260 division code"),
+]
 OccupationCode = Annotated[str, AfterValidator(_occupation), Field(examples=["4-07-05-01"])]
+
+
 def no_nul(value: str) -> str:
     # PostgreSQL text cannot hold U+0000, and no real name, title or skill contains it.
     if "\x00" in value:
-        raise PydanticCustomError("nul_character", "the text contains a NUL (U+0000) "
-                                  "character")
+        raise PydanticCustomError("nul_character", "the text contains a NUL (U+0000) character")
     return value
 
 
@@ -102,12 +109,15 @@ def _stripped_not_blank(value: str) -> str:
 
 # Lengths are checked on the text as sent (what the OpenAPI document promises), then
 # surrounding whitespace is dropped and blank text refused.
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200),
-                 AfterValidator(_stripped_not_blank)]
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=100),
-                       AfterValidator(_stripped_not_blank)]
-Skill = Annotated[str, StringConstraints(min_length=1, max_length=50),
-                  AfterValidator(_stripped_not_blank)]
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_stripped_not_blank)
+]
+ExternalId = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_stripped_not_blank)
+]
+Skill = Annotated[
+    str, StringConstraints(min_length=1, max_length=50), AfterValidator(_stripped_not_blank)
+]
 Skills = Annotated[list[Skill], Field(max_length=50), AfterValidator(_dedupe)]
 Level = Annotated[int, Field(strict=True, ge=0, le=MAX_LEVEL)]
 PlainText = Annotated[str, AfterValidator(no_nul)]  # free text, kept as sent
@@ -147,8 +157,9 @@ class PatchBody(Strict):
     @classmethod
     def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None and info.field_name in cls.NOT_NULL:
-            raise PydanticCustomError("null_not_allowed", "this field cannot be null; leave "
-                                      "it out to keep its value")
+            raise PydanticCustomError(
+                "null_not_allowed", "this field cannot be null; leave it out to keep its value"
+            )
         return value
 
 

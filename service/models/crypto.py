@@ -27,8 +27,9 @@ class DecryptionError(RuntimeError):
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"accessmatch/v1",
-                info=purpose).derive(secret.encode("utf-8"))
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"accessmatch/v1", info=purpose).derive(
+        secret.encode("utf-8")
+    )
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,7 @@ class Cipher:
     def encrypt(self, plaintext: str, context: str) -> str:
         """``context`` (e.g. the column name) is bound as associated data."""
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._current.aead.encrypt(nonce, plaintext.encode("utf-8"),
-                                            context.encode())
+        sealed = self._current.aead.encrypt(nonce, plaintext.encode("utf-8"), context.encode())
         token = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
         return f"{_VERSION}.{self._current.key_id}.{token}"
 
@@ -74,8 +74,9 @@ class Cipher:
             if version != _VERSION:
                 raise ValueError(version)
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            return keys.aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:],
-                                     context.encode()).decode("utf-8")
+            return keys.aead.decrypt(
+                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()
+            ).decode("utf-8")
         except Exception as exc:  # any malformed or unauthentic value is the same failure
             raise DecryptionError(f"cannot decrypt a stored {context}") from exc
 

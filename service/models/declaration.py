@@ -13,10 +13,12 @@ from service.models.employer import Count
 class StaffDeclarationBase(Strict):
     staff_count: Count
     disabled_staff: Count = 0
-    severe_disabled_staff: Count = Field(default=0, description="grade 1-2 holders; part "
-                                                                "of disabled_staff")
-    average_annual_wage: float | None = Field(default=None, strict=True, ge=0,
-                                              le=100_000_000, allow_inf_nan=False)
+    severe_disabled_staff: Count = Field(
+        default=0, description="grade 1-2 holders; part of disabled_staff"
+    )
+    average_annual_wage: float | None = Field(
+        default=None, strict=True, ge=0, le=100_000_000, allow_inf_nan=False
+    )
     established_posts: Count | None = None
 
 
@@ -32,9 +34,13 @@ class StaffDeclarationPublic(BaseModel):
     severe_disabled_staff: int
     average_annual_wage: float | None
     established_posts: int | None
-    declared_by: str = Field(description="the key that declared it; 'employer_record' when "
-                             "it came from the employer's own figures, 'migration' when "
-                             "back-filled")
+    declared_by: str = Field(
+        description="the key that declared it; 'employer_record' when "
+        "it came from the employer's own figures, 'migration' when "
+        "back-filled"
+    )
     declared_at: dt.datetime
-    version: int = Field(description="the declaration's version; its ETag is \"v<version>\", "
-                         "and replacing it needs If-Match with that ETag")
+    version: int = Field(
+        description='the declaration\'s version; its ETag is "v<version>", '
+        "and replacing it needs If-Match with that ETag"
+    )

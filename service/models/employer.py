@@ -21,11 +21,14 @@ def _credit_code(value: str) -> str:
     return validate_credit_code(value).code
 
 
-CreditCodeStr = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
-                                                 min_length=1, max_length=40),
-                          AfterValidator(_credit_code),
-                          Field(examples=["91110000600037341L"],
-                                description="unified social credit code (GB 32100-2015)")]
+CreditCodeStr = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=40),
+    AfterValidator(_credit_code),
+    Field(
+        examples=["91110000600037341L"], description="unified social credit code (GB 32100-2015)"
+    ),
+]
 Count = Annotated[int, Field(strict=True, ge=0, le=10_000_000)]
 
 
@@ -36,23 +39,33 @@ class EmployerCreate(Strict):
     district_code: DistrictCode
     staff_count: Count
     disabled_staff: Count = 0
-    severe_disabled_staff: Count = Field(default=0, description="grade 1-2 holders; part "
-                                                                "of disabled_staff")
-    average_annual_wage: float | None = Field(default=None, strict=True, ge=0,
-                                              le=100_000_000,
-                                              allow_inf_nan=False)
+    severe_disabled_staff: Count = Field(
+        default=0, description="grade 1-2 holders; part of disabled_staff"
+    )
+    average_annual_wage: float | None = Field(
+        default=None, strict=True, ge=0, le=100_000_000, allow_inf_nan=False
+    )
     established_posts: Count | None = None
     school_stage: SchoolStage | None = Field(
-        default=None, description="public institutions that are schools: the stage they "
+        default=None,
+        description="public institutions that are schools: the stage they "
         "teach; kindergartens, primary and secondary schools carry no lead-by-example duty. "
-        "Refused (422) for other kinds")
+        "Refused (422) for other kinds",
+    )
     accessibility: list[Accommodation] = Field(default_factory=list)
 
 
 class EmployerUpdate(PatchBody):
     NOT_NULL: ClassVar[tuple[str, ...]] = (
-        "name", "credit_code", "kind", "district_code", "staff_count", "disabled_staff",
-        "severe_disabled_staff", "accessibility")
+        "name",
+        "credit_code",
+        "kind",
+        "district_code",
+        "staff_count",
+        "disabled_staff",
+        "severe_disabled_staff",
+        "accessibility",
+    )
 
     name: Text | None = None
     credit_code: CreditCodeStr | None = None
@@ -61,14 +74,16 @@ class EmployerUpdate(PatchBody):
     staff_count: Count | None = None
     disabled_staff: Count | None = None
     severe_disabled_staff: Count | None = None
-    average_annual_wage: float | None = Field(default=None, strict=True, ge=0,
-                                              le=100_000_000,
-                                              allow_inf_nan=False)
+    average_annual_wage: float | None = Field(
+        default=None, strict=True, ge=0, le=100_000_000, allow_inf_nan=False
+    )
     established_posts: Count | None = None
     school_stage: SchoolStage | None = Field(
-        default=None, description="public institutions that are schools: the stage they "
+        default=None,
+        description="public institutions that are schools: the stage they "
         "teach; kindergartens, primary and secondary schools carry no lead-by-example duty. "
-        "Refused (422) for other kinds")
+        "Refused (422) for other kinds",
+    )
     accessibility: list[Accommodation] | None = None
 
 
@@ -103,18 +118,23 @@ class QuotaReport(BaseModel):
     actual_ratio: float
     shortfall: float
     meets_quota: bool
-    levy_base_wage: float | None = Field(description="min(average wage, 2 × social "
-                                                     "average wage) where both are known")
+    levy_base_wage: float | None = Field(
+        description="min(average wage, 2 × social average wage) where both are known"
+    )
     levy_full: float | None
     levy_share: float | None
     levy_due: float | None
     levy_rule: str
-    lead_by_example_duty: bool = Field(description="a government organ or public "
-                                       "institution with at least the rules' established "
-                                       "posts, not a kindergarten, primary or secondary "
-                                       "school: it must employ at least one disabled person")
-    lead_by_example_met: bool | None = Field(description="whether a unit with the duty "
-                                             "employs at least one disabled person; null "
-                                             "without the duty")
+    lead_by_example_duty: bool = Field(
+        description="a government organ or public "
+        "institution with at least the rules' established "
+        "posts, not a kindergarten, primary or secondary "
+        "school: it must employ at least one disabled person"
+    )
+    lead_by_example_met: bool | None = Field(
+        description="whether a unit with the duty "
+        "employs at least one disabled person; null "
+        "without the duty"
+    )
     concentrated_employment: bool
     notes: list[str]

@@ -94,8 +94,9 @@ class SchoolStage(StrEnum):
 
 
 # Stages whose schools carry no lead-by-example duty (the policy's exclusion).
-LEAD_EXEMPT_STAGES = frozenset({SchoolStage.kindergarten, SchoolStage.primary,
-                                SchoolStage.secondary})
+LEAD_EXEMPT_STAGES = frozenset(
+    {SchoolStage.kindergarten, SchoolStage.primary, SchoolStage.secondary}
+)
 
 # The only kinds for which a school stage means anything.
 SCHOOL_KINDS = frozenset({EmployerKind.public_institution})

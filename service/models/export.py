@@ -32,8 +32,10 @@ class ConsentEvent(BaseModel):
 class AccessEntry(BaseModel):
     at: dt.datetime
     action: AuditAction
-    key_id: str | None = Field(description="shown to counsellors; a partner or kiosk sees "
-                                           "only its own key's id, and the role of others")
+    key_id: str | None = Field(
+        description="shown to counsellors; a partner or kiosk sees "
+        "only its own key's id, and the role of others"
+    )
     role: Role
     outcome: AuditOutcome
 
@@ -41,8 +43,9 @@ class AccessEntry(BaseModel):
 class CaseworkHeld(BaseModel):
     """The employment service's record of the person after registration."""
 
-    services: list[ServiceRecordPublic] = Field(description="the \"four ones\" and "
-                                                           "training, oldest first")
+    services: list[ServiceRecordPublic] = Field(
+        description='the "four ones" and training, oldest first'
+    )
     status_history: StatusHistory
     referrals: list[ReferralPublic]
     placements: list[PlacementPublic] = Field(description="with their follow-up visits")
@@ -52,16 +55,21 @@ class SeekerExport(BaseModel):
     exported_at: dt.datetime
     registered_by: str = Field(description="id of the API key that registered the person")
     version: int
-    record: SeekerPublic = Field(description="the record as the API shows it, with what "
-                                             "the service derives from it")
+    record: SeekerPublic = Field(
+        description="the record as the API shows it, with what the service derives from it"
+    )
     identifiers: IdentifiersHeld
-    abilities_assessed: dict[str, int] = Field(description="as assessed; the record's "
-                                                           "other dimensions are estimates")
+    abilities_assessed: dict[str, int] = Field(
+        description="as assessed; the record's other dimensions are estimates"
+    )
     consent_history: list[ConsentEvent]
-    access_log: list[AccessEntry] = Field(description="every recorded access to this "
-                                                      "person's data, oldest first")
-    casework: CaseworkHeld | None = Field(description="for keys that work casework "
-                                                      "(counselor, admin); null for a "
-                                                      "partner or kiosk, which may not read "
-                                                      "it")
+    access_log: list[AccessEntry] = Field(
+        description="every recorded access to this person's data, oldest first"
+    )
+    casework: CaseworkHeld | None = Field(
+        description="for keys that work casework "
+        "(counselor, admin); null for a "
+        "partner or kiosk, which may not read "
+        "it"
+    )
     purposes: list[str]

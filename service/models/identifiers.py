@@ -41,15 +41,17 @@ def validate_id_number(value: str) -> str:
     """A resident ID number: length, digits, checksum, real birth date, real division."""
     number = ric.compact(value)
     if len(number) == 18 and not _ID_SHAPE.fullmatch(number):  # stdnum takes any digit
-        raise _error("id_number_format",
-                     "an ID number is 17 digits and a check digit or X") from None
+        raise _error(
+            "id_number_format", "an ID number is 17 digits and a check digit or X"
+        ) from None
     try:
         return ric.validate(number)
     except InvalidLength:
         raise _error("id_number_length", "an ID number has 18 characters") from None
     except InvalidFormat:
-        raise _error("id_number_format",
-                     "an ID number is 17 digits and a check digit or X") from None
+        raise _error(
+            "id_number_format", "an ID number is 17 digits and a check digit or X"
+        ) from None
     except InvalidChecksum:
         raise _error("id_number_checksum", "the ID number's check character is wrong") from None
     except (InvalidComponent, LookupError):
@@ -57,16 +59,17 @@ def validate_id_number(value: str) -> str:
         try:
             birth = ric.get_birth_date(number)
         except (ValidationError, LookupError, ValueError):
-            raise _error("id_number_birth_date",
-                         "the ID number holds no real birth date") from None
+            raise _error("id_number_birth_date", "the ID number holds no real birth date") from None
         # stdnum wants the division in force in the birth year, but numbers were first
         # issued in 1984-85 with the divisions of that time: someone born in 1968 in
         # Yangquan holds a 1983 code.  A division in force at any time since birth is real.
         if _division_in_force_since(number[:6], birth.year):
             return number
-        raise _error("id_number_division",
-                     "the ID number's first six digits are not a GB/T 2260 division "
-                     "in force since the birth year") from None
+        raise _error(
+            "id_number_division",
+            "the ID number's first six digits are not a GB/T 2260 division "
+            "in force since the birth year",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,9 @@ def id_facts(number: str) -> IdFacts:
     )
 
 
-def certificate_problem(certificate: str, id_number: str, category: Category,
-                        grade: int) -> str | None:
+def certificate_problem(
+    certificate: str, id_number: str, category: Category, grade: int
+) -> str | None:
     """Why a disability certificate number disagrees with its holder, or None."""
     cert = certificate.strip().upper()
     if len(cert) != 20:
@@ -94,8 +98,10 @@ def certificate_problem(certificate: str, id_number: str, category: Category,
     if cert[:18] != id_number:
         return "the certificate number does not begin with the holder's ID number"
     if cert[18] != str(category.digit):
-        return (f"the certificate's category digit {cert[18]} does not match category "
-                f"'{category.value}' ({category.digit})")
+        return (
+            f"the certificate's category digit {cert[18]} does not match category "
+            f"'{category.value}' ({category.digit})"
+        )
     if cert[19] != str(grade):
         return f"the certificate's grade digit {cert[19]} does not match grade {grade}"
     return None
@@ -104,8 +110,10 @@ def certificate_problem(certificate: str, id_number: str, category: Category,
 def normalise_certificate(value: str) -> str:
     cert = value.strip().upper()
     if not re.fullmatch(r"[0-9]{17}[0-9X][0-9]{2}", cert):
-        raise _error("certificate_format",
-                     "a certificate number is the 18-character ID number and two digits")
+        raise _error(
+            "certificate_format",
+            "a certificate number is the 18-character ID number and two digits",
+        )
     return cert
 
 
@@ -133,12 +141,16 @@ def validate_credit_code(value: str) -> CreditCode:
     if len(code) != 18:
         raise _error("credit_code_length", "a unified social credit code has 18 characters")
     if not _USCC_SHAPE.fullmatch(code):
-        raise _error("credit_code_format",
-                     "a credit code uses 0-9 and A-Y without I, O, S, V, Z; "
-                     "characters 3-8 are a division code")
+        raise _error(
+            "credit_code_format",
+            "a credit code uses 0-9 and A-Y without I, O, S, V, Z; "
+            "characters 3-8 are a division code",
+        )
     if not organisation_code_valid(code[8:17]):
-        raise _error("credit_code_organisation",
-                     "the embedded organisation code (characters 9-17) fails its check")
+        raise _error(
+            "credit_code_organisation",
+            "the embedded organisation code (characters 9-17) fails its check",
+        )
     if uscc.calc_check_digit(code) != code[17]:
         return CreditCode(code, "checksum_mismatch_pilot_code")
     return CreditCode(code, None)
@@ -178,12 +190,12 @@ def validate_district_code(value: str) -> str:
     if not _DISTRICT_SHAPE.fullmatch(value):
         raise _error("district_code_format", "a district code is six digits (GB/T 2260)")
     if district_name(value) is None:
-        raise _error("district_code_unknown",
-                     "no GB/T 2260 division in force has this code")
+        raise _error("district_code_unknown", "no GB/T 2260 division in force has this code")
     if value.endswith("00"):
-        raise _error("district_code_not_county",
-                     "give the county-level division (e.g. 140302), not the city or "
-                     "province")
+        raise _error(
+            "district_code_not_county",
+            "give the county-level division (e.g. 140302), not the city or province",
+        )
     return value
 
 

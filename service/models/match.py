@@ -14,8 +14,9 @@ class ReasonOut(BaseModel):
     code: str
     message: str = Field(description="zh-CN")
     message_en: str
-    effect: float | None = Field(default=None, description="contribution to the logit, or "
-                                                           "the boost added to the score")
+    effect: float | None = Field(
+        default=None, description="contribution to the logit, or the boost added to the score"
+    )
 
 
 class BlockingOut(BaseModel):
@@ -33,8 +34,10 @@ class VacancyMatch(BaseModel):
     rank: int
     vacancy_id: str
     score: float = Field(description="ranking key: probability plus the priority boosts")
-    probability: float = Field(description="calibrated probability that the placement "
-                                           "succeeds (hired and employed after 6 months)")
+    probability: float = Field(
+        description="calibrated probability that the placement "
+        "succeeds (hired and employed after 6 months)"
+    )
     title: str
     employer_id: str
     employer_name: str
@@ -48,8 +51,9 @@ class SeekerMatches(BaseModel):
     model_version: str
     eligible_count: int
     excluded_count: int
-    blocking: list[BlockingOut] = Field(default_factory=list,
-                                        description="why the seeker matches nothing at all")
+    blocking: list[BlockingOut] = Field(
+        default_factory=list, description="why the seeker matches nothing at all"
+    )
     items: list[VacancyMatch]
 
 
@@ -65,12 +69,18 @@ class CandidateProfile(BaseModel):
 
 class CandidateMatch(BaseModel):
     rank: int
-    seeker_id: str = Field(description="the seeker's id; for partner keys a pseudonym "
-                                       "(psn_…), stable for that key only")
-    score: float = Field(description="ranking key; for partner keys rounded to 0.05 and "
-                                     "computed from a home moved 2-4 km (docs/privacy.md)")
-    probability: float = Field(description="calibrated success probability; for partner "
-                                           "keys rounded to 0.05, from the moved home")
+    seeker_id: str = Field(
+        description="the seeker's id; for partner keys a pseudonym "
+        "(psn_…), stable for that key only"
+    )
+    score: float = Field(
+        description="ranking key; for partner keys rounded to 0.05 and "
+        "computed from a home moved 2-4 km (docs/privacy.md)"
+    )
+    probability: float = Field(
+        description="calibrated success probability; for partner "
+        "keys rounded to 0.05, from the moved home"
+    )
     priority_groups: list[PriorityGroup]
     reasons: list[ReasonOut]
     accommodations_used: list[Accommodation]
@@ -89,9 +99,12 @@ class VacancyCandidates(BaseModel):
     eligible_count: int
     excluded_count: int
     fairness: FairnessOut
-    pseudonymous: bool = Field(default=False, description="true for partner keys: "
-                               "seeker_id is a pseudonym and only seekers who agreed to "
-                               "share with employers are listed")
+    pseudonymous: bool = Field(
+        default=False,
+        description="true for partner keys: "
+        "seeker_id is a pseudonym and only seekers who agreed to "
+        "share with employers are listed",
+    )
     blocking: list[BlockingOut] = Field(default_factory=list)
     items: list[CandidateMatch]
 

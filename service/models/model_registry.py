@@ -78,8 +78,9 @@ class GateGuard(BaseModel):
         if low > high:
             raise ValueError("guard interval: the lower bound exceeds the upper")
         if self.holds != (high >= 0):
-            raise ValueError("guard holds must say whether the interval's upper bound is at "
-                             "least 0")
+            raise ValueError(
+                "guard holds must say whether the interval's upper bound is at least 0"
+            )
         return self
 
 
@@ -87,8 +88,11 @@ class Gate(BaseModel):
     """The no-regression gate, as the trainer measured it (see the module docstring)."""
 
     metric: str = Field(min_length=1, max_length=40)
-    against: str = Field(min_length=1, max_length=40,
-                         description="the version that was active when this was measured")
+    against: str = Field(
+        min_length=1,
+        max_length=40,
+        description="the version that was active when this was measured",
+    )
     candidate: float
     active: float
     margin: float = Field(description="candidate − active on the hold-out")
@@ -96,11 +100,14 @@ class Gate(BaseModel):
     confidence: float = Field(gt=0, lt=1)
     resamples: int = Field(ge=1)
     unit: str = Field(default="seeker", description="what the bootstrap resampled")
-    threshold: float = Field(default=0.0, ge=0,
-                             description="the lower bound must exceed it (at least 0)")
+    threshold: float = Field(
+        default=0.0, ge=0, description="the lower bound must exceed it (at least 0)"
+    )
     guards: list[GateGuard] = Field(
-        default_factory=list, description="measures on which the candidate must not be "
-        "measurably worse (the interval's upper bound at least 0)")
+        default_factory=list,
+        description="measures on which the candidate must not be "
+        "measurably worse (the interval's upper bound at least 0)",
+    )
     passed: bool
 
     @model_validator(mode="after")
@@ -109,8 +116,10 @@ class Gate(BaseModel):
         if low > high:
             raise ValueError("gate.interval: the lower bound exceeds the upper")
         if self.passed != (low > self.threshold and all(g.holds for g in self.guards)):
-            raise ValueError("gate.passed must say whether the interval's lower bound "
-                             "exceeds the threshold and every guard holds")
+            raise ValueError(
+                "gate.passed must say whether the interval's lower bound "
+                "exceeds the threshold and every guard holds"
+            )
         return self
 
     def failed_guards(self) -> list[GateGuard]:
@@ -119,7 +128,8 @@ class Gate(BaseModel):
 
 class ModelActivate(Strict):
     reason: Annotated[PlainText, Field(max_length=500)] | None = Field(
-        default=None, description="why (kept with the activation)")
+        default=None, description="why (kept with the activation)"
+    )
 
 
 class ActivationPublic(BaseModel):
@@ -147,11 +157,14 @@ class Monitoring(BaseModel):
     pending: int
     mean_probability: float | None = Field(description="the model's predicted rate")
     observed_rate: float | None = Field(description="the share retained at six months")
-    ece: float | None = Field(description="expected calibration error, 10 equal-width bins;"
-                                          " null below min_outcomes")
-    ndcg_at_10: float | None = Field(description="per seeker, the referrals ordered by the "
-                                                 "model's probability; null below "
-                                                 "min_seekers")
+    ece: float | None = Field(
+        description="expected calibration error, 10 equal-width bins; null below min_outcomes"
+    )
+    ndcg_at_10: float | None = Field(
+        description="per seeker, the referrals ordered by the "
+        "model's probability; null below "
+        "min_seekers"
+    )
     ranked_seekers: int
     min_outcomes: int
     min_seekers: int

@@ -29,12 +29,18 @@ class FollowUpStatus(StrEnum):
 class PlacementCreate(Strict):
     seeker_id: PlainText = RecordId
     employer_id: PlainText = RecordId
-    vacancy_id: PlainText | None = Field(default=None, min_length=1, max_length=40,
-                                         description="left out with a referral: the "
-                                                     "referral's vacancy")
-    referral_id: PlainText | None = Field(default=None, min_length=1, max_length=40,
-                                          description="offered or hired; an offered one "
-                                                      "becomes hired")
+    vacancy_id: PlainText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="left out with a referral: the referral's vacancy",
+    )
+    referral_id: PlainText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="offered or hired; an offered one becomes hired",
+    )
     start_date: IsoDate = Field(description="the first working day; at most 60 days ahead")
     form: EmploymentForm
     counts_as_new: Flag = Field(description="counts as new employment in the plans' targets")
@@ -56,8 +62,9 @@ class FollowUpCreate(Strict):
     date: PastDate = Field(description="not before the start, not in the future")
     method: VisitMethod
     still_employed: Flag
-    reason_left: LeavingReason | None = Field(default=None, description="required when "
-                                              "still_employed is false, refused otherwise")
+    reason_left: LeavingReason | None = Field(
+        default=None, description="required when still_employed is false, refused otherwise"
+    )
     support_needed: list[SupportNeed] = Field(default_factory=list, max_length=len(SupportNeed))
 
 
@@ -95,8 +102,9 @@ class PlacementPublic(BaseModel):
     end_reason: LeavingReason | None
     follow_ups: list[MilestonePublic]
     visits: list[VisitPublic] = Field(description="oldest first")
-    retained_6_months: bool | None = Field(description="still employed six months after the "
-                                           "start; null while not known")
+    retained_6_months: bool | None = Field(
+        description="still employed six months after the start; null while not known"
+    )
     recorded_by: str
     version: int
     created_at: dt.datetime
@@ -110,6 +118,7 @@ class FollowUpDue(BaseModel):
     district_code: str
     month: Month
     due_on: dt.date
-    status: FollowUpStatus = Field(description="due, overdue, or upcoming (when due_before "
-                                   "reaches past the open windows)")
+    status: FollowUpStatus = Field(
+        description="due, overdue, or upcoming (when due_before reaches past the open windows)"
+    )
     days_overdue: int = Field(description="days past due_on; 0 unless overdue")

@@ -30,8 +30,10 @@ _NUMBER = re.compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
 def _iso_text(value: Any) -> Any:
     # pydantic would read a bare number as Unix time; the contract says ISO 8601.
     if not isinstance(value, str) or _NUMBER.fullmatch(value):
-        raise PydanticCustomError("datetime_format", "an ISO 8601 date-time with a time "
-                                  "zone, e.g. 2026-12-01T08:00:00+08:00")
+        raise PydanticCustomError(
+            "datetime_format",
+            "an ISO 8601 date-time with a time zone, e.g. 2026-12-01T08:00:00+08:00",
+        )
     return value
 
 
@@ -48,10 +50,12 @@ def _reason_text(value: str) -> str:
 class Override(Strict):
     """A counselor's decision to refer a pair the constraints block."""
 
-    reason: Annotated[str, StringConstraints(min_length=10, max_length=2000),
-                      AfterValidator(_reason_text)] = Field(
+    reason: Annotated[
+        str, StringConstraints(min_length=10, max_length=2000), AfterValidator(_reason_text)
+    ] = Field(
         description="why the blocking constraints do not apply to this person and job; "
-                    "kept encrypted, shown to counselors only")
+        "kept encrypted, shown to counselors only"
+    )
 
 
 class ReferralCreate(Strict):
@@ -62,20 +66,23 @@ class ReferralCreate(Strict):
     candidate_id: Ident | None = None
     vacancy_id: Ident
     source: ReferralSource
-    rank: Position | None = Field(default=None, description="the vacancy's (or candidate's) "
-                                  "place in the list the referral was made from")
-    shown: Position | None = Field(default=None, description="how many items that list "
-                                   "showed")
-    override: Override | None = Field(default=None, description="counselors only: refer "
-                                      "despite blocking constraints")
+    rank: Position | None = Field(
+        default=None,
+        description="the vacancy's (or candidate's) place in the list the referral was made from",
+    )
+    shown: Position | None = Field(default=None, description="how many items that list showed")
+    override: Override | None = Field(
+        default=None, description="counselors only: refer despite blocking constraints"
+    )
 
     @field_validator("shown")
     @classmethod
     def _covers_rank(cls, value: int | None, info: ValidationInfo) -> int | None:
         rank = info.data.get("rank")
         if value is not None and rank is not None and value < rank:
-            raise PydanticCustomError("shown_below_rank",
-                                      "shown must be at least rank: the list showed the item")
+            raise PydanticCustomError(
+                "shown_below_rank", "shown must be at least rank: the list showed the item"
+            )
         return value
 
 
@@ -84,10 +91,13 @@ class ReferralUpdate(Strict):
 
     status: ReferralStatus
     reason_code: ReferralReason | None = Field(
-        default=None, description="required for declined_by_seeker, rejected_by_employer "
-                                  "and withdrawn; refused otherwise")
-    interview_at: Instant | None = Field(default=None, description="with "
-                                         "interview_scheduled: when the interview is")
+        default=None,
+        description="required for declined_by_seeker, rejected_by_employer "
+        "and withdrawn; refused otherwise",
+    )
+    interview_at: Instant | None = Field(
+        default=None, description="with interview_scheduled: when the interview is"
+    )
 
 
 class RankingContext(BaseModel):
@@ -95,18 +105,24 @@ class RankingContext(BaseModel):
     correct for the bias of its own lists."""
 
     model_version: str
-    score: float | None = Field(description="null for an overridden (ineligible) pair; "
-                                "for a partner, the number of its own referral only (as "
-                                "its candidate list showed it), else null")
+    score: float | None = Field(
+        description="null for an overridden (ineligible) pair; "
+        "for a partner, the number of its own referral only (as "
+        "its candidate list showed it), else null"
+    )
     probability: float | None
-    rank: int | None = Field(description="place in the list the referral came from; null "
-                             "if not known")
+    rank: int | None = Field(
+        description="place in the list the referral came from; null if not known"
+    )
     shown: int | None
-    eligible: bool | None = Field(description="false: the constraints blocked the pair and "
-                                  "a counselor overrode them; null for a partner, to whom "
-                                  "no constraint verdict about the person is shown")
-    overridden: list[str] | None = Field(description="codes of the overridden constraints; "
-                                         "null for a partner")
+    eligible: bool | None = Field(
+        description="false: the constraints blocked the pair and "
+        "a counselor overrode them; null for a partner, to whom "
+        "no constraint verdict about the person is shown"
+    )
+    overridden: list[str] | None = Field(
+        description="codes of the overridden constraints; null for a partner"
+    )
     override_reason: str | None = Field(default=None, description="counselors only")
 
 
@@ -143,5 +159,6 @@ class ReferralPublic(BaseModel):
     created_by: str | None = Field(description="the key that made it; counselors only")
     created_at: dt.datetime
     updated_at: dt.datetime
-    events: list[ReferralEventPublic] = Field(description="every status it passed "
-                                              "through, oldest first")
+    events: list[ReferralEventPublic] = Field(
+        description="every status it passed through, oldest first"
+    )

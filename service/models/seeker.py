@@ -43,24 +43,30 @@ def _birth_not_in_future(value: str) -> str:
     from stdnum.cn import ric
 
     if ric.get_birth_date(value) > today_in_china():
-        raise PydanticCustomError("id_number_birth_date", "the ID number's birth date is "
-                                  "in the future")
+        raise PydanticCustomError(
+            "id_number_birth_date", "the ID number's birth date is in the future"
+        )
     return value
 
 
 def _phone(value: str) -> str:
     compact = value.replace(" ", "")
     if not _PHONE.fullmatch(compact):
-        raise PydanticCustomError("phone_format",
-                                  "a mainland mobile (11 digits, 1[3-9]…) or landline number")
+        raise PydanticCustomError(
+            "phone_format", "a mainland mobile (11 digits, 1[3-9]…) or landline number"
+        )
     return compact
 
 
-IdNumber = Annotated[str, AfterValidator(validate_id_number),
-                     AfterValidator(_birth_not_in_future),
-                     Field(examples=["11010519491231002X"])]
-CertificateNumber = Annotated[str, AfterValidator(normalise_certificate),
-                              Field(examples=["11010519491231002X12"])]
+IdNumber = Annotated[
+    str,
+    AfterValidator(validate_id_number),
+    AfterValidator(_birth_not_in_future),
+    Field(examples=["11010519491231002X"]),
+]
+CertificateNumber = Annotated[
+    str, AfterValidator(normalise_certificate), Field(examples=["11010519491231002X12"])
+]
 Phone = Annotated[str, AfterValidator(_phone)]
 
 
@@ -88,17 +94,17 @@ class Preferences(Strict):
 
     occupations: list[OccupationCode] = Field(default_factory=list, max_length=20)
     work_modes: list[WorkMode] = Field(default_factory=_default_modes, min_length=1)
-    employment_types: list[EmploymentType] = Field(default_factory=_default_types,
-                                                   min_length=1)
-    max_commute_km: float = Field(default=20, strict=True, gt=0, le=500,
-                                  allow_inf_nan=False)
+    employment_types: list[EmploymentType] = Field(default_factory=_default_types, min_length=1)
+    max_commute_km: float = Field(default=20, strict=True, gt=0, le=500, allow_inf_nan=False)
     min_monthly_salary: int | None = Field(default=None, strict=True, ge=0, le=1_000_000)
 
 
 class Consent(Strict):
-    sensitive_data: Flag = Field(description="separate consent to process disability and "
-                                             "health data (PIPL Art. 29); must be true to "
-                                             "register")
+    sensitive_data: Flag = Field(
+        description="separate consent to process disability and "
+        "health data (PIPL Art. 29); must be true to "
+        "register"
+    )
     share_with_employers: Flag = False
 
 
@@ -109,8 +115,9 @@ class SeekerFields(Strict):
     location: Location | None = None
     phone: Phone | None = None
     graduation_date: PastDate | None = None
-    experience_years: float | None = Field(default=None, strict=True, ge=0, le=60,
-                                            allow_inf_nan=False)
+    experience_years: float | None = Field(
+        default=None, strict=True, ge=0, le=60, allow_inf_nan=False
+    )
     abilities: AbilityProfile | None = None
     assessment: Assessment | None = None
     required_accommodations: list[Accommodation] = Field(default_factory=list)
@@ -135,9 +142,20 @@ class SeekerUpdate(PatchBody):
     field is optional."""
 
     NOT_NULL: ClassVar[tuple[str, ...]] = (
-        "name", "id_number", "disability", "hukou", "district_code", "education", "skills",
-        "consent", "required_accommodations", "preferences", "hard_to_employ",
-        "poverty_monitoring", "status")
+        "name",
+        "id_number",
+        "disability",
+        "hukou",
+        "district_code",
+        "education",
+        "skills",
+        "consent",
+        "required_accommodations",
+        "preferences",
+        "hard_to_employ",
+        "poverty_monitoring",
+        "status",
+    )
 
     external_id: ExternalId | None = None
     name: Text | None = None
@@ -150,8 +168,9 @@ class SeekerUpdate(PatchBody):
     education: Education | None = None
     graduation_date: PastDate | None = None
     skills: Skills | None = None
-    experience_years: float | None = Field(default=None, strict=True, ge=0, le=60,
-                                            allow_inf_nan=False)
+    experience_years: float | None = Field(
+        default=None, strict=True, ge=0, le=60, allow_inf_nan=False
+    )
     abilities: AbilityProfile | None = None
     assessment: Assessment | None = None
     required_accommodations: list[Accommodation] | None = None

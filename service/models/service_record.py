@@ -44,8 +44,10 @@ MAX_NOTE = 2000
 def _fail_at(model: str, field: str, code: str, message: str, value: Any) -> NoReturn:
     """A validation error located at ``field`` of the model being validated (a model
     validator's own errors would otherwise name the whole object)."""
-    raise ValidationError.from_exception_data(model, [InitErrorDetails(
-        type=PydanticCustomError(code, message), loc=(field,), input=value)])
+    raise ValidationError.from_exception_data(
+        model,
+        [InitErrorDetails(type=PydanticCustomError(code, message), loc=(field,), input=value)],
+    )
 
 
 # -- details, one schema per type -------------------------------------------------------
@@ -69,8 +71,13 @@ class AbilityAssessmentDetails(Strict):
     @model_validator(mode="after")
     def _something_assessed(self) -> AbilityAssessmentDetails:
         if not self.abilities.given():
-            _fail_at(type(self).__name__, "abilities", "abilities_empty",
-                     "an assessment assesses at least one dimension", {})
+            _fail_at(
+                type(self).__name__,
+                "abilities",
+                "abilities_empty",
+                "an assessment assesses at least one dimension",
+                {},
+            )
         return self
 
 
@@ -104,16 +111,31 @@ class TrainingDetails(Strict):
     def _dates(self) -> TrainingDetails:
         name = type(self).__name__
         if self.end_date < self.start_date:
-            _fail_at(name, "end_date", "end_before_start",
-                     "the course cannot end before it starts", self.end_date.isoformat())
+            _fail_at(
+                name,
+                "end_date",
+                "end_before_start",
+                "the course cannot end before it starts",
+                self.end_date.isoformat(),
+            )
         if self.completed and self.end_date > today_in_china():
-            _fail_at(name, "end_date", "date_in_future",
-                     "a completed course cannot end in the future", self.end_date.isoformat())
+            _fail_at(
+                name,
+                "end_date",
+                "date_in_future",
+                "a completed course cannot end in the future",
+                self.end_date.isoformat(),
+            )
         return self
 
 
-ServiceDetails = (BasicInfoCheckDetails | AbilityAssessmentDetails | NeedsRegistrationDetails
-                  | EmploymentServiceDetails | TrainingDetails)
+ServiceDetails = (
+    BasicInfoCheckDetails
+    | AbilityAssessmentDetails
+    | NeedsRegistrationDetails
+    | EmploymentServiceDetails
+    | TrainingDetails
+)
 
 DETAILS: dict[ServiceType, type[Strict]] = {
     ServiceType.basic_info_check: BasicInfoCheckDetails,
@@ -129,14 +151,17 @@ DETAILS: dict[ServiceType, type[Strict]] = {
 
 class _RecordFields(Strict):
     type: ServiceType
-    date: PastDate = Field(description="when the service was given (for training: the date "
-                                       "of this record); not in the future, not before "
-                                       "the person's birth")
+    date: PastDate = Field(
+        description="when the service was given (for training: the date "
+        "of this record); not in the future, not before "
+        "the person's birth"
+    )
     channel: Channel
     agency_district_code: DistrictCode = Field(description="the agency that served")
     result: ServiceResult
-    note: PlainText | None = Field(default=None, max_length=MAX_NOTE,
-                                   description="the counselor's free text (kept encrypted)")
+    note: PlainText | None = Field(
+        default=None, max_length=MAX_NOTE, description="the counselor's free text (kept encrypted)"
+    )
 
 
 class BasicInfoCheckCreate(_RecordFields):
@@ -164,13 +189,20 @@ class TrainingCreate(_RecordFields):
     details: TrainingDetails
 
 
-_Variants = (BasicInfoCheckCreate | AbilityAssessmentCreate | NeedsRegistrationCreate
-             | EmploymentServiceCreate | TrainingCreate)
+_Variants = (
+    BasicInfoCheckCreate
+    | AbilityAssessmentCreate
+    | NeedsRegistrationCreate
+    | EmploymentServiceCreate
+    | TrainingCreate
+)
 _VARIANTS: dict[ServiceType, type[_RecordFields]] = {
     ServiceType.basic_info_check: BasicInfoCheckCreate,
     ServiceType.ability_assessment: AbilityAssessmentCreate,
     ServiceType.needs_registration: NeedsRegistrationCreate,
-    ServiceType.employment_service: EmploymentServiceCreate, ServiceType.training: TrainingCreate}
+    ServiceType.employment_service: EmploymentServiceCreate,
+    ServiceType.training: TrainingCreate,
+}
 _Discriminated = Annotated[_Variants, Field(discriminator="type")]
 _UNION = TypeAdapter(_Discriminated)
 
@@ -187,8 +219,9 @@ def _by_type(value: Any) -> _RecordFields:
 
 
 # The OpenAPI document shows the discriminated union; validation goes by the type named.
-ServiceRecordCreate = Annotated[_Variants, PlainValidator(_by_type,
-                                                          json_schema_input_type=_Discriminated)]
+ServiceRecordCreate = Annotated[
+    _Variants, PlainValidator(_by_type, json_schema_input_type=_Discriminated)
+]
 
 
 # -- answers ----------------------------------------------------------------------------
@@ -212,27 +245,39 @@ class ServiceRecordPublic(BaseModel):
 
 # Written by the service itself (registration, a PATCH of the record's status, a job
 # start or end), never sent.
-SYSTEM_CAUSES = frozenset({StatusCause.registration, StatusCause.record_update,
-                           StatusCause.placement, StatusCause.placement_ended,
-                           StatusCause.placement_cancelled})
+SYSTEM_CAUSES = frozenset(
+    {
+        StatusCause.registration,
+        StatusCause.record_update,
+        StatusCause.placement,
+        StatusCause.placement_ended,
+        StatusCause.placement_cancelled,
+    }
+)
 
 
 def _sent_cause(value: str) -> str:
     if value in SYSTEM_CAUSES:
-        raise PydanticCustomError("cause_system_only", "this cause is recorded by the "
-                                  "service itself (registration, a change of the record, "
-                                  "a job start or its end)")
+        raise PydanticCustomError(
+            "cause_system_only",
+            "this cause is recorded by the "
+            "service itself (registration, a change of the record, "
+            "a job start or its end)",
+        )
     return value
 
 
 class StatusChangeCreate(Strict):
     status: SeekerStatus
-    date: PastDate = Field(description="when the status changed; a date before the newest "
-                                       "entry is kept as history and leaves the current "
-                                       "status as it is")
+    date: PastDate = Field(
+        description="when the status changed; a date before the newest "
+        "entry is kept as history and leaves the current "
+        "status as it is"
+    )
     cause: Annotated[StatusCause, AfterValidator(_sent_cause)] = Field(
         description="any cause but registration, record_update, placement and "
-                    "placement_ended, which the service records itself")
+        "placement_ended, which the service records itself"
+    )
 
 
 class StatusChangePublic(BaseModel):
@@ -247,6 +292,7 @@ class StatusChangePublic(BaseModel):
 
 class StatusHistory(BaseModel):
     seeker_id: str
-    current: SeekerStatus = Field(description="the status of the newest entry (by date, "
-                                              "then by the order recorded)")
+    current: SeekerStatus = Field(
+        description="the status of the newest entry (by date, then by the order recorded)"
+    )
     items: list[StatusChangePublic] = Field(description="oldest first")

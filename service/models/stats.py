@@ -93,10 +93,13 @@ class StatsCell(BaseModel):
     key: dict[str, str] = Field(description="the cell's value of each `by` dimension")
     count: int | None = Field(description="null when suppressed")
     suppressed: bool
-    value: float | None = Field(default=None, description="a sum or a rate, where the "
-                                "measure has one (null when suppressed)")
-    denominator: int | None = Field(default=None, description="the base of a rate (null "
-                                    "when suppressed or not a rate)")
+    value: float | None = Field(
+        default=None,
+        description="a sum or a rate, where the measure has one (null when suppressed)",
+    )
+    denominator: int | None = Field(
+        default=None, description="the base of a rate (null when suppressed or not a rate)"
+    )
 
 
 class StatsTable(BaseModel):
@@ -108,8 +111,10 @@ class StatsTable(BaseModel):
     year_to: int | None = None
     by: list[str]
     filters: dict[str, str]
-    threshold: int | None = Field(description="cells of fewer people are suppressed; null "
-                                  "for counts of organisations, which are not suppressed")
+    threshold: int | None = Field(
+        description="cells of fewer people are suppressed; null "
+        "for counts of organisations, which are not suppressed"
+    )
     suppression: str
     cells: list[StatsCell]
     total: StatsCell

@@ -27,15 +27,19 @@ class QuotaUnit(BaseModel):
 
 
 class LevyByRule(BaseModel):
-    rule: str = Field(description="which levy rule applied: small_enterprise_exempt, "
-                      "quota_met, reduced_rate, low_ratio or no_rule")
+    rule: str = Field(
+        description="which levy rule applied: small_enterprise_exempt, "
+        "quota_met, reduced_rate, low_ratio or no_rule"
+    )
     phase_until: dt.date | None = Field(description="the last day of the levy phase")
     share: float | None = Field(description="the share of the full levy due")
     employers: int
     shortfall: float
     levy_due: float = Field(description="yuan; units whose levy is unknown add nothing")
-    levy_unknown: int = Field(description="units below the quota whose levy cannot be "
-                              "computed (average wage not declared)")
+    levy_unknown: int = Field(
+        description="units below the quota whose levy cannot be "
+        "computed (average wage not declared)"
+    )
 
 
 class QuotaByDistrict(BaseModel):
@@ -49,9 +53,11 @@ class QuotaByDistrict(BaseModel):
 
 
 class LeadByExample(BaseModel):
-    with_duty: int = Field(description="organs and institutions with at least the rules' "
-                           "established posts, kindergartens, primary and secondary "
-                           "schools excepted")
+    with_duty: int = Field(
+        description="organs and institutions with at least the rules' "
+        "established posts, kindergartens, primary and secondary "
+        "schools excepted"
+    )
     met: int = Field(description="those employing at least one disabled person")
     not_met: list[QuotaUnit]
 
@@ -72,15 +78,19 @@ class QuotaStats(BaseModel):
     not_declared: int = Field(description="of them, without a declaration for the year")
     assessed: int = Field(description="employers assessed: those that declared")
     below_quota: int
-    shortfall: float = Field(description="persons short, as counted (a severely disabled "
-                             "person counts twice), summed over the units below the quota")
+    shortfall: float = Field(
+        description="persons short, as counted (a severely disabled "
+        "person counts twice), summed over the units below the quota"
+    )
     levy_due: float = Field(description="yuan, summed where it can be computed")
-    levy_unknown: int = Field(description="units below the quota whose levy cannot be "
-                              "computed (average wage not declared)")
+    levy_unknown: int = Field(
+        description="units below the quota whose levy cannot be "
+        "computed (average wage not declared)"
+    )
     levy_by_rule: list[LevyByRule]
     by_district: list[QuotaByDistrict]
     lead_by_example: LeadByExample
     below_three_years: Persistent
     below_quota_units: list[QuotaUnit] | None = Field(
-        default=None, description="every unit below the quota, when asked for "
-        "(include_units=true)")
+        default=None, description="every unit below the quota, when asked for (include_units=true)"
+    )

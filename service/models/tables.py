@@ -42,8 +42,9 @@ def _optimistic(column: sa.Column[Any]) -> dict[str, Any]:
     return {"version_id_col": column, "version_id_generator": False}
 
 
-(_EMPLOYER_VERSION, _VACANCY_VERSION, _SEEKER_VERSION, _REFERRAL_VERSION,
- _PLACEMENT_VERSION) = (_version() for _ in range(5))
+(_EMPLOYER_VERSION, _VACANCY_VERSION, _SEEKER_VERSION, _REFERRAL_VERSION, _PLACEMENT_VERSION) = (
+    _version() for _ in range(5)
+)
 
 
 class Employer(SQLModel, table=True):
@@ -310,9 +311,14 @@ class Referral(SQLModel, table=True):
         sa.Index("ix_referral_model_version", "model_version", "created_at"),
         # One open referral per pair, even when two requests race (the service checks
         # first, for a clear answer; this index has the last word).
-        sa.Index("uq_referral_open_pair", "seeker_id", "vacancy_id", unique=True,
-                 sqlite_where=sa.text(OPEN_REFERRAL_SQL),
-                 postgresql_where=sa.text(OPEN_REFERRAL_SQL)),
+        sa.Index(
+            "uq_referral_open_pair",
+            "seeker_id",
+            "vacancy_id",
+            unique=True,
+            sqlite_where=sa.text(OPEN_REFERRAL_SQL),
+            postgresql_where=sa.text(OPEN_REFERRAL_SQL),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=40)

@@ -20,8 +20,11 @@ class StaffDeclaration(SQLModel, table=True):
     __tablename__ = "staff_declaration"
     __mapper_args__ = {"version_id_col": _DECLARATION_VERSION, "version_id_generator": False}
 
-    employer_id: str = Field(sa_column=sa.Column(
-        sa.String(40), sa.ForeignKey("employer.id", ondelete="CASCADE"), primary_key=True))
+    employer_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(40), sa.ForeignKey("employer.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
     year: int = Field(primary_key=True)
     staff_count: int
     disabled_staff: int

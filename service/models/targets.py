@@ -38,12 +38,20 @@ class TargetKind(StrEnum):
     level = "level"  # a rate reached by the end of the span
 
 
-RATES = frozenset({TargetMetric.employment_rate_able_to_work,
-                   TargetMetric.employment_rate_working_age_certified,
-                   TargetMetric.public_welfare_post_share})
-PER_YEAR = frozenset({TargetMetric.trained_person_times,
-                      TargetMetric.rural_practical_training_person_times,
-                      TargetMetric.fairs_held})
+RATES = frozenset(
+    {
+        TargetMetric.employment_rate_able_to_work,
+        TargetMetric.employment_rate_working_age_certified,
+        TargetMetric.public_welfare_post_share,
+    }
+)
+PER_YEAR = frozenset(
+    {
+        TargetMetric.trained_person_times,
+        TargetMetric.rural_practical_training_person_times,
+        TargetMetric.fairs_held,
+    }
+)
 
 
 def kind_of(metric: str) -> TargetKind:
@@ -68,24 +76,46 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 def _area_code(value: str) -> str:
     """A GB/T 2260 division in force at any level: province, city or county."""
     if len(value) != 6 or not value.isdigit():
-        raise PydanticCustomError("district_code_format",
-                                  "a district code is six digits (GB/T 2260)")
+        raise PydanticCustomError(
+            "district_code_format", "a district code is six digits (GB/T 2260)"
+        )
     if district_name(value) is None:
-        raise PydanticCustomError("district_code_unknown",
-                                  "no GB/T 2260 division in force has this code")
+        raise PydanticCustomError(
+            "district_code_unknown", "no GB/T 2260 division in force has this code"
+        )
     return value
 
 
-AreaCode = Annotated[str, AfterValidator(_area_code), Field(
-    examples=["420200"], description="GB/T 2260 code of the province (xx0000), city "
-    "(xxxx00) or county the target is set for")]
+AreaCode = Annotated[
+    str,
+    AfterValidator(_area_code),
+    Field(
+        examples=["420200"],
+        description="GB/T 2260 code of the province (xx0000), city "
+        "(xxxx00) or county the target is set for",
+    ),
+]
 Year = Annotated[int, Field(strict=True, ge=FIRST_YEAR, le=LAST_YEAR)]
-TargetValue = Annotated[float, Field(strict=True, gt=0, le=100_000_000, allow_inf_nan=False,
-                                     description="the goal: a count, or for a rate metric a "
-                                     "fraction from 0 to 1 (55 % is 0.55)")]
-Plan = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$",
-                            examples=["huangshi-2022-2024"],
-                            description="the plan's slug (lower case, digits, hyphens)")]
+TargetValue = Annotated[
+    float,
+    Field(
+        strict=True,
+        gt=0,
+        le=100_000_000,
+        allow_inf_nan=False,
+        description="the goal: a count, or for a rate metric a fraction from 0 to 1 (55 % is 0.55)",
+    ),
+]
+Plan = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=60,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        examples=["huangshi-2022-2024"],
+        description="the plan's slug (lower case, digits, hyphens)",
+    ),
+]
 Note = Annotated[str, Field(max_length=500)]
 
 
@@ -100,14 +130,24 @@ class PlanTargetBase(Strict):
 
 
 class PlanTargetCreate(PlanTargetBase):
-    id: str | None = Field(default=None, min_length=1, max_length=40,
-                           pattern=r"^[a-z0-9][a-z0-9-]*$",
-                           description="a stable id (default: made up)")
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="a stable id (default: made up)",
+    )
 
 
 class PlanTargetUpdate(PatchBody):
-    NOT_NULL: ClassVar[tuple[str, ...]] = ("plan", "district_code", "year_from", "year_to",
-                                           "metric", "target")
+    NOT_NULL: ClassVar[tuple[str, ...]] = (
+        "plan",
+        "district_code",
+        "year_from",
+        "year_to",
+        "metric",
+        "target",
+    )
 
     plan: Plan | None = None
     district_code: AreaCode | None = None
@@ -144,20 +184,26 @@ class YearProgress(BaseModel):
 
 
 class TargetProgress(PlanTargetPublic):
-    figure: float | None = Field(description="the measured value: a count, or a rate as a "
-                                 "fraction; for a per-year target the latest year measured; "
-                                 "null when suppressed or not measured")
-    count: int | None = Field(default=None, description="a rate's numerator (people or job "
-                              "starts); null when suppressed or not a rate")
-    denominator: int | None = Field(default=None, description="a rate's base; null when "
-                                    "suppressed or not a rate")
+    figure: float | None = Field(
+        description="the measured value: a count, or a rate as a "
+        "fraction; for a per-year target the latest year measured; "
+        "null when suppressed or not measured"
+    )
+    count: int | None = Field(
+        default=None,
+        description="a rate's numerator (people or job starts); null when suppressed or not a rate",
+    )
+    denominator: int | None = Field(
+        default=None, description="a rate's base; null when suppressed or not a rate"
+    )
     share_of_target: float | None = Field(description="figure / target (1 = reached)")
     status: TargetStatus
     suppressed: bool
     measured_at: dt.date | None = Field(description="the day the figure is as of")
     covered_from: dt.date | None = Field(description="first day the figure covers")
     covered_to: dt.date | None = Field(description="last day the figure covers")
-    years: list[YearProgress] = Field(default_factory=list,
-                                      description="per-year targets: each year's figure")
+    years: list[YearProgress] = Field(
+        default_factory=list, description="per-year targets: each year's figure"
+    )
     definition: str = Field(description="what is counted, in words")
     reason: str | None = Field(default=None, description="why there is no figure")

@@ -43,8 +43,9 @@ class VacancyCreate(Strict):
     description: PlainText = Field(default="", max_length=10_000)
     occupation_code: OccupationCode | None = None
     skills: Skills = Field(default_factory=list)
-    demands: AbilityProfile = Field(default_factory=AbilityProfile,
-                                    description="essential functions only; left out = 0")
+    demands: AbilityProfile = Field(
+        default_factory=AbilityProfile, description="essential functions only; left out = 0"
+    )
     accommodations: list[Accommodation] = Field(default_factory=list)
     work_mode: WorkMode
     employment_type: EmploymentType
@@ -57,17 +58,33 @@ class VacancyCreate(Strict):
     targeted: Flag = False
     priority_groups: list[PriorityGroup] = Field(default_factory=list)
     public_welfare: Flag = False
-    restricted: Flag = Field(default=False, description="admit only members of "
-                                                        "priority_groups (MATCHING.md §3.7)")
+    restricted: Flag = Field(
+        default=False, description="admit only members of priority_groups (MATCHING.md §3.7)"
+    )
     closes_on: FutureDate | None = None
 
 
 class VacancyUpdate(PatchBody):
     NOT_NULL: ClassVar[tuple[str, ...]] = (
-        "employer_id", "title", "description", "skills", "demands", "accommodations",
-        "work_mode", "employment_type", "district_code", "salary_min", "salary_max",
-        "education_min", "openings", "targeted", "priority_groups", "public_welfare",
-        "restricted", "status")
+        "employer_id",
+        "title",
+        "description",
+        "skills",
+        "demands",
+        "accommodations",
+        "work_mode",
+        "employment_type",
+        "district_code",
+        "salary_min",
+        "salary_max",
+        "education_min",
+        "openings",
+        "targeted",
+        "priority_groups",
+        "public_welfare",
+        "restricted",
+        "status",
+    )
 
     employer_id: PlainText | None = Field(default=None, min_length=1, max_length=40)
     external_id: ExternalId | None = None
@@ -113,8 +130,9 @@ class VacancyPublic(BaseModel):
     salary_max: int
     education_min: Education
     openings: int
-    openings_filled: int = Field(description="placements made on this vacancy; at "
-                                 "openings it is filled and stops matching")
+    openings_filled: int = Field(
+        description="placements made on this vacancy; at openings it is filled and stops matching"
+    )
     targeted: bool
     priority_groups: list[PriorityGroup]
     public_welfare: bool

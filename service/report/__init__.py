@@ -14,5 +14,16 @@ from service.report.model import (
 )
 from service.report.pdf import render_pdf
 
-__all__ = ["Bar", "BarChart", "District", "GroupedBarChart", "Mark", "Report", "Section",
-           "Series", "Table", "render_html", "render_pdf"]
+__all__ = [
+    "Bar",
+    "BarChart",
+    "District",
+    "GroupedBarChart",
+    "Mark",
+    "Report",
+    "Section",
+    "Series",
+    "Table",
+    "render_html",
+    "render_pdf",
+]

@@ -26,15 +26,19 @@ class FontFace:
 
 # Debian's packages, best first (Noto Sans CJK covers far more rare name characters).
 KNOWN_CJK = (
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
+    (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    ),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", None),
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", None),
     ("/usr/share/fonts/truetype/arphic/uming.ttc", None),
     ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", None),
 )
-KNOWN_LATIN = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-               "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+KNOWN_LATIN = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+)
 # Within a collection, the face for Simplified Chinese.
 _SIMPLIFIED = (" SC", " CN", "GB", "Micro Hei", "Zen Hei", "Fallback")
 
@@ -63,7 +67,11 @@ def _from_fontconfig() -> FontFace | None:
     try:
         out = subprocess.run(
             ["fc-list", "-f", "%{file}\t%{index}\t%{family}\t%{style}\n", ":lang=zh-cn"],
-            capture_output=True, text=True, timeout=10, check=False).stdout
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     faces = []
@@ -74,8 +82,7 @@ def _from_fontconfig() -> FontFace | None:
         file, number, family, style = parts
         if "Mono" in family or not any(s in style for s in ("Regular", "Book", "Medium")):
             continue
-        score = (("Sans" in family or "Hei" in family),
-                 any(tag in family for tag in _SIMPLIFIED))
+        score = (("Sans" in family or "Hei" in family), any(tag in family for tag in _SIMPLIFIED))
         faces.append((score, file, int(number) if number.isdigit() else 0))
     if not faces:
         return None
@@ -89,8 +96,12 @@ def find_cjk_font() -> FontFace | None:
         path = Path(regular)
         if path.is_file():
             bold_path = Path(bold) if bold and Path(bold).is_file() else None
-            return FontFace(path=path, index=_simplified_face(path), bold=bold_path,
-                            bold_index=_simplified_face(bold_path) if bold_path else 0)
+            return FontFace(
+                path=path,
+                index=_simplified_face(path),
+                bold=bold_path,
+                bold_index=_simplified_face(bold_path) if bold_path else 0,
+            )
     return _from_fontconfig()
 
 

@@ -73,8 +73,10 @@ def _cell(value: Cell, decimals: int, *, header: bool) -> str:
     if header:
         return f'<th scope="row">{esc_marked(cell_text(value, decimals))}</th>'
     if mark is not None:
-        return (f'<td class="mark"><span aria-hidden="true">{SYMBOL[mark]}</span>'
-                f'<span class="vh">{mark.value}</span></td>')
+        return (
+            f'<td class="mark"><span aria-hidden="true">{SYMBOL[mark]}</span>'
+            f'<span class="vh">{mark.value}</span></td>'
+        )
     cls = ' class="num"' if is_number(value) else ""
     return f"<td{cls}>{esc_marked(cell_text(value, decimals))}</td>"
 
@@ -83,22 +85,28 @@ def table_html(table: Table, tid: str, threshold: int) -> str:
     """A table with its caption, column and row headers, then its footnotes."""
     head = "".join(f'<th scope="col">{esc_marked(c)}</th>' for c in table.columns)
     body = "".join(
-        "<tr>" + "".join(_cell(c, table.decimals, header=i < table.row_headers)
-                         for i, c in enumerate(row)) + "</tr>"
-        for row in table.rows)
+        "<tr>"
+        + "".join(_cell(c, table.decimals, header=i < table.row_headers) for i, c in enumerate(row))
+        + "</tr>"
+        for row in table.rows
+    )
     notes = [f"{SYMBOL[m]} {legend(m, threshold)}" for m in Mark if m in table.marks()]
     notes += list(table.notes)
-    return (f'<div class="table-wrap" role="region" aria-labelledby="{tid}-cap" tabindex="0">'
-            f'<table id="{tid}"><caption id="{tid}-cap">{esc_marked(table.caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-            + "".join(f'<p class="note">{esc_marked(n)}</p>' for n in notes))
+    return (
+        f'<div class="table-wrap" role="region" aria-labelledby="{tid}-cap" tabindex="0">'
+        f'<table id="{tid}"><caption id="{tid}-cap">{esc_marked(table.caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        + "".join(f'<p class="note">{esc_marked(n)}</p>' for n in notes)
+    )
 
 
 def chart_html(chart: BarChart | GroupedBarChart, cid: str, threshold: int) -> str:
     """The chart, then its figures as a table (the text alternative, visible to all)."""
-    return (f'<figure class="chart" id="{cid}"><figcaption>{esc_marked(chart.title)}'
-            f"</figcaption>{chart_svg(chart, cid)}</figure>"
-            + table_html(chart_table(chart), f"{cid}-data", threshold))
+    return (
+        f'<figure class="chart" id="{cid}"><figcaption>{esc_marked(chart.title)}'
+        f"</figcaption>{chart_svg(chart, cid)}</figure>"
+        + table_html(chart_table(chart), f"{cid}-data", threshold)
+    )
 
 
 def _block(block: Block, bid: str, threshold: int) -> str:
@@ -110,20 +118,26 @@ def _block(block: Block, bid: str, threshold: int) -> str:
 
 
 def _section(section: Section, n: int, threshold: int) -> str:
-    blocks = "".join(_block(b, f"{n}-{i}", threshold)
-                     for i, b in enumerate(section.blocks, start=1))
-    return (f'<section id="s{n}" aria-labelledby="s{n}-h"><h2 id="s{n}-h">'
-            f"{esc_marked(section.heading)}</h2>{blocks}</section>")
+    blocks = "".join(
+        _block(b, f"{n}-{i}", threshold) for i, b in enumerate(section.blocks, start=1)
+    )
+    return (
+        f'<section id="s{n}" aria-labelledby="s{n}-h"><h2 id="s{n}-h">'
+        f"{esc_marked(section.heading)}</h2>{blocks}</section>"
+    )
 
 
 def _legend(report: Report) -> str:
     marks = [m for m in Mark if m in report.marks()]
     if not marks:
         return ""
-    items = "".join(f"<dt>{SYMBOL[m]}</dt><dd>{esc(legend(m, report.threshold))}</dd>"
-                    for m in marks)
-    return (f'<section id="symbols" aria-labelledby="symbols-h"><h2 id="symbols-h">Symbols'
-            f'</h2><dl class="meta">{items}</dl></section>')
+    items = "".join(
+        f"<dt>{SYMBOL[m]}</dt><dd>{esc(legend(m, report.threshold))}</dd>" for m in marks
+    )
+    return (
+        f'<section id="symbols" aria-labelledby="symbols-h"><h2 id="symbols-h">Symbols'
+        f'</h2><dl class="meta">{items}</dl></section>'
+    )
 
 
 def render_html(report: Report) -> str:
@@ -133,12 +147,14 @@ def render_html(report: Report) -> str:
         toc.append(("symbols", "Symbols"))
     district = f"{report.district.name} ({report.district.code})"
     generated = report.generated_at.isoformat(timespec="minutes")
-    meta = (f"<dt>District</dt><dd>{esc_marked(district)}</dd>"
-            f"<dt>Year</dt><dd>{report.year}</dd>"
-            f'<dt>Generated</dt><dd><time datetime="{esc(report.generated_at.isoformat())}">'
-            f"{esc(generated)}</time></dd>"
-            f"<dt>Suppression</dt><dd>counts of fewer than {report.threshold} people are "
-            "not shown</dd>")
+    meta = (
+        f"<dt>District</dt><dd>{esc_marked(district)}</dd>"
+        f"<dt>Year</dt><dd>{report.year}</dd>"
+        f'<dt>Generated</dt><dd><time datetime="{esc(report.generated_at.isoformat())}">'
+        f"{esc(generated)}</time></dd>"
+        f"<dt>Suppression</dt><dd>counts of fewer than {report.threshold} people are "
+        "not shown</dd>"
+    )
     return (
         f'<!DOCTYPE html>\n<html lang="{esc(report.lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -152,8 +168,10 @@ def render_html(report: Report) -> str:
         f"<h1>{esc_marked(report.title)}</h1>\n"
         f'<dl class="meta">{meta}</dl>\n'
         + "".join(f"<p>{esc_marked(n)}</p>" for n in report.notes)
-        + "\n".join(_section(s, n, report.threshold)
-                    for n, s in enumerate(report.sections, start=1))
+        + "\n".join(
+            _section(s, n, report.threshold) for n, s in enumerate(report.sections, start=1)
+        )
         + _legend(report)
         + f"\n</main>\n<footer><p>Generated by AccessMatch on {esc(generated)}.</p></footer>\n"
-        "</body>\n</html>\n")
+        "</body>\n</html>\n"
+    )

@@ -8,9 +8,12 @@ from service.models.enums import Category, EmploymentForm, PriorityGroup
 from service.models.identifiers import district_name
 
 CATEGORY = {
-    Category.visual: "Visual (视力)", Category.hearing: "Hearing (听力)",
-    Category.speech: "Speech (言语)", Category.physical: "Physical (肢体)",
-    Category.intellectual: "Intellectual (智力)", Category.mental: "Mental (精神)",
+    Category.visual: "Visual (视力)",
+    Category.hearing: "Hearing (听力)",
+    Category.speech: "Speech (言语)",
+    Category.physical: "Physical (肢体)",
+    Category.intellectual: "Intellectual (智力)",
+    Category.mental: "Mental (精神)",
     Category.multiple: "Multiple (多重)",
 }
 FORM = {
@@ -27,28 +30,40 @@ FORM = {
     EmploymentForm.out_of_area: "Out of the area (异地)",
 }
 GROUP = {
-    PriorityGroup.graduate: "Graduates", PriorityGroup.rural: "Rural hukou",
+    PriorityGroup.graduate: "Graduates",
+    PriorityGroup.rural: "Rural hukou",
     PriorityGroup.hard_to_employ: "Hard to employ",
     PriorityGroup.poverty_monitoring: "Under poverty monitoring",
-    PriorityGroup.severe_disability: "Severe disability", PriorityGroup.blind: "Blind",
+    PriorityGroup.severe_disability: "Severe disability",
+    PriorityGroup.blind: "Blind",
 }
-STAGE = {"referred": "Referred", "interviewed": "Interviewed", "hired": "Hired",
-         "retained": "Still employed after 6 months"}
-SERVICE = {"basic_info_check": "Basic information check (基础信息核对)",
-           "ability_assessment": "Ability assessment",
-           "needs_registration": "Needs registration",
-           "employment_service": "Employment service"}
+STAGE = {
+    "referred": "Referred",
+    "interviewed": "Interviewed",
+    "hired": "Hired",
+    "retained": "Still employed after 6 months",
+}
+SERVICE = {
+    "basic_info_check": "Basic information check (基础信息核对)",
+    "ability_assessment": "Ability assessment",
+    "needs_registration": "Needs registration",
+    "employment_service": "Employment service",
+}
 # The order a dimension's values are shown in (others: sorted by code).
 ORDER: dict[str, Sequence[str]] = {
-    "category": [c.value for c in Category], "form": [f.value for f in EmploymentForm],
-    "priority_group": [g.value for g in PriorityGroup], "stage": list(STAGE),
-    "service": list(SERVICE), "grade": ["1", "2", "3", "4"],
+    "category": [c.value for c in Category],
+    "form": [f.value for f in EmploymentForm],
+    "priority_group": [g.value for g in PriorityGroup],
+    "stage": list(STAGE),
+    "service": list(SERVICE),
+    "grade": ["1", "2", "3", "4"],
 }
 _WORDS: dict[str, dict[str, str]] = {
     "category": {k.value: v for k, v in CATEGORY.items()},
     "form": {k.value: v for k, v in FORM.items()},
     "priority_group": {k.value: v for k, v in GROUP.items()},
-    "stage": STAGE, "service": SERVICE,
+    "stage": STAGE,
+    "service": SERVICE,
 }
 
 

@@ -33,8 +33,10 @@ def mark_of(value: Cell) -> Mark | None:
 def legend(mark: Mark, threshold: int) -> str:
     """The footnote explaining a mark."""
     if mark is Mark.SUPPRESSED:
-        return (f"suppressed: fewer than {threshold} people, or hidden so that such a "
-                "count cannot be recomputed from the table's totals")
+        return (
+            f"suppressed: fewer than {threshold} people, or hidden so that such a "
+            "count cannot be recomputed from the table's totals"
+        )
     return "not available: not measured from this service's records"
 
 
@@ -60,8 +62,9 @@ class Table:
             raise ValueError(f"{self.caption}: row_headers outside the columns")
         for row in self.rows:
             if len(row) != len(self.columns):
-                raise ValueError(f"{self.caption}: a row of {len(row)} cells under "
-                                 f"{len(self.columns)} columns")
+                raise ValueError(
+                    f"{self.caption}: a row of {len(row)} cells under {len(self.columns)} columns"
+                )
 
     def marks(self) -> set[Mark]:
         return {m for row in self.rows for c in row if (m := mark_of(c)) is not None}
@@ -111,8 +114,10 @@ class GroupedBarChart:
     def __post_init__(self) -> None:
         for s in self.series:
             if len(s.values) != len(self.categories):
-                raise ValueError(f"{self.title}: series {s.name!r} has {len(s.values)} "
-                                 f"values for {len(self.categories)} categories")
+                raise ValueError(
+                    f"{self.title}: series {s.name!r} has {len(s.values)} "
+                    f"values for {len(self.categories)} categories"
+                )
 
     def marks(self) -> set[Mark]:
         return {m for s in self.series for v in s.values if (m := mark_of(v)) is not None}
@@ -152,8 +157,9 @@ class Report:
     lang: str = "en"  # the labels' language; Chinese names are marked zh-CN where shown
 
     def marks(self) -> set[Mark]:
-        return {m for s in self.sections for b in s.blocks if not isinstance(b, str)
-                for m in b.marks()}
+        return {
+            m for s in self.sections for b in s.blocks if not isinstance(b, str) for m in b.marks()
+        }
 
     def texts(self) -> Iterator[str]:
         """Every string the report shows (for a renderer checking what it can draw)."""
@@ -171,8 +177,20 @@ def _block_texts(block: Block) -> Iterator[str]:
         yield from (block.caption, *block.columns, *block.notes)
         yield from (c for row in block.rows for c in row if isinstance(c, str))
     elif isinstance(block, BarChart):
-        yield from (block.title, block.unit, block.description, block.category,
-                    block.target_label, *(b.label for b in block.bars))
+        yield from (
+            block.title,
+            block.unit,
+            block.description,
+            block.category,
+            block.target_label,
+            *(b.label for b in block.bars),
+        )
     else:
-        yield from (block.title, block.unit, block.description, block.category,
-                    *block.categories, *(s.name for s in block.series))
+        yield from (
+            block.title,
+            block.unit,
+            block.description,
+            block.category,
+            *block.categories,
+            *(s.name for s in block.series),
+        )

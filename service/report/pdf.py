@@ -33,8 +33,21 @@ from service.report.text import cell_text, clean, em_width, is_number
 
 MISSING = "[?]"
 # Stand-ins a font without the character can still draw.
-SUBSTITUTES = {"—": "-", "–": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...",
-               "≥": ">=", "≤": "<=", "×": "x", "·": "-", "\u00a0": " ", "\u202f": " "}
+SUBSTITUTES = {
+    "—": "-",
+    "–": "-",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "…": "...",
+    "≥": ">=",
+    "≤": "<=",
+    "×": "x",
+    "·": "-",
+    "\u00a0": " ",
+    "\u202f": " ",
+}
 FAMILY = "body"
 BAR, INNER, GAP = 5.0, 1.0, 2.5  # mm
 
@@ -54,8 +67,11 @@ class _Glyphs:
 
     def _drawable(self, ch: str) -> bool:
         sub = SUBSTITUTES.get(ch)
-        return ch in "\n\t" or self.can_draw(ch) or (
-            sub is not None and all(self.can_draw(c) for c in sub))
+        return (
+            ch in "\n\t"
+            or self.can_draw(ch)
+            or (sub is not None and all(self.can_draw(c) for c in sub))
+        )
 
     def __call__(self, text: str) -> str:
         out, in_run = [], False
@@ -96,8 +112,12 @@ def _fonts(pdf: FPDF, face: FontFace | None) -> tuple[str, _Glyphs]:
 
         return "helvetica", _Glyphs(encodable)
     pdf.add_font(FAMILY, "", face.path, collection_font_number=face.index)
-    pdf.add_font(FAMILY, "B", face.bold or face.path,
-                 collection_font_number=face.bold_index if face.bold else face.index)
+    pdf.add_font(
+        FAMILY,
+        "B",
+        face.bold or face.path,
+        collection_font_number=face.bold_index if face.bold else face.index,
+    )
     cmap = pdf.fonts[FAMILY].cmap  # type: ignore[union-attr]
     return FAMILY, _Glyphs(lambda ch: ord(ch) in cmap)
 
@@ -109,12 +129,20 @@ class _Writer:
     def font(self, size: float, bold: bool = False) -> None:
         self.pdf.set_font(self.family, "B" if bold else "", size)
 
-    def text(self, text: str, *, size: float = 10, bold: bool = False, height: float = 5,
-             colour: str = INK) -> None:
+    def text(
+        self,
+        text: str,
+        *,
+        size: float = 10,
+        bold: bool = False,
+        height: float = 5,
+        colour: str = INK,
+    ) -> None:
         self.font(size, bold)
         self.pdf.set_text_color(*_rgb(colour))
-        self.pdf.multi_cell(0, height, self.fix(text), align="L", new_x=XPos.LMARGIN,
-                            new_y=YPos.NEXT)
+        self.pdf.multi_cell(
+            0, height, self.fix(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         self.pdf.set_text_color(*_rgb(INK))
 
     def heading(self, text: str, level: int, keep: float = 0) -> None:
@@ -134,29 +162,45 @@ class _Writer:
         if pdf.will_page_break(20):
             pdf.add_page()
         self.text(table.caption, size=10, bold=True)
-        columns = list(zip(*table.rows, strict=True)) if table.rows else [
-            () for _ in table.columns]
-        numeric = [bool(col) and any(is_number(c) or mark_of(c) is not None for c in col)
-                   and not i < table.row_headers for i, col in enumerate(columns)]
-        widths = [min(max([em_width(h) * 0.8] + [em_width(cell_text(c, table.decimals))
-                                                  for c in col]) + 1.5, 24)
-                  for h, col in zip(table.columns, columns, strict=True)]
+        columns = list(zip(*table.rows, strict=True)) if table.rows else [() for _ in table.columns]
+        numeric = [
+            bool(col)
+            and any(is_number(c) or mark_of(c) is not None for c in col)
+            and not i < table.row_headers
+            for i, col in enumerate(columns)
+        ]
+        widths = [
+            min(
+                max([em_width(h) * 0.8] + [em_width(cell_text(c, table.decimals)) for c in col])
+                + 1.5,
+                24,
+            )
+            for h, col in zip(table.columns, columns, strict=True)
+        ]
         self.font(8.5)
         # A chart leaves its last bar's colours set: the table's cells and rules take these.
         pdf.set_fill_color(255, 255, 255)
         pdf.set_draw_color(*_rgb(AXIS))
         heading = Style(emphasis="BOLD", fill_color=(232, 238, 244))
-        with pdf.table(col_widths=widths, width=pdf.epw, line_height=4.6, headings_style=heading,
-                       text_align=tuple("RIGHT" if n else "LEFT" for n in numeric),
-                       padding=1, repeat_headings=1) as out:
+        with pdf.table(
+            col_widths=widths,
+            width=pdf.epw,
+            line_height=4.6,
+            headings_style=heading,
+            text_align=tuple("RIGHT" if n else "LEFT" for n in numeric),
+            padding=1,
+            repeat_headings=1,
+        ) as out:
             row = out.row()
             for name in table.columns:
                 row.cell(self.fix(name))
             for cells in table.rows:
                 row = out.row()
                 for i, c in enumerate(cells):
-                    row.cell(self.fix(cell_text(c, table.decimals)),
-                             style=Style(emphasis="BOLD") if i < table.row_headers else None)
+                    row.cell(
+                        self.fix(cell_text(c, table.decimals)),
+                        style=Style(emphasis="BOLD") if i < table.row_headers else None,
+                    )
         for mark in Mark:
             if mark in table.marks():
                 self.text(f"{SYMBOL[mark]} {legend(mark, self.threshold)}", size=8, height=4)
@@ -172,8 +216,9 @@ class _Writer:
             text = text[:-1]
         return text + "..."
 
-    def _bar(self, x0: float, y: float, h: float, scale: float, value: Value, label: str,
-             colour: str) -> tuple[float, float, float, str]:
+    def _bar(
+        self, x0: float, y: float, h: float, scale: float, value: Value, label: str, colour: str
+    ) -> tuple[float, float, float, str]:
         """Draw the bar; where its label goes (drawn last, over any target line)."""
         pdf = self.pdf
         mark = mark_of(value)
@@ -193,8 +238,14 @@ class _Writer:
             end = x0 + width
         return end + 1.2, y, h, label
 
-    def _lines(self, x0: float, top: float, bottom: float, target_x: float | None,
-               labels: list[tuple[float, float, float, str]]) -> None:
+    def _lines(
+        self,
+        x0: float,
+        top: float,
+        bottom: float,
+        target_x: float | None,
+        labels: list[tuple[float, float, float, str]],
+    ) -> None:
         """A page's part of a chart: its axis, the target line, then the bars' labels."""
         pdf = self.pdf
         pdf.set_draw_color(*_rgb(AXIS))
@@ -217,10 +268,17 @@ class _Writer:
         else:
             labels = [b.label for b in chart.bars]
             columns = [("", tuple(b.value for b in chart.bars))]
-        rows = [[(values[i], self.fix(prefix + value_text(values[i], chart.decimals,
-                                                         chart.unit)),
-                  PALETTE[k % len(PALETTE)]) for k, (prefix, values) in enumerate(columns)]
-                for i in range(len(labels))]
+        rows = [
+            [
+                (
+                    values[i],
+                    self.fix(prefix + value_text(values[i], chart.decimals, chart.unit)),
+                    PALETTE[k % len(PALETTE)],
+                )
+                for k, (prefix, values) in enumerate(columns)
+            ]
+            for i in range(len(labels))
+        ]
         bar, cluster = _cluster(chart)
         if pdf.will_page_break(_start(chart)):
             pdf.add_page()
@@ -229,10 +287,15 @@ class _Writer:
         self.text(unit + "Values are printed on the bars.", size=8, height=4, colour=AXIS)
         self.font(8)
         if isinstance(chart, GroupedBarChart):
-            self.text("Bars, top to bottom: " + ", ".join(s.name for s in chart.series) + ".",
-                      size=8, height=4, colour=AXIS)
-        label_w = min(max([pdf.get_string_width(self.fix(s)) for s in labels] + [10]) + 2,
-                      pdf.epw * 0.35)
+            self.text(
+                "Bars, top to bottom: " + ", ".join(s.name for s in chart.series) + ".",
+                size=8,
+                height=4,
+                colour=AXIS,
+            )
+        label_w = min(
+            max([pdf.get_string_width(self.fix(s)) for s in labels] + [10]) + 2, pdf.epw * 0.35
+        )
         value_w = max([pdf.get_string_width(t) for r in rows for _, t, _ in r] + [15]) + 4
         x0 = pdf.l_margin + label_w + 2
         plot = pdf.epw - label_w - 2 - value_w
@@ -244,10 +307,13 @@ class _Writer:
         target_x = None if target is None else x0 + target * scale
         if target is not None and target_x is not None:
             pdf.set_text_color(*_rgb(TARGET))
-            label = self.fix(f"{chart.target_label} "  # type: ignore[union-attr]
-                             f"{value_text(target, chart.decimals, chart.unit)}")
-            pdf.set_xy(min(target_x - pdf.get_string_width(label) / 2,
-                           pdf.w - pdf.r_margin - 30), top - 7)
+            label = self.fix(
+                f"{chart.target_label} "  # type: ignore[union-attr]
+                f"{value_text(target, chart.decimals, chart.unit)}"
+            )
+            pdf.set_xy(
+                min(target_x - pdf.get_string_width(label) / 2, pdf.w - pdf.r_margin - 30), top - 7
+            )
             pdf.cell(pdf.get_string_width(label) + 1, 4, label)
             pdf.set_text_color(*_rgb(INK))
         texts: list[tuple[float, float, float, str]] = []
@@ -266,8 +332,7 @@ class _Writer:
             self.font(8)
             pdf.cell(label_w, bar, self._fit(label, label_w - 1), align="R")
             for k, (value, text, colour) in enumerate(row):
-                texts.append(self._bar(x0, y + k * (bar + INNER), bar, scale, value, text,
-                                       colour))
+                texts.append(self._bar(x0, y + k * (bar + INNER), bar, scale, value, text, colour))
         bottom = top + len(labels) * (cluster + GAP)
         self._lines(x0, page_top, bottom, target_x, texts)
         pdf.set_xy(pdf.l_margin, bottom + 2)
@@ -304,8 +369,12 @@ def render_pdf(report: Report, *, font: FontFace | Literal["auto", "core"] = "au
     pdf.set_lang(report.lang)
     pdf.set_author("AccessMatch")
     pdf.set_creator("AccessMatch")
-    pdf.set_subject(clean(f"Annual monitoring report {report.year}, {report.district.name} "
-                          f"({report.district.code})"))
+    pdf.set_subject(
+        clean(
+            f"Annual monitoring report {report.year}, {report.district.name} "
+            f"({report.district.code})"
+        )
+    )
     pdf.set_creation_date(report.generated_at)
     pdf.page_mode = "USE_OUTLINES"  # type: ignore[assignment]
     pdf.footer_text = fix(report.title)
@@ -313,18 +382,25 @@ def render_pdf(report: Report, *, font: FontFace | Literal["auto", "core"] = "au
     pdf.add_page()
     w = _Writer(pdf, family, fix, report.threshold)
     w.heading(report.title, 0)
-    for line in (f"District: {report.district.name} ({report.district.code})",
-                 f"Year: {report.year}",
-                 f"Generated: {report.generated_at.isoformat(timespec='minutes')}",
-                 f"Counts of fewer than {report.threshold} people are not shown."):
+    for line in (
+        f"District: {report.district.name} ({report.district.code})",
+        f"Year: {report.year}",
+        f"Generated: {report.generated_at.isoformat(timespec='minutes')}",
+        f"Counts of fewer than {report.threshold} people are not shown.",
+    ):
         w.text(line, size=10)
     lost = {ch for t in report.texts() for ch in fix.lost(t)}
     if lost:
         pdf.ln(2)
-        w.text(f"This PDF was made without a font for {len(lost)} of the characters it holds "
-               f"(such as Chinese names): each run of them is shown as {MISSING}. The HTML "
-               "edition of this report shows them in full; installing a Chinese font "
-               "(Debian: fonts-noto-cjk) includes them here.", size=9, bold=True, colour=TARGET)
+        w.text(
+            f"This PDF was made without a font for {len(lost)} of the characters it holds "
+            f"(such as Chinese names): each run of them is shown as {MISSING}. The HTML "
+            "edition of this report shows them in full; installing a Chinese font "
+            "(Debian: fonts-noto-cjk) includes them here.",
+            size=9,
+            bold=True,
+            colour=TARGET,
+        )
     for note in report.notes:
         w.text(note)
     for section in report.sections:

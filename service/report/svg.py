@@ -15,8 +15,10 @@ from service.report.text import em_width, esc, number
 
 WIDTH = 720
 FONT = 13
-FONT_FAMILY = ("system-ui, 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', "
-               "'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif")
+FONT_FAMILY = (
+    "system-ui, 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', "
+    "'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif"
+)
 INK = "#1b1b1b"  # text: 16.8:1 on white
 AXIS = "#595959"  # 7:1
 TARGET = "#a50f15"  # 8.3:1
@@ -40,18 +42,25 @@ def chart_table(chart: Chart) -> Table:
     """The chart's figures as a table: its text alternative."""
     unit = f" ({chart.unit})" if chart.unit else ""
     if isinstance(chart, BarChart):
-        target = ("" if chart.target is None else
-                  f"; {chart.target_label} {value_text(chart.target, chart.decimals, chart.unit)}")
-        return Table(caption=f"Data of the chart: {chart.title}{target}",
-                     columns=(chart.category or "Label", f"Value{unit}"),
-                     rows=tuple((b.label, b.value) for b in chart.bars),
-                     decimals=chart.decimals)
-    return Table(caption=f"Data of the chart: {chart.title}",
-                 columns=(chart.category or "Category", *(f"{s.name}{unit}"
-                                                          for s in chart.series)),
-                 rows=tuple((c, *(s.values[i] for s in chart.series))
-                            for i, c in enumerate(chart.categories)),
-                 decimals=chart.decimals)
+        target = (
+            ""
+            if chart.target is None
+            else f"; {chart.target_label} {value_text(chart.target, chart.decimals, chart.unit)}"
+        )
+        return Table(
+            caption=f"Data of the chart: {chart.title}{target}",
+            columns=(chart.category or "Label", f"Value{unit}"),
+            rows=tuple((b.label, b.value) for b in chart.bars),
+            decimals=chart.decimals,
+        )
+    return Table(
+        caption=f"Data of the chart: {chart.title}",
+        columns=(chart.category or "Category", *(f"{s.name}{unit}" for s in chart.series)),
+        rows=tuple(
+            (c, *(s.values[i] for s in chart.series)) for i, c in enumerate(chart.categories)
+        ),
+        decimals=chart.decimals,
+    )
 
 
 def _px(text: str) -> float:
@@ -91,9 +100,11 @@ def _pattern(pid: str, kind: str, colour: str) -> str:
         "horizontal": '<path d="M0 4H8" stroke-width="3"/>',
         "vertical": '<path d="M4 0V8" stroke-width="3"/>',
     }[kind]
-    return (f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse">'
-            f'<rect width="8" height="8" fill="#ffffff"/>'
-            f'<g stroke="{colour}" fill="{colour}">{lines}</g></pattern>')
+    return (
+        f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse">'
+        f'<rect width="8" height="8" fill="#ffffff"/>'
+        f'<g stroke="{colour}" fill="{colour}">{lines}</g></pattern>'
+    )
 
 
 @dataclass
@@ -115,84 +126,107 @@ def _numbers(values: list[Value]) -> list[float]:
 def _label(x: float, y: float, text: str, *, italic: bool = False) -> str:
     # A white halo keeps the figure legible where the target line crosses it.
     style = ' font-style="italic"' if italic else ""
-    return (f'<text class="value" x="{x:.1f}" y="{y:.1f}" stroke="#ffffff" stroke-width="4" '
-            f'stroke-linejoin="round" paint-order="stroke"{style}>{esc(text)}</text>')
+    return (
+        f'<text class="value" x="{x:.1f}" y="{y:.1f}" stroke="#ffffff" stroke-width="4" '
+        f'stroke-linejoin="round" paint-order="stroke"{style}>{esc(text)}</text>'
+    )
 
 
-def _bar(frame: _Frame, y: float, h: float, value: Value, *, fill: str, stroke: str,
-         label: str, cid: str) -> tuple[str, str]:
+def _bar(
+    frame: _Frame, y: float, h: float, value: Value, *, fill: str, stroke: str, label: str, cid: str
+) -> tuple[str, str]:
     """The bar's shape, and its label (drawn last, over any target line)."""
     mark = mark_of(value)
     text_y = y + h / 2 + FONT * 0.35
     if mark is Mark.SUPPRESSED:
-        return (f'<rect x="{frame.x0:.1f}" y="{y:.1f}" width="{SUPPRESSED_STUB}" '
-                f'height="{h:.1f}" fill="url(#{cid}-hatch)" stroke="{AXIS}" '
-                f'stroke-dasharray="3 2"/>',
-                _label(frame.x0 + SUPPRESSED_STUB + 6, text_y, label, italic=True))
+        return (
+            f'<rect x="{frame.x0:.1f}" y="{y:.1f}" width="{SUPPRESSED_STUB}" '
+            f'height="{h:.1f}" fill="url(#{cid}-hatch)" stroke="{AXIS}" '
+            f'stroke-dasharray="3 2"/>',
+            _label(frame.x0 + SUPPRESSED_STUB + 6, text_y, label, italic=True),
+        )
     if mark is Mark.NOT_AVAILABLE:
         return "", _label(frame.x0 + 6, text_y, label, italic=True)
     end = frame.x(float(value))  # type: ignore[arg-type]
-    rect = (f'<rect x="{frame.x0:.1f}" y="{y:.1f}" width="{end - frame.x0:.1f}" '
-            f'height="{h:.1f}" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
-            if end > frame.x0 else "")
+    rect = (
+        f'<rect x="{frame.x0:.1f}" y="{y:.1f}" width="{end - frame.x0:.1f}" '
+        f'height="{h:.1f}" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
+        if end > frame.x0
+        else ""
+    )
     return rect, _label(end + 6, text_y, label)
 
 
 def _axis(frame: _Frame, y_top: float, y_bottom: float, unit: str) -> str:
-    parts = [f'<line x1="{frame.x0:.1f}" y1="{y_top:.1f}" x2="{frame.x0:.1f}" '
-             f'y2="{y_bottom:.1f}" stroke="{AXIS}" stroke-width="1.5"/>',
-             f'<line x1="{frame.x0:.1f}" y1="{y_bottom:.1f}" x2="{frame.x0 + frame.width:.1f}" '
-             f'y2="{y_bottom:.1f}" stroke="{AXIS}"/>']
+    parts = [
+        f'<line x1="{frame.x0:.1f}" y1="{y_top:.1f}" x2="{frame.x0:.1f}" '
+        f'y2="{y_bottom:.1f}" stroke="{AXIS}" stroke-width="1.5"/>',
+        f'<line x1="{frame.x0:.1f}" y1="{y_bottom:.1f}" x2="{frame.x0 + frame.width:.1f}" '
+        f'y2="{y_bottom:.1f}" stroke="{AXIS}"/>',
+    ]
     step = frame.top / 4
     places = next((d for d in range(4) if abs(round(step, d) - step) < 1e-9), 4)
     for i in range(5):
         v = float(round(step * i, places))
         x = frame.x(v)
-        parts.append(f'<line x1="{x:.1f}" y1="{y_bottom:.1f}" x2="{x:.1f}" '
-                     f'y2="{y_bottom + 4:.1f}" stroke="{AXIS}"/>'
-                     f'<text class="tick" x="{x:.1f}" y="{y_bottom + 18:.1f}" '
-                     f'text-anchor="middle">{esc(value_text(v, places, unit))}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{y_bottom:.1f}" x2="{x:.1f}" '
+            f'y2="{y_bottom + 4:.1f}" stroke="{AXIS}"/>'
+            f'<text class="tick" x="{x:.1f}" y="{y_bottom + 18:.1f}" '
+            f'text-anchor="middle">{esc(value_text(v, places, unit))}</text>'
+        )
     return "".join(parts)
 
 
 def _describe(chart: Chart, values: list[Value], count: int) -> str:
-    kind = ("Horizontal bar chart" if isinstance(chart, BarChart)
-            else f"Grouped horizontal bar chart of {len(chart.series)} series "
-                 f"({', '.join(s.name for s in chart.series)})")
+    kind = (
+        "Horizontal bar chart"
+        if isinstance(chart, BarChart)
+        else f"Grouped horizontal bar chart of {len(chart.series)} series "
+        f"({', '.join(s.name for s in chart.series)})"
+    )
     parts = [chart.description] if chart.description else []
-    parts.append(f"{kind} of {count} {'bars' if isinstance(chart, BarChart) else 'groups'}"
-                 + (f", in {chart.unit}" if chart.unit else "") + ".")
+    parts.append(
+        f"{kind} of {count} {'bars' if isinstance(chart, BarChart) else 'groups'}"
+        + (f", in {chart.unit}" if chart.unit else "")
+        + "."
+    )
     shown = _numbers(values)
     if shown:
-        parts.append(f"Values from {value_text(min(shown), chart.decimals, chart.unit)} "
-                     f"to {value_text(max(shown), chart.decimals, chart.unit)}.")
+        parts.append(
+            f"Values from {value_text(min(shown), chart.decimals, chart.unit)} "
+            f"to {value_text(max(shown), chart.decimals, chart.unit)}."
+        )
     hidden = sum(1 for v in values if mark_of(v) is Mark.SUPPRESSED)
     if hidden:
         parts.append(f"{hidden} suppressed.")
     if isinstance(chart, BarChart) and chart.target is not None:
-        parts.append(f"Dashed line: {chart.target_label} "
-                     f"{value_text(chart.target, chart.decimals, chart.unit)}.")
+        parts.append(
+            f"Dashed line: {chart.target_label} "
+            f"{value_text(chart.target, chart.decimals, chart.unit)}."
+        )
     parts.append("The table after the chart gives every value.")
     return " ".join(parts)
 
 
 def _open(chart: Chart, cid: str, height: float, desc: str, defs: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
-            f'aria-labelledby="{cid}-title {cid}-desc" viewBox="0 0 {WIDTH} {height:.0f}" '
-            f'width="{WIDTH}" height="{height:.0f}" font-family="{esc(FONT_FAMILY)}" '
-            f'font-size="{FONT}" fill="{INK}">'
-            f'<title id="{cid}-title">{esc(chart.title)}</title>'
-            f'<desc id="{cid}-desc">{esc(desc)}</desc>'
-            f'<defs><pattern id="{cid}-hatch" width="6" height="6" '
-            f'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-            f'<rect width="6" height="6" fill="#ffffff"/>'
-            f'<line x1="0" y1="0" x2="0" y2="6" stroke="{AXIS}" stroke-width="2"/>'
-            f'</pattern>{defs}</defs>'
-            f'<rect width="{WIDTH}" height="{height:.0f}" fill="#ffffff"/>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
+        f'aria-labelledby="{cid}-title {cid}-desc" viewBox="0 0 {WIDTH} {height:.0f}" '
+        f'width="{WIDTH}" height="{height:.0f}" font-family="{esc(FONT_FAMILY)}" '
+        f'font-size="{FONT}" fill="{INK}">'
+        f'<title id="{cid}-title">{esc(chart.title)}</title>'
+        f'<desc id="{cid}-desc">{esc(desc)}</desc>'
+        f'<defs><pattern id="{cid}-hatch" width="6" height="6" '
+        f'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        f'<rect width="6" height="6" fill="#ffffff"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{AXIS}" stroke-width="2"/>'
+        f"</pattern>{defs}</defs>"
+        f'<rect width="{WIDTH}" height="{height:.0f}" fill="#ffffff"/>'
+    )
 
 
-def _frame(labels: list[str], value_labels: list[str],
-           values: list[float]) -> tuple[_Frame, float]:
+def _frame(labels: list[str], value_labels: list[str], values: list[float]) -> tuple[_Frame, float]:
     label_w = min(max([_px(s) for s in labels] + [40]) + 12, MAX_LABEL)
     room = max([_px(s) for s in value_labels] + [_px("suppressed") + SUPPRESSED_STUB]) + 16
     x0 = label_w + 8
@@ -211,10 +245,13 @@ def bar_chart_svg(chart: BarChart, cid: str) -> str:
     parts, labels = [], []
     for i, (bar, text) in enumerate(zip(bars, texts, strict=True)):
         y = top + i * (h + gap) + gap / 2
-        parts.append(f'<text class="label" x="{label_w:.1f}" y="{y + h / 2 + FONT * 0.35:.1f}"'
-                     f' text-anchor="end">{esc(_fit(bar.label, label_w - 4))}</text>')
-        shape, label = _bar(frame, y, h, bar.value, fill=PALETTE[0], stroke=PALETTE[0],
-                            label=text, cid=cid)
+        parts.append(
+            f'<text class="label" x="{label_w:.1f}" y="{y + h / 2 + FONT * 0.35:.1f}"'
+            f' text-anchor="end">{esc(_fit(bar.label, label_w - 4))}</text>'
+        )
+        shape, label = _bar(
+            frame, y, h, bar.value, fill=PALETTE[0], stroke=PALETTE[0], label=text, cid=cid
+        )
         parts.append(shape)
         labels.append(label)
     parts.append(_axis(frame, top, bottom, chart.unit))
@@ -222,14 +259,20 @@ def bar_chart_svg(chart: BarChart, cid: str) -> str:
         x = frame.x(chart.target)
         label = f"{chart.target_label} {value_text(chart.target, chart.decimals, chart.unit)}"
         anchor_x = min(max(x, _px(label) / 2 + 2), WIDTH - _px(label) / 2 - 2)
-        parts.append(f'<line class="target" x1="{x:.1f}" y1="{top - 8:.1f}" x2="{x:.1f}" '
-                     f'y2="{bottom:.1f}" stroke="{TARGET}" stroke-width="2" '
-                     f'stroke-dasharray="6 4"/>'
-                     f'<text class="target" x="{anchor_x:.1f}" y="{top - 12:.1f}" '
-                     f'text-anchor="middle" fill="{TARGET}">{esc(label)}</text>')
+        parts.append(
+            f'<line class="target" x1="{x:.1f}" y1="{top - 8:.1f}" x2="{x:.1f}" '
+            f'y2="{bottom:.1f}" stroke="{TARGET}" stroke-width="2" '
+            f'stroke-dasharray="6 4"/>'
+            f'<text class="target" x="{anchor_x:.1f}" y="{top - 12:.1f}" '
+            f'text-anchor="middle" fill="{TARGET}">{esc(label)}</text>'
+        )
     height = bottom + 28
-    return (_open(chart, cid, height, _describe(chart, values, len(bars)), "")
-            + "".join(parts) + "".join(labels) + "</svg>")
+    return (
+        _open(chart, cid, height, _describe(chart, values, len(bars)), "")
+        + "".join(parts)
+        + "".join(labels)
+        + "</svg>"
+    )
 
 
 def _fill(cid: str, i: int) -> tuple[str, str]:
@@ -240,39 +283,61 @@ def _fill(cid: str, i: int) -> tuple[str, str]:
 def grouped_chart_svg(chart: GroupedBarChart, cid: str) -> str:
     n = len(chart.series)
     values = [v for s in chart.series for v in s.values]
-    texts = [[f"{s.name}: {value_text(v, chart.decimals, chart.unit)}" for v in s.values]
-             for s in chart.series]
-    frame, label_w = _frame(list(chart.categories), [t for ts in texts for t in ts],
-                            _numbers(values))
-    defs = "".join(_pattern(f"{cid}-s{i}", PATTERNS[i % len(PATTERNS)],
-                            PALETTE[i % len(PALETTE)]) for i in range(n))
+    texts = [
+        [f"{s.name}: {value_text(v, chart.decimals, chart.unit)}" for v in s.values]
+        for s in chart.series
+    ]
+    frame, label_w = _frame(
+        list(chart.categories), [t for ts in texts for t in ts], _numbers(values)
+    )
+    defs = "".join(
+        _pattern(f"{cid}-s{i}", PATTERNS[i % len(PATTERNS)], PALETTE[i % len(PALETTE)])
+        for i in range(n)
+    )
     parts, x, y = [], 8.0, 8.0
     for i, s in enumerate(chart.series):  # the legend, wrapping across lines
         item = 14 + 6 + _px(s.name) + 18
         if x + item > WIDTH and x > 8:
             x, y = 8.0, y + 22
         fill, colour = _fill(cid, i)
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="14" height="14" fill="{fill}" '
-                     f'stroke="{colour}" stroke-width="1.5"/>'
-                     f'<text class="legend" x="{x + 20:.1f}" y="{y + 11.5:.1f}">'
-                     f'{esc(s.name)}</text>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="14" height="14" fill="{fill}" '
+            f'stroke="{colour}" stroke-width="1.5"/>'
+            f'<text class="legend" x="{x + 20:.1f}" y="{y + 11.5:.1f}">'
+            f"{esc(s.name)}</text>"
+        )
         x += item
     top, h, inner, gap = y + 30, 16, 3, 14
     cluster = n * h + (n - 1) * inner
     for c, category in enumerate(chart.categories):
         y0 = top + c * (cluster + gap) + gap / 2
-        parts.append(f'<text class="label" x="{label_w:.1f}" '
-                     f'y="{y0 + cluster / 2 + FONT * 0.35:.1f}" text-anchor="end">'
-                     f'{esc(_fit(category, label_w - 4))}</text>')
+        parts.append(
+            f'<text class="label" x="{label_w:.1f}" '
+            f'y="{y0 + cluster / 2 + FONT * 0.35:.1f}" text-anchor="end">'
+            f"{esc(_fit(category, label_w - 4))}</text>"
+        )
         for i, s in enumerate(chart.series):
             fill, colour = _fill(cid, i)
-            parts.extend(_bar(frame, y0 + i * (h + inner), h, s.values[c], fill=fill,
-                              stroke=colour, label=texts[i][c], cid=cid))
+            parts.extend(
+                _bar(
+                    frame,
+                    y0 + i * (h + inner),
+                    h,
+                    s.values[c],
+                    fill=fill,
+                    stroke=colour,
+                    label=texts[i][c],
+                    cid=cid,
+                )
+            )
     bottom = top + len(chart.categories) * (cluster + gap)
     parts.append(_axis(frame, top, bottom, chart.unit))
     height = bottom + 28
-    return (_open(chart, cid, height, _describe(chart, values, len(chart.categories)), defs)
-            + "".join(parts) + "</svg>")
+    return (
+        _open(chart, cid, height, _describe(chart, values, len(chart.categories)), defs)
+        + "".join(parts)
+        + "</svg>"
+    )
 
 
 def chart_svg(chart: Chart, cid: str) -> str:

@@ -11,9 +11,11 @@ from service.report.model import SYMBOL, Cell, Mark, mark_of
 # Characters XML 1.0 forbids: a label carrying one would make the SVG unparseable.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Han ideographs, CJK punctuation, kana and full-width forms: text a reader hears as Chinese.
-_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf"
-                  "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-                  "\U00020000-\U0003134f]+")
+_CJK = re.compile(
+    "[\u2e80-\u2fdf\u3000-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+    "\U00020000-\U0003134f]+"
+)
 CJK_LANG = "zh-CN"
 
 
@@ -31,7 +33,7 @@ def esc_marked(text: str) -> str:
     out, last = [], 0
     text = clean(text)
     for m in _CJK.finditer(text):
-        out.append(html.escape(text[last:m.start()], quote=True))
+        out.append(html.escape(text[last : m.start()], quote=True))
         out.append(f'<span lang="{CJK_LANG}">{html.escape(m.group(), quote=True)}</span>')
         last = m.end()
     out.append(html.escape(text[last:], quote=True))

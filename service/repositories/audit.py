@@ -23,8 +23,9 @@ def append(session: Session, event: dict[str, Any], seeker_ids: Sequence[str]) -
     conn = session.connection()
     conn.execute(insert(_EVENTS), [event])
     if seeker_ids:
-        conn.execute(insert(_SUBJECTS),
-                     [{"event_id": event["id"], "seeker_id": s} for s in seeker_ids])
+        conn.execute(
+            insert(_SUBJECTS), [{"event_id": event["id"], "seeker_id": s} for s in seeker_ids]
+        )
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,13 @@ class AuditFilter:
 
 def _concerning(seeker_id: str) -> Any:
     return col(AuditEvent.id).in_(
-        select(AuditSubject.event_id).where(AuditSubject.seeker_id == seeker_id))
+        select(AuditSubject.event_id).where(AuditSubject.seeker_id == seeker_id)
+    )
 
 
-def page(session: Session, flt: AuditFilter,
-         params: PageParams) -> tuple[list[AuditEvent], str | None]:
+def page(
+    session: Session, flt: AuditFilter, params: PageParams
+) -> tuple[list[AuditEvent], str | None]:
     stmt = select(AuditEvent)
     if flt.seeker_id:
         stmt = stmt.where(_concerning(flt.seeker_id))
@@ -64,9 +67,11 @@ def subjects(session: Session, event_ids: Sequence[str]) -> dict[str, list[str]]
     """The seekers concerned by each of these events."""
     found: dict[str, list[str]] = {e: [] for e in event_ids}
     if event_ids:
-        stmt = (select(AuditSubject.event_id, AuditSubject.seeker_id)
-                .where(col(AuditSubject.event_id).in_(list(event_ids)))
-                .order_by(col(AuditSubject.event_id), col(AuditSubject.seeker_id)))
+        stmt = (
+            select(AuditSubject.event_id, AuditSubject.seeker_id)
+            .where(col(AuditSubject.event_id).in_(list(event_ids)))
+            .order_by(col(AuditSubject.event_id), col(AuditSubject.seeker_id))
+        )
         for event_id, seeker_id in session.exec(stmt).all():
             found[event_id].append(seeker_id)
     return found

@@ -26,8 +26,17 @@ from service.models.tables import (
 
 # Codes the statistics count; everything else in a service's details (abilities, stated
 # preferences, course names, assessors, linked vacancies) goes.
-KEPT_DETAILS = frozenset({"has_employment_need", "labour_capacity", "subtype", "kind",
-                          "completed", "training_need", "entrepreneurship_intent"})
+KEPT_DETAILS = frozenset(
+    {
+        "has_employment_need",
+        "labour_capacity",
+        "subtype",
+        "kind",
+        "completed",
+        "training_need",
+        "entrepreneurship_intent",
+    }
+)
 
 # (six months on, end, the visits) -> the six-month date the remainder keeps.
 SixMonths = Callable[[dt.date, dt.date | None, Sequence[FollowUpVisit]], dt.date]
@@ -77,54 +86,91 @@ def _replace(session: Session, old: Any, new: Any) -> None:
 
 
 def _services(session: Session, seeker_id: str, remainder_id: str) -> None:
-    for record in list(session.exec(select(ServiceRecord).where(
-            ServiceRecord.seeker_id == seeker_id))):
-        _replace(session, record, _copy(
-            record, id=random_id("svc"), seeker_id=remainder_id, note_enc=None,
-            date=month_of(record.date), details=_coarse(record.details)))
-    for change in list(session.exec(select(SeekerStatusChange).where(
-            SeekerStatusChange.seeker_id == seeker_id))):
-        _replace(session, change, _copy(change, id=random_id("sst"), seeker_id=remainder_id,
-                                        date=month_of(change.date), placement_id=None,
-                                        valid_to=month_of(change.valid_to)))
+    for record in list(
+        session.exec(select(ServiceRecord).where(ServiceRecord.seeker_id == seeker_id))
+    ):
+        _replace(
+            session,
+            record,
+            _copy(
+                record,
+                id=random_id("svc"),
+                seeker_id=remainder_id,
+                note_enc=None,
+                date=month_of(record.date),
+                details=_coarse(record.details),
+            ),
+        )
+    for change in list(
+        session.exec(select(SeekerStatusChange).where(SeekerStatusChange.seeker_id == seeker_id))
+    ):
+        _replace(
+            session,
+            change,
+            _copy(
+                change,
+                id=random_id("sst"),
+                seeker_id=remainder_id,
+                date=month_of(change.date),
+                placement_id=None,
+                valid_to=month_of(change.valid_to),
+            ),
+        )
 
 
 def _referrals(session: Session, seeker_id: str, remainder_id: str) -> dict[str, str]:
     """Old referral id -> new."""
     renamed: dict[str, str] = {}
-    for referral in list(session.exec(select(Referral).where(
-            Referral.seeker_id == seeker_id))):
-        new = _copy(referral, id=random_id("ref"), seeker_id=remainder_id,
-                    override_reason_enc=None, interview_at=None)
-        events = list(session.exec(select(ReferralEvent).where(
-            ReferralEvent.referral_id == referral.id)))
+    for referral in list(session.exec(select(Referral).where(Referral.seeker_id == seeker_id))):
+        new = _copy(
+            referral,
+            id=random_id("ref"),
+            seeker_id=remainder_id,
+            override_reason_enc=None,
+            interview_at=None,
+        )
+        events = list(
+            session.exec(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id))
+        )
         for event in events:
             session.delete(event)
         session.flush()  # the events before the row they refer to
         _replace(session, referral, new)
         for event in events:
-            session.add(_copy(event, id=random_id("rev"), referral_id=new.id,
-                              at=month_start(event.at)))
+            session.add(
+                _copy(event, id=random_id("rev"), referral_id=new.id, at=month_start(event.at))
+            )
         renamed[referral.id] = new.id
     session.flush()
     return renamed
 
 
-def _placements(session: Session, seeker_id: str, remainder_id: str, *,
-                referrals: dict[str, str], six_months: SixMonths) -> list[str]:
+def _placements(
+    session: Session,
+    seeker_id: str,
+    remainder_id: str,
+    *,
+    referrals: dict[str, str],
+    six_months: SixMonths,
+) -> list[str]:
     old_ids = []
-    for placement in list(session.exec(select(Placement).where(
-            Placement.seeker_id == seeker_id))):
-        visits = list(session.exec(select(FollowUpVisit).where(
-            FollowUpVisit.placement_id == placement.id)))
-        new = _copy(placement, id=random_id("plc"), seeker_id=remainder_id,
-                    referral_id=referrals.get(placement.referral_id or ""),
-                    six_months_on=six_months(placement.six_months_on, placement.end_date,
-                                             visits),
-                    start_date=month_of(placement.start_date),
-                    end_date=month_of(placement.end_date))
-        copies = [_copy(v, id=random_id("fuv"), placement_id=new.id, date=month_of(v.date))
-                  for v in visits]
+    for placement in list(session.exec(select(Placement).where(Placement.seeker_id == seeker_id))):
+        visits = list(
+            session.exec(select(FollowUpVisit).where(FollowUpVisit.placement_id == placement.id))
+        )
+        new = _copy(
+            placement,
+            id=random_id("plc"),
+            seeker_id=remainder_id,
+            referral_id=referrals.get(placement.referral_id or ""),
+            six_months_on=six_months(placement.six_months_on, placement.end_date, visits),
+            start_date=month_of(placement.start_date),
+            end_date=month_of(placement.end_date),
+        )
+        copies = [
+            _copy(v, id=random_id("fuv"), placement_id=new.id, date=month_of(v.date))
+            for v in visits
+        ]
         for visit in visits:
             session.delete(visit)
         session.flush()  # the visits before the row they refer to
@@ -135,13 +181,16 @@ def _placements(session: Session, seeker_id: str, remainder_id: str, *,
     return old_ids
 
 
-def reassign(session: Session, seeker_id: str, remainder_id: str, *,
-             six_months: SixMonths) -> Moved:
+def reassign(
+    session: Session, seeker_id: str, remainder_id: str, *, six_months: SixMonths
+) -> Moved:
     """Move the person's casework to ``remainder_id`` in its anonymised form."""
     _services(session, seeker_id, remainder_id)
     referrals = _referrals(session, seeker_id, remainder_id)
-    placements = _placements(session, seeker_id, remainder_id, referrals=referrals,
-                             six_months=six_months)
-    session.execute(sa.delete(CandidatePseudonym).where(
-        col(CandidatePseudonym.seeker_id) == seeker_id))
+    placements = _placements(
+        session, seeker_id, remainder_id, referrals=referrals, six_months=six_months
+    )
+    session.execute(
+        sa.delete(CandidatePseudonym).where(col(CandidatePseudonym.seeker_id) == seeker_id)
+    )
     return Moved(referrals=list(referrals), placements=placements)

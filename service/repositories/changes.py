@@ -31,6 +31,9 @@ def latest(session: Session) -> int:
 
 
 def since(session: Session, after: int) -> list[tuple[int, str, str]]:
-    stmt = (select(ChangeLog.id, ChangeLog.entity, ChangeLog.entity_id)
-            .where(col(ChangeLog.id) > after).order_by(col(ChangeLog.id)))
+    stmt = (
+        select(ChangeLog.id, ChangeLog.entity, ChangeLog.entity_id)
+        .where(col(ChangeLog.id) > after)
+        .order_by(col(ChangeLog.id))
+    )
     return [(int(i or 0), e, eid) for i, e, eid in session.exec(stmt).all()]

@@ -51,8 +51,9 @@ def delete(session: Session, employer: Employer) -> None:
     session.flush()
 
 
-def page(session: Session, flt: EmployerFilter,
-         params: PageParams) -> tuple[list[Employer], str | None]:
+def page(
+    session: Session, flt: EmployerFilter, params: PageParams
+) -> tuple[list[Employer], str | None]:
     stmt = select(Employer)
     if flt.kind:
         stmt = stmt.where(Employer.kind == flt.kind)

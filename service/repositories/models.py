@@ -24,8 +24,11 @@ def _insert(session: Session, table: Any) -> Any:
 
 def head(session: Session) -> tuple[int, str] | None:
     """(id, version) of the newest activation: the active version.  One indexed row."""
-    row = session.exec(select(ModelActivation.id, ModelActivation.version)
-                       .order_by(col(ModelActivation.id).desc()).limit(1)).first()
+    row = session.exec(
+        select(ModelActivation.id, ModelActivation.version)
+        .order_by(col(ModelActivation.id).desc())
+        .limit(1)
+    ).first()
     return (int(row[0] or 0), str(row[1])) if row is not None else None
 
 
@@ -34,14 +37,21 @@ def get(session: Session, version: str) -> ModelVersion | None:
 
 
 def exists(session: Session, version: str) -> bool:
-    return session.exec(select(ModelVersion.version)
-                        .where(ModelVersion.version == version)).first() is not None
+    return (
+        session.exec(select(ModelVersion.version).where(ModelVersion.version == version)).first()
+        is not None
+    )
 
 
 def versions(session: Session) -> list[ModelVersion]:
     """Every version, newest first."""
-    return list(session.exec(select(ModelVersion).order_by(
-        col(ModelVersion.created_at).desc(), col(ModelVersion.version).desc())).all())
+    return list(
+        session.exec(
+            select(ModelVersion).order_by(
+                col(ModelVersion.created_at).desc(), col(ModelVersion.version).desc()
+            )
+        ).all()
+    )
 
 
 def activations(session: Session, version: str | None = None) -> list[ModelActivation]:
@@ -93,20 +103,32 @@ class RankedReferral:
 def ranked_by(session: Session, version: str, since: dt.datetime) -> list[RankedReferral]:
     """The referrals this version scored since ``since``, each with its placement."""
     r, p = Referral, Placement
-    stmt = (sa.select(col(r.seeker_id), col(r.status), col(r.probability), col(r.rank),
-                      col(p.id), col(p.end_date), col(p.six_months_on))
-            .outerjoin(p, col(p.referral_id) == col(r.id))
-            .where(col(r.model_version) == version, col(r.created_at) >= since))
+    stmt = (
+        sa.select(
+            col(r.seeker_id),
+            col(r.status),
+            col(r.probability),
+            col(r.rank),
+            col(p.id),
+            col(p.end_date),
+            col(p.six_months_on),
+        )
+        .outerjoin(p, col(p.referral_id) == col(r.id))
+        .where(col(r.model_version) == version, col(r.created_at) >= since)
+    )
     return [RankedReferral(*row) for row in session.connection().execute(stmt)]
 
 
-def visits_of_ranked(session: Session, version: str,
-                     since: dt.datetime) -> dict[str, list[FollowUpVisit]]:
+def visits_of_ranked(
+    session: Session, version: str, since: dt.datetime
+) -> dict[str, list[FollowUpVisit]]:
     """placement id -> its follow-up visits, for the placements of ``ranked_by``."""
-    stmt = (select(FollowUpVisit)
-            .join(Placement, col(Placement.id) == col(FollowUpVisit.placement_id))
-            .join(Referral, col(Referral.id) == col(Placement.referral_id))
-            .where(Referral.model_version == version, col(Referral.created_at) >= since))
+    stmt = (
+        select(FollowUpVisit)
+        .join(Placement, col(Placement.id) == col(FollowUpVisit.placement_id))
+        .join(Referral, col(Referral.id) == col(Placement.referral_id))
+        .where(Referral.model_version == version, col(Referral.created_at) >= since)
+    )
     out: dict[str, list[FollowUpVisit]] = {}
     for visit in session.exec(stmt).all():
         out.setdefault(visit.placement_id, []).append(visit)

@@ -22,13 +22,14 @@ class ReferralOutcome:
 
 
 def _chunks(ids: Sequence[str]) -> list[list[str]]:
-    return [list(ids[i:i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
+    return [list(ids[i : i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
 
 
 def referral_outcomes(session: Session) -> list[ReferralOutcome]:
     """Every referral, oldest first, with what became of it."""
-    referrals = list(session.exec(select(Referral).order_by(col(Referral.created_at),
-                                                             col(Referral.id))))
+    referrals = list(
+        session.exec(select(Referral).order_by(col(Referral.created_at), col(Referral.id)))
+    )
     ids = [r.id for r in referrals]
     placements: dict[str, Placement] = {}
     interviewed: set[str] = set()
@@ -36,10 +37,14 @@ def referral_outcomes(session: Session) -> list[ReferralOutcome]:
         for p in session.exec(select(Placement).where(col(Placement.referral_id).in_(chunk))):
             if p.referral_id is not None:
                 placements[p.referral_id] = p
-        interviewed.update(session.exec(
-            select(ReferralEvent.referral_id).where(
-                col(ReferralEvent.referral_id).in_(chunk),
-                ReferralEvent.to_status == "interviewed")))
+        interviewed.update(
+            session.exec(
+                select(ReferralEvent.referral_id).where(
+                    col(ReferralEvent.referral_id).in_(chunk),
+                    ReferralEvent.to_status == "interviewed",
+                )
+            )
+        )
     visits: dict[str, list[FollowUpVisit]] = {p.id: [] for p in placements.values()}
     for chunk in _chunks(list(visits)):
         stmt = select(FollowUpVisit).where(col(FollowUpVisit.placement_id).in_(chunk))
@@ -48,7 +53,12 @@ def referral_outcomes(session: Session) -> list[ReferralOutcome]:
     out = []
     for r in referrals:
         placement = placements.get(r.id)
-        out.append(ReferralOutcome(referral=r, placement=placement,
-                                   visits=visits.get(placement.id, []) if placement else [],
-                                   interviewed=r.id in interviewed))
+        out.append(
+            ReferralOutcome(
+                referral=r,
+                placement=placement,
+                visits=visits.get(placement.id, []) if placement else [],
+                interviewed=r.id in interviewed,
+            )
+        )
     return out

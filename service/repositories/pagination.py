@@ -31,13 +31,14 @@ def decode_cursor(cursor: str) -> str | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    if not raw.startswith(_PREFIX) or not _ISSUED_ID.fullmatch(raw[len(_PREFIX):]):
+    if not raw.startswith(_PREFIX) or not _ISSUED_ID.fullmatch(raw[len(_PREFIX) :]):
         return None  # only an id this service issues: no NUL, no other text
-    return raw[len(_PREFIX):]
+    return raw[len(_PREFIX) :]
 
 
-def fetch_page(session: Session, stmt: Select[Any], id_column: Any,
-               page: PageParams) -> tuple[list[Any], str | None]:
+def fetch_page(
+    session: Session, stmt: Select[Any], id_column: Any, page: PageParams
+) -> tuple[list[Any], str | None]:
     """Rows after the cursor in id order, and the cursor of the next page (or None)."""
     if page.after is not None:
         stmt = stmt.where(id_column > page.after)

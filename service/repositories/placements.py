@@ -68,12 +68,14 @@ def for_referral(session: Session, referral_id: str) -> Placement | None:
     return session.exec(stmt).first()
 
 
-def overlapping(session: Session, seeker_id: str, start: dt.date, *,
-                except_id: str | None = None) -> Placement | None:
+def overlapping(
+    session: Session, seeker_id: str, start: dt.date, *, except_id: str | None = None
+) -> Placement | None:
     """A placement of the seeker still running, or ended after ``start`` (running first)."""
     stmt = select(Placement).where(
         Placement.seeker_id == seeker_id,
-        sa.or_(col(Placement.end_date).is_(None), col(Placement.end_date) > start))
+        sa.or_(col(Placement.end_date).is_(None), col(Placement.end_date) > start),
+    )
     if except_id:
         stmt = stmt.where(Placement.id != except_id)
     rows = list(session.exec(stmt.order_by(col(Placement.id))))
@@ -81,9 +83,15 @@ def overlapping(session: Session, seeker_id: str, start: dt.date, *,
 
 
 def running_other(session: Session, seeker_id: str, except_id: str) -> bool:
-    stmt = select(Placement.id).where(Placement.seeker_id == seeker_id,
-                                      col(Placement.end_date).is_(None),
-                                      Placement.id != except_id).limit(1)
+    stmt = (
+        select(Placement.id)
+        .where(
+            Placement.seeker_id == seeker_id,
+            col(Placement.end_date).is_(None),
+            Placement.id != except_id,
+        )
+        .limit(1)
+    )
     return session.exec(stmt).first() is not None
 
 
@@ -91,8 +99,11 @@ def visits_of(session: Session, placement_ids: list[str]) -> dict[str, list[Foll
     """Placement id -> its visits, oldest first."""
     if not placement_ids:
         return {}
-    stmt = (select(FollowUpVisit).where(col(FollowUpVisit.placement_id).in_(placement_ids))
-            .order_by(col(FollowUpVisit.date), col(FollowUpVisit.id)))
+    stmt = (
+        select(FollowUpVisit)
+        .where(col(FollowUpVisit.placement_id).in_(placement_ids))
+        .order_by(col(FollowUpVisit.date), col(FollowUpVisit.id))
+    )
     out: dict[str, list[FollowUpVisit]] = defaultdict(list)
     for visit in session.exec(stmt):
         out[visit.placement_id].append(visit)
@@ -107,12 +118,16 @@ def fill_opening(session: Session, vacancy_id: str) -> bool:
     UPDATE (so that concurrent placements cannot overfill it): the vacancy becomes filled
     at its last opening, and its version goes up.  False: no opening was left."""
     v = _VACANCY.c
-    stmt = (sa.update(_VACANCY)
-            .where(v.id == vacancy_id, v.openings_filled < v.openings, v.status == "open")
-            .values(openings_filled=v.openings_filled + 1,
-                    status=sa.case((v.openings_filled + 1 >= v.openings, "filled"),
-                                   else_=v.status),
-                    version=v.version + 1, updated_at=utcnow()))
+    stmt = (
+        sa.update(_VACANCY)
+        .where(v.id == vacancy_id, v.openings_filled < v.openings, v.status == "open")
+        .values(
+            openings_filled=v.openings_filled + 1,
+            status=sa.case((v.openings_filled + 1 >= v.openings, "filled"), else_=v.status),
+            version=v.version + 1,
+            updated_at=utcnow(),
+        )
+    )
     touched = session.connection().execute(stmt).rowcount
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is not None:
@@ -124,10 +139,16 @@ def release_opening(session: Session, vacancy_id: str) -> None:
     """Undo :func:`fill_opening` (a cancelled start): one opening free again, and a
     vacancy filled by it open again."""
     v = _VACANCY.c
-    stmt = (sa.update(_VACANCY).where(v.id == vacancy_id, v.openings_filled > 0)
-            .values(openings_filled=v.openings_filled - 1,
-                    status=sa.case((v.status == "filled", "open"), else_=v.status),
-                    version=v.version + 1, updated_at=utcnow()))
+    stmt = (
+        sa.update(_VACANCY)
+        .where(v.id == vacancy_id, v.openings_filled > 0)
+        .values(
+            openings_filled=v.openings_filled - 1,
+            status=sa.case((v.status == "filled", "open"), else_=v.status),
+            version=v.version + 1,
+            updated_at=utcnow(),
+        )
+    )
     session.connection().execute(stmt)
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is not None:
@@ -144,9 +165,11 @@ def retained_condition(value: bool) -> Any:
     end, six = col(Placement.end_date), col(Placement.six_months_on)
     if not value:
         return sa.and_(end.is_not(None), end < six)
-    seen_after = sa.exists().where(col(FollowUpVisit.placement_id) == col(Placement.id),
-                                   col(FollowUpVisit.still_employed).is_(True),
-                                   col(FollowUpVisit.date) >= six)
+    seen_after = sa.exists().where(
+        col(FollowUpVisit.placement_id) == col(Placement.id),
+        col(FollowUpVisit.still_employed).is_(True),
+        col(FollowUpVisit.date) >= six,
+    )
     return sa.or_(end >= six, sa.and_(end.is_(None), seen_after))
 
 
@@ -154,11 +177,15 @@ def _owned_seekers(owner: str) -> Any:
     return col(Placement.seeker_id).in_(select(Seeker.id).where(Seeker.owner_key_id == owner))
 
 
-def page(session: Session, flt: PlacementFilter,
-         params: PageParams) -> tuple[list[Placement], str | None]:
+def page(
+    session: Session, flt: PlacementFilter, params: PageParams
+) -> tuple[list[Placement], str | None]:
     stmt = select(Placement)
-    exact = {"seeker_id": flt.seeker_id, "employer_id": flt.employer_id,
-             "vacancy_id": flt.vacancy_id}
+    exact = {
+        "seeker_id": flt.seeker_id,
+        "employer_id": flt.employer_id,
+        "vacancy_id": flt.vacancy_id,
+    }
     for name, value in exact.items():
         if value is not None:
             stmt = stmt.where(getattr(Placement, name) == value)
@@ -178,13 +205,16 @@ def page(session: Session, flt: PlacementFilter,
     return fetch_page(session, stmt, Placement.id, params)
 
 
-def due_candidates(session: Session, flt: DueFilter, params: PageParams, *,
-                   seeker_owner: str | None = None) -> tuple[list[Placement], str | None]:
+def due_candidates(
+    session: Session, flt: DueFilter, params: PageParams, *, seeker_owner: str | None = None
+) -> tuple[list[Placement], str | None]:
     """Placements that may have a follow-up to list (the service decides which do)."""
-    stmt = select(Placement).where(col(Placement.start_date) >= flt.started_from,
-                                   col(Placement.start_date) <= flt.started_to,
-                                   # an erased person's remainder is visited no more
-                                   ~col(Placement.seeker_id).startswith(ERASED_PREFIX))
+    stmt = select(Placement).where(
+        col(Placement.start_date) >= flt.started_from,
+        col(Placement.start_date) <= flt.started_to,
+        # an erased person's remainder is visited no more
+        ~col(Placement.seeker_id).startswith(ERASED_PREFIX),
+    )
     if flt.district_code:
         stmt = stmt.where(col(Placement.district_code).startswith(flt.district_code))
     if flt.recorded_by_owner:
@@ -197,6 +227,9 @@ def due_candidates(session: Session, flt: DueFilter, params: PageParams, *,
 
 def for_seeker(session: Session, seeker_id: str) -> list[Placement]:
     """Every placement of the person, oldest first (the export)."""
-    stmt = (select(Placement).where(Placement.seeker_id == seeker_id)
-            .order_by(col(Placement.start_date), col(Placement.id)))
+    stmt = (
+        select(Placement)
+        .where(Placement.seeker_id == seeker_id)
+        .order_by(col(Placement.start_date), col(Placement.id))
+    )
     return list(session.exec(stmt))

@@ -20,7 +20,8 @@ def known(session: Session, owner_id: str, pseudonyms: Sequence[str]) -> set[str
         return set()
     stmt = select(CandidatePseudonym.pseudonym).where(
         CandidatePseudonym.owner_id == owner_id,
-        col(CandidatePseudonym.pseudonym).in_(list(pseudonyms)))
+        col(CandidatePseudonym.pseudonym).in_(list(pseudonyms)),
+    )
     return set(session.exec(stmt).all())
 
 
@@ -34,8 +35,10 @@ def record(session: Session, owner_id: str, shown: dict[str, str], at: dt.dateti
     dialect = session.get_bind().dialect.name
     make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = make_insert(_TABLE).on_conflict_do_nothing(index_elements=["owner_id", "pseudonym"])
-    rows = [{"owner_id": owner_id, "pseudonym": p, "seeker_id": shown[p],
-             "first_shown_at": at} for p in missing]
+    rows = [
+        {"owner_id": owner_id, "pseudonym": p, "seeker_id": shown[p], "first_shown_at": at}
+        for p in missing
+    ]
     session.connection().execute(stmt, rows)
 
 

@@ -23,12 +23,15 @@ def get(session: Session, referral_id: str) -> Referral | None:
     return session.get(Referral, referral_id)
 
 
-def open_referral(session: Session, seeker_id: str, vacancy_id: str,
-                  statuses: Collection[str]) -> str | None:
+def open_referral(
+    session: Session, seeker_id: str, vacancy_id: str, statuses: Collection[str]
+) -> str | None:
     """The id of a referral of this seeker to this vacancy in one of ``statuses``."""
-    stmt = select(Referral.id).where(Referral.seeker_id == seeker_id,
-                                     Referral.vacancy_id == vacancy_id,
-                                     col(Referral.status).in_(list(statuses)))
+    stmt = select(Referral.id).where(
+        Referral.seeker_id == seeker_id,
+        Referral.vacancy_id == vacancy_id,
+        col(Referral.status).in_(list(statuses)),
+    )
     return session.exec(stmt).first()
 
 
@@ -45,19 +48,26 @@ def events(session: Session, referral_ids: Sequence[str]) -> dict[str, list[Refe
     out: dict[str, list[ReferralEvent]] = {rid: [] for rid in referral_ids}
     if not referral_ids:
         return out
-    stmt = select(ReferralEvent).where(
-        col(ReferralEvent.referral_id).in_(list(referral_ids))).order_by(
-        col(ReferralEvent.at), col(ReferralEvent.id))
+    stmt = (
+        select(ReferralEvent)
+        .where(col(ReferralEvent.referral_id).in_(list(referral_ids)))
+        .order_by(col(ReferralEvent.at), col(ReferralEvent.id))
+    )
     for row in session.exec(stmt):
         out[row.referral_id].append(row)
     return out
 
 
-def page(session: Session, flt: ReferralFilter,
-         params: PageParams) -> tuple[list[Referral], str | None]:
+def page(
+    session: Session, flt: ReferralFilter, params: PageParams
+) -> tuple[list[Referral], str | None]:
     stmt = select(Referral)
-    exact = {"seeker_id": flt.seeker_id, "vacancy_id": flt.vacancy_id, "status": flt.status,
-             "vacancy_owner_key_id": flt.vacancy_owner_key_id}
+    exact = {
+        "seeker_id": flt.seeker_id,
+        "vacancy_id": flt.vacancy_id,
+        "status": flt.status,
+        "vacancy_owner_key_id": flt.vacancy_owner_key_id,
+    }
     for name, value in exact.items():
         if value is not None:
             stmt = stmt.where(getattr(Referral, name) == value)

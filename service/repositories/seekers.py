@@ -38,8 +38,9 @@ def owner_of(session: Session, seeker_id: str) -> str | None:
     return owner
 
 
-def id_hash_holder(session: Session, id_hashes: list[str], *,
-                   except_id: str | None = None) -> str | None:
+def id_hash_holder(
+    session: Session, id_hashes: list[str], *, except_id: str | None = None
+) -> str | None:
     """The seeker already registered under one of these ID-number hashes, if any."""
     stmt = select(Seeker.id).where(col(Seeker.id_number_hash).in_(id_hashes))
     if except_id:
@@ -47,10 +48,10 @@ def id_hash_holder(session: Session, id_hashes: list[str], *,
     return session.exec(stmt).first()
 
 
-def external_id_taken(session: Session, owner: str, external_id: str, *,
-                      except_id: str | None = None) -> bool:
-    stmt = select(Seeker.id).where(Seeker.owner_key_id == owner,
-                                   Seeker.external_id == external_id)
+def external_id_taken(
+    session: Session, owner: str, external_id: str, *, except_id: str | None = None
+) -> bool:
+    stmt = select(Seeker.id).where(Seeker.owner_key_id == owner, Seeker.external_id == external_id)
     if except_id:
         stmt = stmt.where(Seeker.id != except_id)
     return session.exec(stmt).first() is not None
@@ -60,11 +61,21 @@ def candidate_rows(session: Session, ids: list[str], *, shared_only: bool) -> li
     """The columns a candidate profile shows, for those of ``ids`` whose consent holds."""
     if not ids:
         return []
-    columns = [col(c) for c in (Seeker.id, Seeker.category, Seeker.grade,
-                                Seeker.abilities_assessed, Seeker.skills, Seeker.education,
-                                Seeker.experience_years)]
+    columns = [
+        col(c)
+        for c in (
+            Seeker.id,
+            Seeker.category,
+            Seeker.grade,
+            Seeker.abilities_assessed,
+            Seeker.skills,
+            Seeker.education,
+            Seeker.experience_years,
+        )
+    ]
     stmt = sa.select(*columns).where(
-        col(Seeker.id).in_(ids), col(Seeker.consent_sensitive_data).is_(True))
+        col(Seeker.id).in_(ids), col(Seeker.consent_sensitive_data).is_(True)
+    )
     if shared_only:
         stmt = stmt.where(col(Seeker.consent_share_with_employers).is_(True))
     return list(session.execute(stmt).all())
@@ -101,9 +112,11 @@ class GroupRules:
 
 def group_condition(group: PriorityGroup, rules: GroupRules) -> Any:
     conditions: dict[PriorityGroup, Any] = {
-        PriorityGroup.graduate: and_(col(Seeker.education).in_(rules.graduate_levels),
-                                     col(Seeker.graduation_date).is_not(None),
-                                     col(Seeker.graduation_date) >= rules.graduated_since),
+        PriorityGroup.graduate: and_(
+            col(Seeker.education).in_(rules.graduate_levels),
+            col(Seeker.graduation_date).is_not(None),
+            col(Seeker.graduation_date) >= rules.graduated_since,
+        ),
         PriorityGroup.rural: Seeker.hukou == "rural",
         PriorityGroup.hard_to_employ: col(Seeker.hard_to_employ).is_(True),
         PriorityGroup.poverty_monitoring: col(Seeker.poverty_monitoring).is_(True),
@@ -113,8 +126,9 @@ def group_condition(group: PriorityGroup, rules: GroupRules) -> Any:
     return conditions[group]
 
 
-def page(session: Session, flt: SeekerFilter, params: PageParams,
-         rules: GroupRules) -> tuple[list[Seeker], str | None]:
+def page(
+    session: Session, flt: SeekerFilter, params: PageParams, rules: GroupRules
+) -> tuple[list[Seeker], str | None]:
     stmt = select(Seeker)
     if flt.district_code:
         stmt = stmt.where(col(Seeker.district_code).startswith(flt.district_code))

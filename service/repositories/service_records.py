@@ -28,11 +28,13 @@ def get(session: Session, record_id: str) -> ServiceRecord | None:
     return session.get(ServiceRecord, record_id)
 
 
-def newest_date(session: Session, seeker_id: str, type_: str, *,
-                except_id: str | None = None) -> dt.date | None:
+def newest_date(
+    session: Session, seeker_id: str, type_: str, *, except_id: str | None = None
+) -> dt.date | None:
     """The date of the seeker's newest record of this type (``except_id`` left out)."""
-    stmt = select(func.max(ServiceRecord.date)).where(ServiceRecord.seeker_id == seeker_id,
-                                                      ServiceRecord.type == type_)
+    stmt = select(func.max(ServiceRecord.date)).where(
+        ServiceRecord.seeker_id == seeker_id, ServiceRecord.type == type_
+    )
     if except_id is not None:
         stmt = stmt.where(ServiceRecord.id != except_id)
     return session.exec(stmt).one()
@@ -40,13 +42,22 @@ def newest_date(session: Session, seeker_id: str, type_: str, *,
 
 def for_seeker(session: Session, seeker_id: str) -> list[ServiceRecord]:
     """Every record of the seeker, oldest first (export)."""
-    stmt = (select(ServiceRecord).where(ServiceRecord.seeker_id == seeker_id)
-            .order_by(col(ServiceRecord.date), col(ServiceRecord.id)))
+    stmt = (
+        select(ServiceRecord)
+        .where(ServiceRecord.seeker_id == seeker_id)
+        .order_by(col(ServiceRecord.date), col(ServiceRecord.id))
+    )
     return list(session.exec(stmt))
 
 
-def page(session: Session, seeker_id: str, flt: ServiceFilter, params: PageParams, *,
-         after: ServiceRecord | None) -> tuple[list[ServiceRecord], str | None]:
+def page(
+    session: Session,
+    seeker_id: str,
+    flt: ServiceFilter,
+    params: PageParams,
+    *,
+    after: ServiceRecord | None,
+) -> tuple[list[ServiceRecord], str | None]:
     """Newest first: by date, then by the order recorded.  ``after`` is the last record
     of the previous page (the cursor names its id)."""
     stmt = select(ServiceRecord).where(ServiceRecord.seeker_id == seeker_id)
@@ -57,9 +68,12 @@ def page(session: Session, seeker_id: str, flt: ServiceFilter, params: PageParam
     if flt.until is not None:
         stmt = stmt.where(col(ServiceRecord.date) <= flt.until)
     if after is not None:
-        stmt = stmt.where(or_(col(ServiceRecord.date) < after.date,
-                              and_(col(ServiceRecord.date) == after.date,
-                                   col(ServiceRecord.id) < after.id)))
+        stmt = stmt.where(
+            or_(
+                col(ServiceRecord.date) < after.date,
+                and_(col(ServiceRecord.date) == after.date, col(ServiceRecord.id) < after.id),
+            )
+        )
     stmt = stmt.order_by(col(ServiceRecord.date).desc(), col(ServiceRecord.id).desc())
     rows = list(session.exec(stmt.limit(params.limit + 1)))
     if len(rows) > params.limit:

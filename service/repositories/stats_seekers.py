@@ -15,13 +15,21 @@ from service.models.tables import ErasedSeeker, Seeker, SeekerStatusChange
 
 # Columns a breakdown can use, by field name; `age_band` and the groups are expressions.
 _PLAIN: dict[str, Any] = {
-    "district": col(Seeker.district_code), "category": col(Seeker.category),
-    "grade": col(Seeker.grade), "sex": col(Seeker.sex), "hukou": col(Seeker.hukou)}
+    "district": col(Seeker.district_code),
+    "category": col(Seeker.category),
+    "grade": col(Seeker.grade),
+    "sex": col(Seeker.sex),
+    "hukou": col(Seeker.hukou),
+}
 _ERASED: dict[str, Any] = {
-    "district": col(ErasedSeeker.district_code), "category": col(ErasedSeeker.category),
-    "grade": col(ErasedSeeker.grade), "sex": col(ErasedSeeker.sex),
-    "hukou": col(ErasedSeeker.hukou), "status": col(ErasedSeeker.status),
-    "age_band": col(ErasedSeeker.age_band)}
+    "district": col(ErasedSeeker.district_code),
+    "category": col(ErasedSeeker.category),
+    "grade": col(ErasedSeeker.grade),
+    "sex": col(ErasedSeeker.sex),
+    "hukou": col(ErasedSeeker.hukou),
+    "status": col(ErasedSeeker.status),
+    "age_band": col(ErasedSeeker.age_band),
+}
 
 
 @dataclass(frozen=True)
@@ -44,20 +52,29 @@ def seeker_counts(session: Session, q: SeekerQuery) -> list[dict[str, Any]]:
         if name == "status":
             expr = SeekerStatusChange.status if status_join else Seeker.status
         elif name == "age_band":
-            expr = sa.case(*[(col(Seeker.birth_date) <= latest, band)
-                             for band, latest in q.age_cutoffs], else_=q.youngest_band)
+            expr = sa.case(
+                *[(col(Seeker.birth_date) <= latest, band) for band, latest in q.age_cutoffs],
+                else_=q.youngest_band,
+            )
         else:
             expr = _PLAIN[name]
-        columns.append(sa.cast(expr, sa.String).label(name) if name == "grade"
-                       else expr.label(name))
+        columns.append(
+            sa.cast(expr, sa.String).label(name) if name == "grade" else expr.label(name)
+        )
     columns += [sa.case((cond, 1), else_=0).label(f"g_{g}") for g, cond in q.groups.items()]
     stmt = sa.select(*columns, sa.func.count().label("n")).select_from(Seeker)
     if status_join:
-        stmt = stmt.join(SeekerStatusChange, sa.and_(
-            col(SeekerStatusChange.seeker_id) == col(Seeker.id),
-            col(SeekerStatusChange.date) <= q.status_on,
-            sa.or_(col(SeekerStatusChange.valid_to).is_(None),
-                   col(SeekerStatusChange.valid_to) > q.status_on)))
+        stmt = stmt.join(
+            SeekerStatusChange,
+            sa.and_(
+                col(SeekerStatusChange.seeker_id) == col(Seeker.id),
+                col(SeekerStatusChange.date) <= q.status_on,
+                sa.or_(
+                    col(SeekerStatusChange.valid_to).is_(None),
+                    col(SeekerStatusChange.valid_to) > q.status_on,
+                ),
+            ),
+        )
     stmt = stmt.where(col(Seeker.created_at) < q.registered_before)
     group_by = list(range(1, len(columns) + 1))
     if group_by:
@@ -68,12 +85,15 @@ def seeker_counts(session: Session, q: SeekerQuery) -> list[dict[str, Any]]:
 def erased_counts(session: Session, q: SeekerQuery) -> list[dict[str, Any]]:
     """Rows of the erased remainder (status and age band as they were at erasure); the
     groups come back as the stored list, ``groups``."""
-    columns = [(sa.cast(_ERASED[n], sa.String) if n == "grade" else _ERASED[n]).label(n)
-               for n in q.fields]
+    columns = [
+        (sa.cast(_ERASED[n], sa.String) if n == "grade" else _ERASED[n]).label(n) for n in q.fields
+    ]
     groups = sa.cast(ErasedSeeker.priority_groups, sa.Text).label("groups")
-    stmt = (sa.select(*columns, groups, sa.func.count().label("n"))
-            .where(col(ErasedSeeker.registered_month) <= q.registered_month)
-            .group_by(*[sa.literal_column(str(i)) for i in range(1, len(columns) + 2)]))
+    stmt = (
+        sa.select(*columns, groups, sa.func.count().label("n"))
+        .where(col(ErasedSeeker.registered_month) <= q.registered_month)
+        .group_by(*[sa.literal_column(str(i)) for i in range(1, len(columns) + 2)])
+    )
     rows = []
     for r in session.execute(stmt):
         row = dict(r._mapping)

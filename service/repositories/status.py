@@ -22,13 +22,19 @@ def add(session: Session, change: SeekerStatusChange) -> None:
 
 def history(session: Session, seeker_id: str) -> list[SeekerStatusChange]:
     """Oldest first; the last entry is the current status."""
-    stmt = (select(SeekerStatusChange).where(SeekerStatusChange.seeker_id == seeker_id)
-            .order_by(col(SeekerStatusChange.date), col(SeekerStatusChange.id)))
+    stmt = (
+        select(SeekerStatusChange)
+        .where(SeekerStatusChange.seeker_id == seeker_id)
+        .order_by(col(SeekerStatusChange.date), col(SeekerStatusChange.id))
+    )
     return list(session.exec(stmt))
 
 
 def current(session: Session, seeker_id: str) -> SeekerStatusChange | None:
-    stmt = (select(SeekerStatusChange).where(SeekerStatusChange.seeker_id == seeker_id)
-            .order_by(col(SeekerStatusChange.date).desc(), col(SeekerStatusChange.id).desc())
-            .limit(1))
+    stmt = (
+        select(SeekerStatusChange)
+        .where(SeekerStatusChange.seeker_id == seeker_id)
+        .order_by(col(SeekerStatusChange.date).desc(), col(SeekerStatusChange.id).desc())
+        .limit(1)
+    )
     return session.exec(stmt).first()

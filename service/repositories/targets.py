@@ -32,10 +32,15 @@ def listed(session: Session, flt: TargetFilter) -> list[PlanTarget]:
     if flt.district_code:
         stmt = stmt.where(col(PlanTarget.district_code).startswith(flt.district_code))
     if flt.year is not None:
-        stmt = stmt.where(col(PlanTarget.year_from) <= flt.year,
-                          col(PlanTarget.year_to) >= flt.year)
-    stmt = stmt.order_by(col(PlanTarget.district_code), col(PlanTarget.plan),
-                         col(PlanTarget.year_from), col(PlanTarget.id))
+        stmt = stmt.where(
+            col(PlanTarget.year_from) <= flt.year, col(PlanTarget.year_to) >= flt.year
+        )
+    stmt = stmt.order_by(
+        col(PlanTarget.district_code),
+        col(PlanTarget.plan),
+        col(PlanTarget.year_from),
+        col(PlanTarget.id),
+    )
     return list(session.exec(stmt).all())
 
 
@@ -50,13 +55,21 @@ def delete(session: Session, target: PlanTarget) -> None:
     session.flush()
 
 
-def public_welfare_openings(session: Session, *, start: dt.datetime,
-                            end: dt.datetime) -> list[dict[str, Any]]:
+def public_welfare_openings(
+    session: Session, *, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
     """Openings of vacancies flagged public_welfare created in [start, end), by county
     (whatever their status now: a post filled or closed was still set up)."""
-    stmt: Any = (sa.select(col(Vacancy.district_code).label("district"),
-                           sa.func.sum(col(Vacancy.openings)).label("openings"))
-                 .where(col(Vacancy.public_welfare).is_(True),
-                        col(Vacancy.created_at) >= start, col(Vacancy.created_at) < end)
-                 .group_by(col(Vacancy.district_code)))
+    stmt: Any = (
+        sa.select(
+            col(Vacancy.district_code).label("district"),
+            sa.func.sum(col(Vacancy.openings)).label("openings"),
+        )
+        .where(
+            col(Vacancy.public_welfare).is_(True),
+            col(Vacancy.created_at) >= start,
+            col(Vacancy.created_at) < end,
+        )
+        .group_by(col(Vacancy.district_code))
+    )
     return [dict(r._mapping) for r in session.execute(stmt)]

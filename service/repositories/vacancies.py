@@ -34,8 +34,9 @@ def get(session: Session, vacancy_id: str) -> Vacancy | None:
 
 
 def external_id_owner(session: Session, owner: str, external_id: str) -> str | None:
-    stmt = select(Vacancy.id).where(Vacancy.owner_key_id == owner,
-                                    Vacancy.external_id == external_id)
+    stmt = select(Vacancy.id).where(
+        Vacancy.owner_key_id == owner, Vacancy.external_id == external_id
+    )
     return session.exec(stmt).first()
 
 
@@ -107,8 +108,7 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> dict[str, str | None
     stmt = make_insert(_TABLE)
     updated = {c: stmt.excluded[c] for c in rows[0] if c not in _KEEP}
     updated["version"] = _TABLE.c.version + 1
-    stmt = stmt.on_conflict_do_update(index_elements=["owner_key_id", "external_id"],
-                                      set_=updated)
+    stmt = stmt.on_conflict_do_update(index_elements=["owner_key_id", "external_id"], set_=updated)
     # No RETURNING: without it the rows go out as one pipelined executemany (with it,
     # PostgreSQL gets a multi-row VALUES of some 30,000 parameters, 2.5x slower here).
     # render_nulls: every row has the same columns, so all of them share one statement.
@@ -119,30 +119,42 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> dict[str, str | None
     owner = rows[0]["owner_key_id"]
     external = [row["external_id"] for row in rows if row["external_id"] is not None]
     by_ext = stored_ids(session, owner, external) if external else {}
-    return {row["id"]: by_ext.get(row["external_id"], row["id"]) if row["external_id"]
-            else row["id"] for row in rows}
+    return {
+        row["id"]: by_ext.get(row["external_id"], row["id"]) if row["external_id"] else row["id"]
+        for row in rows
+    }
 
 
 def stored_ids(session: Session, owner: str, external_ids: list[str]) -> dict[str, str]:
     """External id -> the id of the row that holds it, for one owner."""
     # Literal values: a prepared generic plan, made while the table was small, would
     # filter all the owner's rows (O(rows x batch)) and slow imports as the table grows.
-    ids: BindParameter[list[str]] = bindparam("external_ids", external_ids, expanding=True,
-                                              literal_execute=True)
+    ids: BindParameter[list[str]] = bindparam(
+        "external_ids", external_ids, expanding=True, literal_execute=True
+    )
     stmt = select(Vacancy.external_id, Vacancy.id).where(
-        Vacancy.owner_key_id == owner, col(Vacancy.external_id).in_(ids))
+        Vacancy.owner_key_id == owner, col(Vacancy.external_id).in_(ids)
+    )
     return {ext: vid for ext, vid in session.exec(stmt).all() if ext is not None}
 
 
-def page(session: Session, flt: VacancyFilter,
-         params: PageParams) -> tuple[list[tuple[Vacancy, str, str]], str | None]:
+def page(
+    session: Session, flt: VacancyFilter, params: PageParams
+) -> tuple[list[tuple[Vacancy, str, str]], str | None]:
     """A page of vacancies, each with its employer's name and kind (one joined query)."""
-    stmt = (select(Vacancy, Employer.name, Employer.kind)
-            .join(Employer, col(Employer.id) == col(Vacancy.employer_id)))
-    exact = {"employer_id": flt.employer_id, "status": flt.status,
-             "work_mode": flt.work_mode, "employment_type": flt.employment_type,
-             "targeted": flt.targeted, "public_welfare": flt.public_welfare,
-             "external_id": flt.external_id, "owner_key_id": flt.owner_key_id}
+    stmt = select(Vacancy, Employer.name, Employer.kind).join(
+        Employer, col(Employer.id) == col(Vacancy.employer_id)
+    )
+    exact = {
+        "employer_id": flt.employer_id,
+        "status": flt.status,
+        "work_mode": flt.work_mode,
+        "employment_type": flt.employment_type,
+        "targeted": flt.targeted,
+        "public_welfare": flt.public_welfare,
+        "external_id": flt.external_id,
+        "owner_key_id": flt.owner_key_id,
+    }
     for name, value in exact.items():
         if value is not None:
             stmt = stmt.where(getattr(Vacancy, name) == value)
@@ -152,8 +164,12 @@ def page(session: Session, flt: VacancyFilter,
         stmt = stmt.where(col(Vacancy.occupation_code).startswith(flt.occupation_code))
     if params.after is not None:
         stmt = stmt.where(col(Vacancy.id) > params.after)
-    rows = [(v, name, kind) for v, name, kind in
-            session.exec(stmt.order_by(col(Vacancy.id)).limit(params.limit + 1)).all()]
+    rows = [
+        (v, name, kind)
+        for v, name, kind in session.exec(
+            stmt.order_by(col(Vacancy.id)).limit(params.limit + 1)
+        ).all()
+    ]
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         return rows, encode_cursor(rows[-1][0].id)

@@ -79,41 +79,74 @@ def _lookup(session: Session, key_hash: str) -> KnownKey | None:
     key = repo.by_hash(session, key_hash)
     if key is None or key.revoked_at is not None:
         return None
-    return KnownKey(id=key.id, role=key.role, name=key.name, owner_id=key.owner_id,
-                    expires_at=as_utc(key.expires_at) if key.expires_at else None,
-                    district_code=key.district_code)
+    return KnownKey(
+        id=key.id,
+        role=key.role,
+        name=key.name,
+        owner_id=key.owner_id,
+        expires_at=as_utc(key.expires_at) if key.expires_at else None,
+        district_code=key.district_code,
+    )
 
 
-def issue(session: Session, *, role: Role, name: str, created_by: str | None,
-          expires_at: dt.datetime | None = None, raw: str | None = None,
-          owner_id: str | None = None,
-          district_code: str | None = None) -> tuple[ApiKey, str]:
+def issue(
+    session: Session,
+    *,
+    role: Role,
+    name: str,
+    created_by: str | None,
+    expires_at: dt.datetime | None = None,
+    raw: str | None = None,
+    owner_id: str | None = None,
+    district_code: str | None = None,
+) -> tuple[ApiKey, str]:
     """Create a key; ``raw`` fixes the secret (bootstrap and demo keys only);
     ``owner_id`` makes it act for an existing owner (a replacement key)."""
     secret = raw or KEY_PREFIX + secrets.token_urlsafe(32)
     key_id = new_id("key")
-    key = ApiKey(id=key_id, name=name, role=role.value, key_hash=hash_key(secret),
-                 prefix=secret[:8], created_by=created_by, owner_id=owner_id or key_id,
-                 expires_at=as_utc(expires_at) if expires_at else None,
-                 district_code=district_code)
+    key = ApiKey(
+        id=key_id,
+        name=name,
+        role=role.value,
+        key_hash=hash_key(secret),
+        prefix=secret[:8],
+        created_by=created_by,
+        owner_id=owner_id or key_id,
+        expires_at=as_utc(expires_at) if expires_at else None,
+        district_code=district_code,
+    )
     return repo.add(session, key), secret
 
 
-def issue_by(session: Session, audit: Audit, *, role: Role, name: str,
-             expires_at: dt.datetime | None, replaces: str | None,
-             district_code: str | None = None) -> tuple[ApiKey, str]:
+def issue_by(
+    session: Session,
+    audit: Audit,
+    *,
+    role: Role,
+    name: str,
+    expires_at: dt.datetime | None,
+    replaces: str | None,
+    district_code: str | None = None,
+) -> tuple[ApiKey, str]:
     """An administrator issues a key (audited).  A key that ``replaces`` another acts for
     the same owner: it sees and changes what the old key registered."""
     owner_id = None
     if replaces is not None:
         old = repo.get(session, replaces)
         if old is None or old.role != role.value:
-            raise_if_errors([field_error("replaces", "unknown_key", "no key of this role "
-                                         "has this id")])
+            raise_if_errors(
+                [field_error("replaces", "unknown_key", "no key of this role has this id")]
+            )
         owner_id = old.owner_id  # type: ignore[union-attr]
-    key, secret = issue(session, role=role, name=name, created_by=audit.principal.key_id,
-                        expires_at=expires_at, owner_id=owner_id,
-                        district_code=district_code)
+    key, secret = issue(
+        session,
+        role=role,
+        name=name,
+        created_by=audit.principal.key_id,
+        expires_at=expires_at,
+        owner_id=owner_id,
+        district_code=district_code,
+    )
     audit.record(AuditAction.api_key_create, "api_key", key.id)
     return key, secret
 

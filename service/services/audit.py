@@ -55,38 +55,65 @@ class Audit:
     principal: Principal
     request_id: str | None = None
 
-    def record(self, action: AuditAction, resource_type: str, resource_id: str | None,
-               seekers: Sequence[str] = (), fields: Sequence[str] = ()) -> None:
+    def record(
+        self,
+        action: AuditAction,
+        resource_type: str,
+        resource_id: str | None,
+        seekers: Sequence[str] = (),
+        fields: Sequence[str] = (),
+    ) -> None:
         """In the request's transaction: the entry stands or falls with the work.  It is
         written at the commit, so that a read holds SQLite's write lock only for the
         moment of the commit, not while its answer is being built."""
-        entry = self.entry(action, resource_type, resource_id, AuditOutcome.ok, seekers,
-                           fields)
+        entry = self.entry(action, resource_type, resource_id, AuditOutcome.ok, seekers, fields)
         self.session.info.setdefault(_PENDING, []).append(entry)
 
     def flush(self) -> None:
         """Write the entries recorded so far now (to read them back in this work)."""
         write(self.session, self.session.info.pop(_PENDING, ()))
 
-    def refused(self, action: AuditAction, resource_type: str, resource_id: str | None,
-                seekers: Sequence[str] = (),
-                outcome: AuditOutcome = AuditOutcome.denied) -> None:
+    def refused(
+        self,
+        action: AuditAction,
+        resource_type: str,
+        resource_id: str | None,
+        seekers: Sequence[str] = (),
+        outcome: AuditOutcome = AuditOutcome.denied,
+    ) -> None:
         """A refused attempt: written after the request's work has rolled back, on the
         same session, so that it outlives the rollback."""
         entry = self.entry(action, resource_type, resource_id, outcome, seekers, ())
         on_rollback(self.session, lambda session: write(session, [entry]))
 
-    def entry(self, action: AuditAction, resource_type: str, resource_id: str | None,
-              outcome: AuditOutcome, seekers: Sequence[str], fields: Sequence[str]) -> Entry:
-        return ({"key_id": self.principal.key_id, "role": self.principal.role.value,
-                 "action": action.value, "resource_type": resource_type,
-                 "resource_id": resource_id, "outcome": outcome.value,
-                 "request_id": self.request_id, "fields": sorted(fields),
-                 "subject_count": len(seekers)}, list(seekers))
+    def entry(
+        self,
+        action: AuditAction,
+        resource_type: str,
+        resource_id: str | None,
+        outcome: AuditOutcome,
+        seekers: Sequence[str],
+        fields: Sequence[str],
+    ) -> Entry:
+        return (
+            {
+                "key_id": self.principal.key_id,
+                "role": self.principal.role.value,
+                "action": action.value,
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "outcome": outcome.value,
+                "request_id": self.request_id,
+                "fields": sorted(fields),
+                "subject_count": len(seekers),
+            },
+            list(seekers),
+        )
 
 
-def page(session: Session, flt: repo.AuditFilter,
-         params: PageParams) -> tuple[list[AuditEventPublic], str | None]:
+def page(
+    session: Session, flt: repo.AuditFilter, params: PageParams
+) -> tuple[list[AuditEventPublic], str | None]:
     events, cursor = repo.page(session, flt, params)
     subjects = repo.subjects(session, [e.id for e in events])
     return [to_public(e, subjects[e.id]) for e in events], cursor
@@ -94,7 +121,15 @@ def page(session: Session, flt: repo.AuditFilter,
 
 def to_public(event: AuditEvent, seeker_ids: list[str]) -> AuditEventPublic:
     return AuditEventPublic(
-        id=event.id, at=as_utc(event.at), key_id=event.key_id, role=event.role,
-        action=AuditAction(event.action), resource_type=event.resource_type,
-        resource_id=event.resource_id, outcome=AuditOutcome(event.outcome),
-        request_id=event.request_id, fields=event.fields, seeker_ids=seeker_ids)
+        id=event.id,
+        at=as_utc(event.at),
+        key_id=event.key_id,
+        role=event.role,
+        action=AuditAction(event.action),
+        resource_type=event.resource_type,
+        resource_id=event.resource_id,
+        outcome=AuditOutcome(event.outcome),
+        request_id=event.request_id,
+        fields=event.fields,
+        seeker_ids=seeker_ids,
+    )

@@ -47,31 +47,42 @@ Presenter = Callable[[list[str]], dict[str, tuple[str, CandidateProfile]]]
 PARTNER_STEP = 0.05
 
 
-def candidates_for_vacancy(session: Session, matcher: Matcher, ctx: Context, audit: Audit,
-                           vacancy_id: str, limit: int) -> VacancyCandidates:
+def candidates_for_vacancy(
+    session: Session, matcher: Matcher, ctx: Context, audit: Audit, vacancy_id: str, limit: int
+) -> VacancyCandidates:
     vacancy = vacancy_repo.get(session, vacancy_id)
     if vacancy is None:
         raise NotFound(f"no vacancy {vacancy_id}")
     principal = audit.principal
-    guard.check(principal, Action.match_vacancy, vacancy.owner_key_id,
-                read=Action.read_vacancy, what="vacancy", ident=vacancy_id)
+    guard.check(
+        principal,
+        Action.match_vacancy,
+        vacancy.owner_key_id,
+        read=Action.read_vacancy,
+        what="vacancy",
+        ident=vacancy_id,
+    )
     pseudonymous = principal.candidate_view is CandidateView.pseudonymous
 
     def present(seeker_ids: list[str]) -> dict[str, tuple[str, CandidateProfile]]:
         # The database has the last word on consent: a row the index still holds but
         # whose consent was withdrawn a moment ago is not shown.
         profiles = _profiles(session, seeker_ids, shared_only=pseudonymous)
-        return {sid: (pseudonym(ctx, principal.owner_id, sid) if pseudonymous else sid, p)
-                for sid, p in profiles.items()}
+        return {
+            sid: (pseudonym(ctx, principal.owner_id, sid) if pseudonymous else sid, p)
+            for sid, p in profiles.items()
+        }
 
     sync_index(session, matcher)
-    result, shown = rank_candidates(matcher, vacancy_id, limit, present,
-                                    pseudonymous=pseudonymous)
+    result, shown = rank_candidates(matcher, vacancy_id, limit, present, pseudonymous=pseudonymous)
     if pseudonymous:
         # Remembered, so that the partner can refer a shown candidate back by pseudonym.
-        pseudonym_repo.record(session, principal.owner_id,
-                              {pseudonym(ctx, principal.owner_id, sid): sid for sid in shown},
-                              utcnow())
+        pseudonym_repo.record(
+            session,
+            principal.owner_id,
+            {pseudonym(ctx, principal.owner_id, sid): sid for sid in shown},
+            utcnow(),
+        )
     audit.record(AuditAction.matches_candidates, "vacancy", vacancy_id, seekers=shown)
     return result
 
@@ -82,17 +93,20 @@ def pseudonym(ctx: Context, owner_id: str, seeker_id: str) -> str:
     return "psn_" + ctx.cipher.lookup_hash(seeker_id, f"candidate-pseudonym:{owner_id}")[:26]
 
 
-def _profiles(session: Session, seeker_ids: list[str], *,
-              shared_only: bool) -> dict[str, CandidateProfile]:
+def _profiles(
+    session: Session, seeker_ids: list[str], *, shared_only: bool
+) -> dict[str, CandidateProfile]:
     """What a hiring decision needs, for the seekers whose consent still holds."""
     out = {}
     for row in seeker_repo.candidate_rows(session, seeker_ids, shared_only=shared_only):
-        abilities, estimated = estimate_abilities(row.category, row.grade,
-                                                  row.abilities_assessed)
+        abilities, estimated = estimate_abilities(row.category, row.grade, row.abilities_assessed)
         out[row.id] = CandidateProfile(
-            abilities=FullProfile(**abilities), abilities_estimated=estimated,
-            skills=row.skills, education=Education(row.education),
-            experience_years=row.experience_years)
+            abilities=FullProfile(**abilities),
+            abilities_estimated=estimated,
+            skills=row.skills,
+            education=Education(row.education),
+            experience_years=row.experience_years,
+        )
     return out
 
 
@@ -100,9 +114,11 @@ def redacted(reasons: list[ReasonOut]) -> list[ReasonOut]:
     """Reasons for a pseudonymous list: no commute reason (it is about where the person
     lives) and no model effect (a number that moves with the person's data, from which
     distance or pay expectations could be worked back); the boosts' fixed values stay."""
-    return [ReasonOut.model_construct(**{**dict(r), "effect": None})
-            if is_model_reason(r.code) else r
-            for r in reasons if not r.code.startswith("distance_")]
+    return [
+        ReasonOut.model_construct(**{**dict(r), "effect": None}) if is_model_reason(r.code) else r
+        for r in reasons
+        if not r.code.startswith("distance_")
+    ]
 
 
 def coarse(value: float) -> float:
@@ -110,8 +126,9 @@ def coarse(value: float) -> float:
     return round(round(value / PARTNER_STEP) * PARTNER_STEP, 2)
 
 
-def rank_candidates(matcher: Matcher, vacancy_id: str, limit: int, present: Presenter, *,
-                    pseudonymous: bool = False) -> tuple[VacancyCandidates, list[str]]:
+def rank_candidates(
+    matcher: Matcher, vacancy_id: str, limit: int, present: Presenter, *, pseudonymous: bool = False
+) -> tuple[VacancyCandidates, list[str]]:
     """The ranked candidates as ``present`` shows them, and the ids of those shown;
     pseudonymous: only seekers who share with employers, each at its displaced location
     (eligibility, score and order alike), coarse numbers and redacted reasons."""
@@ -119,25 +136,38 @@ def rank_candidates(matcher: Matcher, vacancy_id: str, limit: int, present: Pres
     seekers = snap.seekers.displaced() if pseudonymous else snap.seekers
     day = matcher.day()
     v_one = snap.vacancies.arrays.take(np.array([row]), sparse=False)
-    fairness = FairnessOut(protected_groups=matcher.policy.fair_groups,
-                           min_share=matcher.policy.fair_min_share,
-                           alpha=matcher.policy.fair_alpha)
+    fairness = FairnessOut(
+        protected_groups=matcher.policy.fair_groups,
+        min_share=matcher.policy.fair_min_share,
+        alpha=matcher.policy.fair_alpha,
+    )
     only = seekers.arrays.shared if pseudonymous else None
-    base = {"vacancy_id": vacancy_id, "model_version": matcher.scorer.version,
-            "fairness": fairness, "pseudonymous": pseudonymous}
+    base = {
+        "vacancy_id": vacancy_id,
+        "model_version": matcher.scorer.version,
+        "fairness": fairness,
+        "pseudonymous": pseudonymous,
+    }
     blocks = closed_blocks(v_one, day)
     if blocks:
         considered = len(seekers) if only is None else int(np.count_nonzero(only))
-        return VacancyCandidates(**base, eligible_count=0, excluded_count=considered,
-                                 blocking=blocking_out(blocks), items=[]), []
-    ranked = seekers_for_vacancy(snap.vacancies, seekers, row, day, limit,
-                                 matcher.scorer, matcher.policy, only)
+        return VacancyCandidates(
+            **base,
+            eligible_count=0,
+            excluded_count=considered,
+            blocking=blocking_out(blocks),
+            items=[],
+        ), []
+    ranked = seekers_for_vacancy(
+        snap.vacancies, seekers, row, day, limit, matcher.scorer, matcher.policy, only
+    )
     s_all = seekers.arrays
     ids = [str(s_all.ids[r]) for r in ranked.rows]
     shown = present(ids)
     groups = seeker_groups(s_all.take(ranked.rows, sparse=False), day)
-    why = explained(ranked, matcher, s_all, v_one, ranked.rows,
-                    np.zeros(len(ranked.rows), dtype=int))
+    why = explained(
+        ranked, matcher, s_all, v_one, ranked.rows, np.zeros(len(ranked.rows), dtype=int)
+    )
     items: list[CandidateMatch] = []
     for i, seeker_id in enumerate(ids):
         if seeker_id not in shown:
@@ -146,10 +176,21 @@ def rank_candidates(matcher: Matcher, vacancy_id: str, limit: int, present: Pres
         score, probability = float(ranked.score[i]), float(ranked.probability[i])
         if pseudonymous:
             reasons, score, probability = redacted(reasons), coarse(score), coarse(probability)
-        items.append(CandidateMatch.model_construct(
-            rank=len(items) + 1, seeker_id=shown_id, score=score, probability=probability,
-            priority_groups=group_names(int(groups[i])), reasons=reasons,
-            accommodations_used=[Accommodation(a) for a in used], profile=profile))
-    return VacancyCandidates(**base, eligible_count=ranked.eligible,
-                             excluded_count=ranked.considered - ranked.eligible,
-                             items=items), [i for i in ids if i in shown]
+        items.append(
+            CandidateMatch.model_construct(
+                rank=len(items) + 1,
+                seeker_id=shown_id,
+                score=score,
+                probability=probability,
+                priority_groups=group_names(int(groups[i])),
+                reasons=reasons,
+                accommodations_used=[Accommodation(a) for a in used],
+                profile=profile,
+            )
+        )
+    return VacancyCandidates(
+        **base,
+        eligible_count=ranked.eligible,
+        excluded_count=ranked.considered - ranked.eligible,
+        items=items,
+    ), [i for i in ids if i in shown]

@@ -26,13 +26,19 @@ FIRST_YEAR = 2000
 def year_problems(year: int) -> list[FieldProblem]:
     this_year = today_in_china().year
     if not FIRST_YEAR <= year <= this_year:
-        return [field_error("year", "year_out_of_range",
-                            f"a declaration is for a year from {FIRST_YEAR} to {this_year}")]
+        return [
+            field_error(
+                "year",
+                "year_out_of_range",
+                f"a declaration is for a year from {FIRST_YEAR} to {this_year}",
+            )
+        ]
     return []
 
 
-def declare(session: Session, employer: Employer, year: int, body: StaffDeclarationCreate,
-            declared_by: str) -> tuple[StaffDeclaration, bool]:
+def declare(
+    session: Session, employer: Employer, year: int, body: StaffDeclarationCreate, declared_by: str
+) -> tuple[StaffDeclaration, bool]:
     """Store (or replace) one year's declaration; True when it is new.  This year's also
     becomes the employer's own figures."""
     values = body.model_dump()
@@ -40,8 +46,9 @@ def declare(session: Session, employer: Employer, year: int, body: StaffDeclarat
     try:
         declaration, created = repo.upsert(session, employer.id, year, values, declared_by)
     except IntegrityError as exc:  # a concurrent request declared the same year
-        raise Conflict(f"the {year} declaration was just made by another request; "
-                       "read it and try again") from exc
+        raise Conflict(
+            f"the {year} declaration was just made by another request; read it and try again"
+        ) from exc
     if year == today_in_china().year:
         employers.apply_figures(session, employer, values)
     return declaration, created
@@ -64,4 +71,5 @@ def list_for(session: Session, employer: Employer) -> list[StaffDeclaration]:
 
 def to_public(row: StaffDeclaration) -> StaffDeclarationPublic:
     return StaffDeclarationPublic.model_validate(
-        {**row.model_dump(), "declared_at": as_utc(row.declared_at)})
+        {**row.model_dump(), "declared_at": as_utc(row.declared_at)}
+    )

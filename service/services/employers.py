@@ -21,8 +21,13 @@ from service.repositories.pagination import PageParams
 from service.rules import today_in_china
 from service.services import guard
 
-FIGURES = ("staff_count", "disabled_staff", "severe_disabled_staff", "average_annual_wage",
-           "established_posts")
+FIGURES = (
+    "staff_count",
+    "disabled_staff",
+    "severe_disabled_staff",
+    "average_annual_wage",
+    "established_posts",
+)
 FROM_EMPLOYER_RECORD = "employer_record"  # declared_by of a declaration made by POST/PATCH
 
 
@@ -30,22 +35,33 @@ def figure_problems(values: dict[str, Any]) -> list[FieldProblem]:
     """The staff figures' own consistency (an employer's, or one year's declaration)."""
     problems = []
     if values["disabled_staff"] > values["staff_count"]:
-        problems.append(field_error("disabled_staff", "exceeds_staff",
-                                    "disabled_staff cannot exceed staff_count"))
+        problems.append(
+            field_error(
+                "disabled_staff", "exceeds_staff", "disabled_staff cannot exceed staff_count"
+            )
+        )
     if values["severe_disabled_staff"] > values["disabled_staff"]:
-        problems.append(field_error("severe_disabled_staff", "exceeds_disabled",
-                                    "severe_disabled_staff is part of disabled_staff and "
-                                    "cannot exceed it"))
+        problems.append(
+            field_error(
+                "severe_disabled_staff",
+                "exceeds_disabled",
+                "severe_disabled_staff is part of disabled_staff and cannot exceed it",
+            )
+        )
     return problems
 
 
 def _check(employer: Employer) -> None:
     problems = figure_problems(employer.model_dump())
     if employer.school_stage is not None and employer.kind not in SCHOOL_KINDS:
-        problems.append(field_error(
-            "school_stage", "not_a_school_kind",
-            f"a school stage is recorded only for {', '.join(sorted(SCHOOL_KINDS))}; "
-            f"a {employer.kind} has none (send null)"))
+        problems.append(
+            field_error(
+                "school_stage",
+                "not_a_school_kind",
+                f"a school stage is recorded only for {', '.join(sorted(SCHOOL_KINDS))}; "
+                f"a {employer.kind} has none (send null)",
+            )
+        )
     raise_if_errors(problems)
 
 
@@ -54,8 +70,9 @@ def record_current(session: Session, employer: Employer) -> None:
     that the yearly history accrues."""
     values = {name: getattr(employer, name) for name in FIGURES}
     try:
-        declarations.upsert(session, employer.id, today_in_china().year, values,
-                            FROM_EMPLOYER_RECORD)
+        declarations.upsert(
+            session, employer.id, today_in_china().year, values, FROM_EMPLOYER_RECORD
+        )
     except IntegrityError as exc:
         raise Conflict("this year's declaration was just made by another request") from exc
 
@@ -74,18 +91,26 @@ def _check_unique(session: Session, employer: Employer) -> None:
     with session.no_autoflush:
         taken = repo.credit_code_taken(session, employer.credit_code, except_id=employer.id)
     if taken:
-        raise Conflict("an employer with this credit code is already registered",
-                       errors=[field_error("credit_code", "duplicate",
-                                           "this credit code is already registered")])
+        raise Conflict(
+            "an employer with this credit code is already registered",
+            errors=[
+                field_error("credit_code", "duplicate", "this credit code is already registered")
+            ],
+        )
 
 
 def create(session: Session, owner_id: str, body: EmployerCreate) -> Employer:
     values = body.model_dump()
     credit = validate_credit_code(body.credit_code)
     now = utcnow()
-    employer = Employer(id=new_id("emp"), owner_key_id=owner_id, created_at=now,
-                        updated_at=now, **{**values, "credit_code": credit.code},
-                        credit_code_warning=credit.warning)
+    employer = Employer(
+        id=new_id("emp"),
+        owner_key_id=owner_id,
+        created_at=now,
+        updated_at=now,
+        **{**values, "credit_code": credit.code},
+        credit_code_warning=credit.warning,
+    )
     _check(employer)
     _check_unique(session, employer)
     employer = _save(session, employer)
@@ -112,8 +137,14 @@ def get(session: Session, employer_id: str) -> Employer:
 def get_for(session: Session, principal: Principal, employer_id: str, action: Action) -> Employer:
     """The employer, if the calling key may perform ``action`` on it (else 404 or 403)."""
     employer = get(session, employer_id)
-    guard.check(principal, action, employer.owner_key_id, read=Action.read_employer,
-                what="employer", ident=employer_id)
+    guard.check(
+        principal,
+        action,
+        employer.owner_key_id,
+        read=Action.read_employer,
+        what="employer",
+        ident=employer_id,
+    )
     return employer
 
 
@@ -142,12 +173,17 @@ def delete(session: Session, employer: Employer) -> None:
     repo.delete(session, employer)
 
 
-def page(session: Session, flt: repo.EmployerFilter,
-         params: PageParams) -> tuple[list[Employer], str | None]:
+def page(
+    session: Session, flt: repo.EmployerFilter, params: PageParams
+) -> tuple[list[Employer], str | None]:
     return repo.page(session, flt, params)
 
 
 def to_public(employer: Employer) -> EmployerPublic:
-    return EmployerPublic.model_validate({
-        **employer.model_dump(), "created_at": as_utc(employer.created_at),
-        "updated_at": as_utc(employer.updated_at)})
+    return EmployerPublic.model_validate(
+        {
+            **employer.model_dump(),
+            "created_at": as_utc(employer.created_at),
+            "updated_at": as_utc(employer.updated_at),
+        }
+    )

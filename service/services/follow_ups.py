@@ -84,8 +84,9 @@ def _opens(start: dt.date, month: int) -> dt.date:
     return add_months(start, month) - WINDOW_BEFORE
 
 
-def _status(opens: dt.date, due: dt.date, closes: dt.date, *, end: dt.date | None,
-            today: dt.date) -> FollowUpStatus:
+def _status(
+    opens: dt.date, due: dt.date, closes: dt.date, *, end: dt.date | None, today: dt.date
+) -> FollowUpStatus:
     """The status of a milestone no visit satisfied."""
     if end is not None and end < opens:
         return FollowUpStatus.not_needed
@@ -98,8 +99,9 @@ def _status(opens: dt.date, due: dt.date, closes: dt.date, *, end: dt.date | Non
     return FollowUpStatus.overdue
 
 
-def schedule(start: dt.date, end: dt.date | None, visits: Sequence[Visit],
-             today: dt.date) -> list[Milestone]:
+def schedule(
+    start: dt.date, end: dt.date | None, visits: Sequence[Visit], today: dt.date
+) -> list[Milestone]:
     """The four milestones of a placement, each with its status on ``today``."""
     ordered = sorted(visits, key=lambda v: (v.date, v.id))
     bounds = [*MONTHS, _CLOSING_MONTH]
@@ -108,10 +110,21 @@ def schedule(start: dt.date, end: dt.date | None, visits: Sequence[Visit],
         opens, closes = _opens(start, month), _opens(start, following)
         due = add_months(start, month)
         visit = next((v for v in ordered if opens <= v.date < closes), None)
-        status = (FollowUpStatus.done if visit is not None
-                  else _status(opens, due, closes, end=end, today=today))
-        out.append(Milestone(month=month, due_on=due, opens_on=opens, closes_on=closes,
-                             status=status, visit_id=visit.id if visit else None))
+        status = (
+            FollowUpStatus.done
+            if visit is not None
+            else _status(opens, due, closes, end=end, today=today)
+        )
+        out.append(
+            Milestone(
+                month=month,
+                due_on=due,
+                opens_on=opens,
+                closes_on=closes,
+                status=status,
+                visit_id=visit.id if visit else None,
+            )
+        )
     return out
 
 
@@ -119,8 +132,9 @@ def six_months_on(start: dt.date) -> dt.date:
     return add_months(start, RETENTION_MONTHS)
 
 
-def retained_6_months(six_months_on: dt.date, end: dt.date | None,
-                      visits: Sequence[Visit]) -> bool | None:
+def retained_6_months(
+    six_months_on: dt.date, end: dt.date | None, visits: Sequence[Visit]
+) -> bool | None:
     """Still employed six months after the start (``six_months_on``, see
     :func:`six_months_on`): True, False, or None (not known yet).  The SQL filter in
     :mod:`service.repositories.placements` says the same of the stored column."""
@@ -137,8 +151,7 @@ def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def erased_six_months_on(six: dt.date, end: dt.date | None,
-                         visits: Sequence[Visit]) -> dt.date:
+def erased_six_months_on(six: dt.date, end: dt.date | None, visits: Sequence[Visit]) -> dt.date:
     """The six-month date an erased person's remainder keeps, its dates cut to the month
     (start, end, visits): the first of a month that gives the same retention answer
     against those cut dates as the exact one gave."""
@@ -156,48 +169,72 @@ def erased_six_months_on(six: dt.date, end: dt.date | None,
 # -- the list of visits to make ---------------------------------------------------------
 
 
-def due_items(placement: Placement, visits: Sequence[Visit], *, today: dt.date,
-              due_before: dt.date) -> list[FollowUpDue]:
+def due_items(
+    placement: Placement, visits: Sequence[Visit], *, today: dt.date, due_before: dt.date
+) -> list[FollowUpDue]:
     """The placement's milestones still to visit (due, overdue, or upcoming) that fall
     due on or before ``due_before``."""
-    return [FollowUpDue(placement_id=placement.id, seeker_id=placement.seeker_id,
-                        employer_id=placement.employer_id,
-                        district_code=placement.district_code, month=m.month,
-                        due_on=m.due_on, status=m.status,
-                        days_overdue=(today - m.due_on).days
-                        if m.status is FollowUpStatus.overdue else 0)
-            for m in schedule(placement.start_date, placement.end_date, visits, today)
-            if m.status in ACTIONABLE and m.due_on <= due_before]
+    return [
+        FollowUpDue(
+            placement_id=placement.id,
+            seeker_id=placement.seeker_id,
+            employer_id=placement.employer_id,
+            district_code=placement.district_code,
+            month=m.month,
+            due_on=m.due_on,
+            status=m.status,
+            days_overdue=(today - m.due_on).days if m.status is FollowUpStatus.overdue else 0,
+        )
+        for m in schedule(placement.start_date, placement.end_date, visits, today)
+        if m.status in ACTIONABLE and m.due_on <= due_before
+    ]
 
 
-def candidate_filter(*, today: dt.date, due_before: dt.date, district_code: str | None,
-                     recorded_by_owner: str | None) -> repo.DueFilter:
+def candidate_filter(
+    *, today: dt.date, due_before: dt.date, district_code: str | None, recorded_by_owner: str | None
+) -> repo.DueFilter:
     """Bounds on the start date that every placement with a milestone to list meets: its
     first milestone falls due by ``due_before``, and its last window (closing 18 months
     less 14 days after the start) has not closed."""
-    return repo.DueFilter(started_from=add_months(today, -_CLOSING_MONTH),
-                          started_to=due_before - dt.timedelta(days=28),
-                          district_code=district_code, recorded_by_owner=recorded_by_owner)
+    return repo.DueFilter(
+        started_from=add_months(today, -_CLOSING_MONTH),
+        started_to=due_before - dt.timedelta(days=28),
+        district_code=district_code,
+        recorded_by_owner=recorded_by_owner,
+    )
 
 
-def page(session: Session, audit: Audit, *, due_before: dt.date, today: dt.date,
-         district_code: str | None, mine: bool,
-         params: PageParams) -> tuple[list[FollowUpDue], str | None]:
+def page(
+    session: Session,
+    audit: Audit,
+    *,
+    due_before: dt.date,
+    today: dt.date,
+    district_code: str | None,
+    mine: bool,
+    params: PageParams,
+) -> tuple[list[FollowUpDue], str | None]:
     """Milestones to visit, by placement (in id order).  ``limit`` counts milestones; a
     placement's milestones are never split across pages, so a page may hold up to three
     more; pages are never empty while more remain."""
-    flt = candidate_filter(today=today, due_before=due_before, district_code=district_code,
-                           recorded_by_owner=audit.principal.owner_id if mine else None)
+    flt = candidate_filter(
+        today=today,
+        due_before=due_before,
+        district_code=district_code,
+        recorded_by_owner=audit.principal.owner_id if mine else None,
+    )
     owner = audit.principal.owner_filter(Action.read_placement)
     items: list[FollowUpDue] = []
     after = params.after
     while True:
-        rows, cursor = repo.due_candidates(session, flt, PageParams(params.limit, after),
-                                           seeker_owner=owner)
+        rows, cursor = repo.due_candidates(
+            session, flt, PageParams(params.limit, after), seeker_owner=owner
+        )
         visits = repo.visits_of(session, [p.id for p in rows])
         for index, placement in enumerate(rows):
-            items += due_items(placement, visits.get(placement.id, []), today=today,
-                               due_before=due_before)
+            items += due_items(
+                placement, visits.get(placement.id, []), today=today, due_before=due_before
+            )
             if len(items) >= params.limit:
                 if index < len(rows) - 1:
                     cursor = encode_cursor(placement.id)
@@ -205,6 +242,10 @@ def page(session: Session, audit: Audit, *, due_before: dt.date, today: dt.date,
         if len(items) >= params.limit or cursor is None:
             break
         after = decode_cursor(cursor)
-    audit.record(AuditAction.follow_up_list, "follow_up_visit", None,
-                 seekers=list(dict.fromkeys(i.seeker_id for i in items)))
+    audit.record(
+        AuditAction.follow_up_list,
+        "follow_up_visit",
+        None,
+        seekers=list(dict.fromkeys(i.seeker_id for i in items)),
+    )
     return items, cursor

@@ -73,8 +73,7 @@ class LiveMatcher:
     the index was built with gets an index of its own, built *before* the switch (the
     old one keeps serving meanwhile); the index and the scorer then change together."""
 
-    def __init__(self, matcher: Matcher, make_index: Callable[[TextEncoder], MatchIndex]
-                 ) -> None:
+    def __init__(self, matcher: Matcher, make_index: Callable[[TextEncoder], MatchIndex]) -> None:
         self._current = matcher
         self._make_index = make_index
         self._encoder = encoder_fingerprint(matcher.scorer)
@@ -130,21 +129,34 @@ def locate(matcher: Matcher, side: str, key: str) -> tuple[Snapshot, int]:
     return snap, row
 
 
-def explained(ranked: Ranked, matcher: Matcher, s: SeekerArrays, v: VacancyArrays,
-               seeker_rows: np.ndarray, vacancy_rows: np.ndarray
-               ) -> list[tuple[list[ReasonOut], list[str]]]:
+def explained(
+    ranked: Ranked,
+    matcher: Matcher,
+    s: SeekerArrays,
+    v: VacancyArrays,
+    seeker_rows: np.ndarray,
+    vacancy_rows: np.ndarray,
+) -> list[tuple[list[ReasonOut], list[str]]]:
     """Reasons and accommodations used for each shown item (row i of s and v)."""
     contributions = matcher.scorer.contributions(ranked.features)
     out = []
     for i, (si, vi) in enumerate(zip(seeker_rows, vacancy_rows, strict=True)):
-        reasons = pair_reasons(contributions[i], matcher.scorer.factors, ranked.features[i],
-                               ranked.boosts[i], bool(ranked.lifted[i]), s, int(si), v, int(vi))
+        reasons = pair_reasons(
+            contributions[i],
+            matcher.scorer.factors,
+            ranked.features[i],
+            ranked.boosts[i],
+            bool(ranked.lifted[i]),
+            s,
+            int(si),
+            v,
+            int(vi),
+        )
         out.append((_reasons(reasons), accommodations_used(s, int(si), v, int(vi))))
     return out
 
 
-def _seeker_allowed(session: Session, audit: Audit, seeker_id: str,
-                    attempted: AuditAction) -> None:
+def _seeker_allowed(session: Session, audit: Audit, seeker_id: str, attempted: AuditAction) -> None:
     if audit.principal.owner_filter(Action.match_seeker) is None:
         return  # any seeker: no owner to look up (the index answers 404 for a missing one)
     owner = seeker_repo.owner_of(session, seeker_id)
@@ -159,8 +171,9 @@ def sync_index(session: Session, matcher: Matcher) -> None:
     matcher.index.note_latest(changes.latest(session))
 
 
-def matches_for_seeker(session: Session, matcher: Matcher, audit: Audit, seeker_id: str,
-                       limit: int) -> SeekerMatches:
+def matches_for_seeker(
+    session: Session, matcher: Matcher, audit: Audit, seeker_id: str, limit: int
+) -> SeekerMatches:
     _seeker_allowed(session, audit, seeker_id, AuditAction.matches_for_seeker)
     sync_index(session, matcher)
     result = rank_vacancies(matcher, seeker_id, limit)
@@ -175,27 +188,44 @@ def rank_vacancies(matcher: Matcher, seeker_id: str, limit: int) -> SeekerMatche
     open_count = int(np.count_nonzero(snap.vacancies.arrays.open_))
     blocks = availability_blocks(s_one, day)
     if blocks:
-        return SeekerMatches(seeker_id=seeker_id, model_version=matcher.scorer.version,
-                             eligible_count=0, excluded_count=open_count,
-                             blocking=blocking_out(blocks), items=[])
-    ranked = vacancies_for_seeker(snap.seekers, snap.vacancies, row, day, limit,
-                                  matcher.scorer, matcher.policy)
+        return SeekerMatches(
+            seeker_id=seeker_id,
+            model_version=matcher.scorer.version,
+            eligible_count=0,
+            excluded_count=open_count,
+            blocking=blocking_out(blocks),
+            items=[],
+        )
+    ranked = vacancies_for_seeker(
+        snap.seekers, snap.vacancies, row, day, limit, matcher.scorer, matcher.policy
+    )
     v_all = snap.vacancies.arrays
     shown = len(ranked.rows)
     why = explained(ranked, matcher, s_one, v_all, np.zeros(shown, dtype=int), ranked.rows)
     items = []
     for i, vrow in enumerate(ranked.rows):
         reasons, used = why[i]
-        items.append(VacancyMatch.model_construct(
-            rank=i + 1, vacancy_id=str(v_all.ids[vrow]), score=float(ranked.score[i]),
-            probability=float(ranked.probability[i]), title=str(v_all.titles[vrow]),
-            employer_id=str(v_all.employer_ids[vrow]),
-            employer_name=str(v_all.employer_names[vrow]),
-            work_mode=WorkMode(MODES[int(v_all.mode[vrow])]), reasons=reasons,
-            accommodations_used=[Accommodation(a) for a in used]))
-    return SeekerMatches(seeker_id=seeker_id, model_version=matcher.scorer.version,
-                         eligible_count=ranked.eligible,
-                         excluded_count=open_count - ranked.eligible, items=items)
+        items.append(
+            VacancyMatch.model_construct(
+                rank=i + 1,
+                vacancy_id=str(v_all.ids[vrow]),
+                score=float(ranked.score[i]),
+                probability=float(ranked.probability[i]),
+                title=str(v_all.titles[vrow]),
+                employer_id=str(v_all.employer_ids[vrow]),
+                employer_name=str(v_all.employer_names[vrow]),
+                work_mode=WorkMode(MODES[int(v_all.mode[vrow])]),
+                reasons=reasons,
+                accommodations_used=[Accommodation(a) for a in used],
+            )
+        )
+    return SeekerMatches(
+        seeker_id=seeker_id,
+        model_version=matcher.scorer.version,
+        eligible_count=ranked.eligible,
+        excluded_count=open_count - ranked.eligible,
+        items=items,
+    )
 
 
 def group_names(mask: int) -> list[PriorityGroup]:
@@ -225,16 +255,24 @@ def vacancy_with_employer(session: Session, vacancy_id: str) -> tuple[Vacancy, E
     return found[0]
 
 
-def assess_pair(matcher: Matcher, seeker: Seeker, vacancy: Vacancy, employer: Employer, *,
-                explain: bool = True, displace: LocationKey | None = None) -> PairAssessment:
+def assess_pair(
+    matcher: Matcher,
+    seeker: Seeker,
+    vacancy: Vacancy,
+    employer: Employer,
+    *,
+    explain: bool = True,
+    displace: LocationKey | None = None,
+) -> PairAssessment:
     """The constraints' verdict and the score for one pair, read from the given rows (no
     access check, no audit: the caller does both); ``explain=False`` skips the reasons.
     ``displace``: judge the seeker at the displaced home a partner's answers are computed
     from (service.matching.location), so that the answer tells a partner no more."""
     s_rec = seeker_record(seeker, matcher.rules)
     if displace is not None and s_rec["lat"] is not None and s_rec["lon"] is not None:
-        lat, lon = displaced_location(np.array([s_rec["lat"]]), np.array([s_rec["lon"]]),
-                                      [seeker.id], displace)
+        lat, lon = displaced_location(
+            np.array([s_rec["lat"]]), np.array([s_rec["lon"]]), [seeker.id], displace
+        )
         s_rec = {**s_rec, "lat": float(lat[0]), "lon": float(lon[0])}
     v_rec = vacancy_record(vacancy, employer)
     today = today_in_china()
@@ -245,31 +283,50 @@ def assess_pair(matcher: Matcher, seeker: Seeker, vacancy: Vacancy, employer: Em
     seekers = Side.of(build_seekers([s_rec], matcher.scorer.encode_text))
     vacancies = Side.of(build_vacancies([v_rec], matcher.scorer.encode_text))
     # The same day as the verdict above, even if midnight passed in between.
-    ranked = vacancies_for_seeker(seekers, vacancies, 0, Day.of(today, window), 1,
-                                  matcher.scorer, matcher.policy)
+    ranked = vacancies_for_seeker(
+        seekers, vacancies, 0, Day.of(today, window), 1, matcher.scorer, matcher.policy
+    )
     reasons: list[ReasonOut] = []
     used: list[str] = []
     if explain:
-        reasons, used = explained(ranked, matcher, seekers.arrays, vacancies.arrays,
-                                  np.zeros(1, dtype=int), np.zeros(1, dtype=int))[0]
-    return PairAssessment(blocks=[], score=float(ranked.score[0]),
-                          probability=float(ranked.probability[0]), reasons=reasons,
-                          accommodations_used=used)
+        reasons, used = explained(
+            ranked,
+            matcher,
+            seekers.arrays,
+            vacancies.arrays,
+            np.zeros(1, dtype=int),
+            np.zeros(1, dtype=int),
+        )[0]
+    return PairAssessment(
+        blocks=[],
+        score=float(ranked.score[0]),
+        probability=float(ranked.probability[0]),
+        reasons=reasons,
+        accommodations_used=used,
+    )
 
 
-def pair_verdict(session: Session, matcher: Matcher, audit: Audit, seeker_id: str,
-                 vacancy_id: str) -> PairVerdict:
+def pair_verdict(
+    session: Session, matcher: Matcher, audit: Audit, seeker_id: str, vacancy_id: str
+) -> PairVerdict:
     """The full verdict for one pair, read straight from the database."""
     seeker = seeker_repo.get(session, seeker_id)
     if seeker is None:
         raise NotFound(f"no seeker {seeker_id}")
-    check_owner(audit, seeker_id, seeker.owner_key_id, Action.match_seeker,
-                AuditAction.matches_pair)
+    check_owner(
+        audit, seeker_id, seeker.owner_key_id, Action.match_seeker, AuditAction.matches_pair
+    )
     audit.record(AuditAction.matches_pair, "seeker", seeker_id, seekers=[seeker_id])
     vacancy, employer = vacancy_with_employer(session, vacancy_id)
     judged = assess_pair(matcher, seeker, vacancy, employer)
-    return PairVerdict(seeker_id=seeker_id, vacancy_id=vacancy_id,
-                       model_version=matcher.scorer.version, eligible=judged.eligible,
-                       score=judged.score, probability=judged.probability,
-                       blocking=blocking_out(judged.blocks), reasons=judged.reasons,
-                       accommodations_used=judged.accommodations_used)  # type: ignore[arg-type]
+    return PairVerdict(
+        seeker_id=seeker_id,
+        vacancy_id=vacancy_id,
+        model_version=matcher.scorer.version,
+        eligible=judged.eligible,
+        score=judged.score,
+        probability=judged.probability,
+        blocking=blocking_out(judged.blocks),
+        reasons=judged.reasons,
+        accommodations_used=judged.accommodations_used,
+    )  # type: ignore[arg-type]

@@ -35,9 +35,16 @@ MONITOR_SECONDS = 30.0
 
 
 class ModelWatcher:
-    def __init__(self, engine: Engine, live: LiveMatcher, shipped: ScorerBundle, *,
-                 poll_seconds: float, report: Reporter | None = None,
-                 monitor_seconds: float = MONITOR_SECONDS) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        live: LiveMatcher,
+        shipped: ScorerBundle,
+        *,
+        poll_seconds: float,
+        report: Reporter | None = None,
+        monitor_seconds: float = MONITOR_SECONDS,
+    ) -> None:
         self._engine = engine
         self._live = live
         self._shipped = shipped
@@ -71,13 +78,18 @@ class ModelWatcher:
         if version == self._live.scorer.version or version in self._refused:
             return False
         try:
-            bundle = (self._shipped if version == self._shipped.version
-                      else registry.load(session, version))
+            bundle = (
+                self._shipped
+                if version == self._shipped.version
+                else registry.load(session, version)
+            )
         except ScorerError as exc:
             if not self.synced:  # start-up: this code cannot serve the active version
                 note = f"the active {version} does not fit this code: {exc}"
-                log.error("active model unusable; the shipped one is activated",
-                          extra={"model_version": version, "error": str(exc)})
+                log.error(
+                    "active model unusable; the shipped one is activated",
+                    extra={"model_version": version, "error": str(exc)},
+                )
                 registry.adopt(session, self._shipped, note)
                 session.commit()
                 head = repo.head(session)
@@ -85,15 +97,25 @@ class ModelWatcher:
                     return self._live.use(self._shipped)
                 self._refused.add(version)  # another process activated another meanwhile
                 return False
-            log.error("activated model cannot be loaded; keeping the current one",
-                      extra={"model_version": version, "error": str(exc),
-                             "current": self._live.scorer.version})
+            log.error(
+                "activated model cannot be loaded; keeping the current one",
+                extra={
+                    "model_version": version,
+                    "error": str(exc),
+                    "current": self._live.scorer.version,
+                },
+            )
             self._refused.add(version)
             return False
         started = time.perf_counter()
         switched = self._live.use(bundle)
-        log.info("model switched", extra={"model_version": bundle.version,
-                                          "ms": round((time.perf_counter() - started) * 1e3)})
+        log.info(
+            "model switched",
+            extra={
+                "model_version": bundle.version,
+                "ms": round((time.perf_counter() - started) * 1e3),
+            },
+        )
         return switched
 
     def _monitor(self, session: Session) -> None:
@@ -119,8 +141,10 @@ class ModelWatcher:
             try:
                 self.sync()
             except Exception as exc:
-                log.warning("model registry not read; retrying",
-                            exc_info=not is_database_unavailable(exc),
-                            extra={"error": type(exc).__name__})
+                log.warning(
+                    "model registry not read; retrying",
+                    exc_info=not is_database_unavailable(exc),
+                    extra={"error": type(exc).__name__},
+                )
             self._wake.wait(self._poll)
             self._wake.clear()

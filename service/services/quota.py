@@ -16,9 +16,15 @@ from service.models.tables import Employer
 from service.rules import DomainRules
 
 _EXEMPT_STAGES = frozenset(s.value for s in LEAD_EXEMPT_STAGES)
-_ENTERPRISES = {EmployerKind.soe, EmployerKind.private, EmployerKind.platform,
-                EmployerKind.concentrated_employer, EmployerKind.blind_massage,
-                EmployerKind.sheltered_workshop, EmployerKind.individual_business}
+_ENTERPRISES = {
+    EmployerKind.soe,
+    EmployerKind.private,
+    EmployerKind.platform,
+    EmployerKind.concentrated_employer,
+    EmployerKind.blind_massage,
+    EmployerKind.sheltered_workshop,
+    EmployerKind.individual_business,
+}
 
 
 class LevyBand(StrEnum):
@@ -78,21 +84,29 @@ class Assessment:
 
 
 def figures_of(employer: Employer) -> Figures:
-    return Figures(kind=employer.kind, district_code=employer.district_code,
-                   staff_count=employer.staff_count, disabled_staff=employer.disabled_staff,
-                   severe_disabled_staff=employer.severe_disabled_staff,
-                   average_annual_wage=employer.average_annual_wage,
-                   established_posts=employer.established_posts,
-                   school_stage=employer.school_stage)
+    return Figures(
+        kind=employer.kind,
+        district_code=employer.district_code,
+        staff_count=employer.staff_count,
+        disabled_staff=employer.disabled_staff,
+        severe_disabled_staff=employer.severe_disabled_staff,
+        average_annual_wage=employer.average_annual_wage,
+        established_posts=employer.established_posts,
+        school_stage=employer.school_stage,
+    )
 
 
-def lead_by_example_duty(kind: str, established_posts: int | None,
-                         school_stage: str | None, rules: DomainRules) -> bool:
+def lead_by_example_duty(
+    kind: str, established_posts: int | None, school_stage: str | None, rules: DomainRules
+) -> bool:
     """Organs and institutions with at least the rules' established posts must employ at
     least one disabled person; kindergartens, primary and secondary schools are exempt."""
     min_posts = rules.lead_by_example_min_posts.get(kind)
-    return (min_posts is not None and (established_posts or 0) >= min_posts
-            and school_stage not in _EXEMPT_STAGES)
+    return (
+        min_posts is not None
+        and (established_posts or 0) >= min_posts
+        and school_stage not in _EXEMPT_STAGES
+    )
 
 
 def counted_disabled(disabled: int, severe: int, rules: DomainRules) -> float:
@@ -106,8 +120,10 @@ def assess(f: Figures, rules: DomainRules, on: dt.date) -> Assessment:
     ratio = rules.quota_ratio(f.district_code)
     province = rules.province(f.district_code)
     if province is None:
-        notes.append(f"no provincial rule for {f.district_code[:2]}; the default "
-                     f"ratio {rules.default_quota_ratio:.1%} is used")
+        notes.append(
+            f"no provincial rule for {f.district_code[:2]}; the default "
+            f"ratio {rules.default_quota_ratio:.1%} is used"
+        )
     staff = f.staff_count
     counted = counted_disabled(f.disabled_staff, f.severe_disabled_staff, rules)
     required = staff * ratio
@@ -119,11 +135,11 @@ def assess(f: Figures, rules: DomainRules, on: dt.date) -> Assessment:
         notes.append("average_annual_wage is unknown: the levy cannot be computed")
     elif province is None or province.social_average_wage is None:
         base_wage = f.average_annual_wage
-        notes.append("the local social average wage is not configured: the 2× cap "
-                     "is not applied")
+        notes.append("the local social average wage is not configured: the 2× cap is not applied")
     else:
-        base_wage = min(f.average_annual_wage,
-                        rules.wage_cap_multiple * province.social_average_wage)
+        base_wage = min(
+            f.average_annual_wage, rules.wage_cap_multiple * province.social_average_wage
+        )
     levy_full = shortfall * base_wage if base_wage is not None else None
 
     phase = rules.levy_phase(on)
@@ -131,45 +147,90 @@ def assess(f: Figures, rules: DomainRules, on: dt.date) -> Assessment:
     if phase is None:
         band, share, rule = LevyBand.no_rule, None, "no levy rule is configured for this date"
     elif kind in _ENTERPRISES and staff <= phase.small_enterprise_max_staff:
-        band, share, rule = LevyBand.small_enterprise_exempt, 0.0, (
-            f"enterprises with ≤ {phase.small_enterprise_max_staff} staff are "
-            f"exempt until {phase.until}")
+        band, share, rule = (
+            LevyBand.small_enterprise_exempt,
+            0.0,
+            (
+                f"enterprises with ≤ {phase.small_enterprise_max_staff} staff are "
+                f"exempt until {phase.until}"
+            ),
+        )
     elif shortfall == 0:
         band, share, rule = LevyBand.quota_met, 0.0, "the quota is met"
     elif actual >= phase.reduced_rate_min_ratio:
-        band, share, rule = LevyBand.reduced_rate, phase.reduced_rate_share, (
-            f"ratio ≥ {phase.reduced_rate_min_ratio:.0%}: {phase.reduced_rate_share:.0%} "
-            f"of the levy until {phase.until}")
+        band, share, rule = (
+            LevyBand.reduced_rate,
+            phase.reduced_rate_share,
+            (
+                f"ratio ≥ {phase.reduced_rate_min_ratio:.0%}: {phase.reduced_rate_share:.0%} "
+                f"of the levy until {phase.until}"
+            ),
+        )
     else:
-        band, share, rule = LevyBand.low_ratio, phase.low_ratio_share, (
-            f"ratio < {phase.reduced_rate_min_ratio:.0%}: {phase.low_ratio_share:.0%} "
-            f"of the levy until {phase.until}")
+        band, share, rule = (
+            LevyBand.low_ratio,
+            phase.low_ratio_share,
+            (
+                f"ratio < {phase.reduced_rate_min_ratio:.0%}: {phase.low_ratio_share:.0%} "
+                f"of the levy until {phase.until}"
+            ),
+        )
 
     duty = lead_by_example_duty(f.kind, f.established_posts, f.school_stage, rules)
-    if (f.school_stage in _EXEMPT_STAGES
-            and rules.lead_by_example_min_posts.get(f.kind) is not None):
+    if f.school_stage in _EXEMPT_STAGES and rules.lead_by_example_min_posts.get(f.kind) is not None:
         notes.append(f"a {f.school_stage} school has no lead-by-example duty")
-    min_people = (rules.concentrated_min_people_blind_massage
-                  if kind is EmployerKind.blind_massage else rules.concentrated_min_people)
-    concentrated = (staff > 0 and f.disabled_staff / staff >= rules.concentrated_min_share
-                    and f.disabled_staff >= min_people)
+    min_people = (
+        rules.concentrated_min_people_blind_massage
+        if kind is EmployerKind.blind_massage
+        else rules.concentrated_min_people
+    )
+    concentrated = (
+        staff > 0
+        and f.disabled_staff / staff >= rules.concentrated_min_share
+        and f.disabled_staff >= min_people
+    )
     return Assessment(
-        province=province.name if province else None, ratio=ratio, counted=counted,
-        required=required, shortfall=shortfall, actual=actual, base_wage=base_wage,
-        levy_full=levy_full, band=band, share=share, rule=rule,
-        phase_until=phase.until if phase else None, lead_duty=duty,
-        lead_met=(f.disabled_staff >= 1) if duty else None, concentrated=concentrated,
-        notes=tuple(notes))
+        province=province.name if province else None,
+        ratio=ratio,
+        counted=counted,
+        required=required,
+        shortfall=shortfall,
+        actual=actual,
+        base_wage=base_wage,
+        levy_full=levy_full,
+        band=band,
+        share=share,
+        rule=rule,
+        phase_until=phase.until if phase else None,
+        lead_duty=duty,
+        lead_met=(f.disabled_staff >= 1) if duty else None,
+        concentrated=concentrated,
+        notes=tuple(notes),
+    )
 
 
 def quota_report(employer: Employer, rules: DomainRules, on: dt.date) -> QuotaReport:
     a = assess(figures_of(employer), rules, on)
     return QuotaReport(
-        employer_id=employer.id, as_of=on, province=a.province, quota_ratio=a.ratio,
-        staff_count=employer.staff_count, disabled_staff=employer.disabled_staff,
-        severe_disabled_staff=employer.severe_disabled_staff, counted_disabled_staff=a.counted,
-        required=a.required, actual_ratio=a.actual, shortfall=a.shortfall,
-        meets_quota=a.meets_quota, levy_base_wage=a.base_wage, levy_full=a.levy_full,
-        levy_share=a.share, levy_due=a.levy_due, levy_rule=a.rule,
-        lead_by_example_duty=a.lead_duty, lead_by_example_met=a.lead_met,
-        concentrated_employment=a.concentrated, notes=list(a.notes))
+        employer_id=employer.id,
+        as_of=on,
+        province=a.province,
+        quota_ratio=a.ratio,
+        staff_count=employer.staff_count,
+        disabled_staff=employer.disabled_staff,
+        severe_disabled_staff=employer.severe_disabled_staff,
+        counted_disabled_staff=a.counted,
+        required=a.required,
+        actual_ratio=a.actual,
+        shortfall=a.shortfall,
+        meets_quota=a.meets_quota,
+        levy_base_wage=a.base_wage,
+        levy_full=a.levy_full,
+        levy_share=a.share,
+        levy_due=a.levy_due,
+        levy_rule=a.rule,
+        lead_by_example_duty=a.lead_duty,
+        lead_by_example_met=a.lead_met,
+        concentrated_employment=a.concentrated,
+        notes=list(a.notes),
+    )

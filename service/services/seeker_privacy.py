@@ -61,13 +61,20 @@ def _remainder(session: Session, ctx: Context, seeker: Seeker) -> ErasedSeeker:
     # A random id, not a time-ordered one: it must not line up with the erasure's audit
     # entry (which holds the old id).
     return ErasedSeeker(
-        id=f"{ERASED_PREFIX}{uuid.uuid4().hex}", erased_month=f"{today:%Y-%m}",
+        id=f"{ERASED_PREFIX}{uuid.uuid4().hex}",
+        erased_month=f"{today:%Y-%m}",
         registered_month=f"{as_utc(seeker.created_at):%Y-%m}",
         registered_by_role=owner.role if owner else "unknown",
-        district_code=seeker.district_code, category=seeker.category, grade=seeker.grade,
-        sex=seeker.sex, age_band=age_band(age_on(seeker.birth_date, today)),
-        hukou=seeker.hukou, education=seeker.education, status=seeker.status,
-        priority_groups=[g.value for g in groups_of(seeker, ctx)])
+        district_code=seeker.district_code,
+        category=seeker.category,
+        grade=seeker.grade,
+        sex=seeker.sex,
+        age_band=age_band(age_on(seeker.birth_date, today)),
+        hukou=seeker.hukou,
+        education=seeker.education,
+        status=seeker.status,
+        priority_groups=[g.value for g in groups_of(seeker, ctx)],
+    )
 
 
 def erase(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> None:
@@ -78,8 +85,9 @@ def erase(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> None:
     that who saw the record stays answerable."""
     remainder = _remainder(session, ctx, seeker)
     repo.add_remainder(session, remainder)
-    moved = casework_remainder.reassign(session, seeker.id, remainder.id,
-                                        six_months=follow_ups.erased_six_months_on)
+    moved = casework_remainder.reassign(
+        session, seeker.id, remainder.id, six_months=follow_ups.erased_six_months_on
+    )
     for old_id in moved.referrals:  # kept answers of their POSTs hold the person's id
         idempotency.forget_resource(session, f"/v1/referrals/{old_id}")
     for old_id in moved.placements:
@@ -104,54 +112,75 @@ def export(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> Seek
     everyone = audit.principal.owner_filter(Action.export_seeker) is None
     me = audit.principal.key_id
     return SeekerExport(
-        exported_at=utcnow(), registered_by=seeker.owner_key_id, version=seeker.version,
+        exported_at=utcnow(),
+        registered_by=seeker.owner_key_id,
+        version=seeker.version,
         record=to_public(seeker, ctx),
         identifiers=IdentifiersHeld(
             name=decrypt(seeker.name_enc, NAME_CONTEXT),
             id_number=decrypt(seeker.id_number_enc, ID_CONTEXT),
             certificate_number=decrypt(seeker.certificate_enc, CERT_CONTEXT),
-            phone=decrypt(seeker.phone_enc, PHONE_CONTEXT) if seeker.phone_enc else None),
+            phone=decrypt(seeker.phone_enc, PHONE_CONTEXT) if seeker.phone_enc else None,
+        ),
         abilities_assessed=dict(seeker.abilities_assessed),
-        consent_history=[ConsentEvent(sensitive_data=c.sensitive_data,
-                                      share_with_employers=c.share_with_employers,
-                                      recorded_at=as_utc(c.recorded_at),
-                                      recorded_by=c.recorded_by)
-                         for c in consent.history(session, seeker.id)],
-        access_log=[AccessEntry(at=as_utc(e.at), action=AuditAction(e.action),
-                                key_id=e.key_id if everyone or e.key_id == me else None,
-                                role=Role(e.role), outcome=AuditOutcome(e.outcome))
-                    for e in audit_repo.concerning(session, seeker.id)],
+        consent_history=[
+            ConsentEvent(
+                sensitive_data=c.sensitive_data,
+                share_with_employers=c.share_with_employers,
+                recorded_at=as_utc(c.recorded_at),
+                recorded_by=c.recorded_by,
+            )
+            for c in consent.history(session, seeker.id)
+        ],
+        access_log=[
+            AccessEntry(
+                at=as_utc(e.at),
+                action=AuditAction(e.action),
+                key_id=e.key_id if everyone or e.key_id == me else None,
+                role=Role(e.role),
+                outcome=AuditOutcome(e.outcome),
+            )
+            for e in audit_repo.concerning(session, seeker.id)
+        ],
         casework=_casework(session, ctx, audit, seeker),
-        purposes=PURPOSES)
+        purposes=PURPOSES,
+    )
 
 
-def _casework(session: Session, ctx: Context, audit: Audit,
-              seeker: Seeker) -> CaseworkHeld | None:
+def _casework(session: Session, ctx: Context, audit: Audit, seeker: Seeker) -> CaseworkHeld | None:
     if not audit.principal.may(Action.read_services, seeker.owner_key_id):
         return None
     placements = placement_repo.for_seeker(session, seeker.id)
     visits = placement_service.visits_by_placement(session, placements)
     return CaseworkHeld(
-        services=[record_service.to_public(r, ctx)
-                  for r in record_repo.for_seeker(session, seeker.id)],
+        services=[
+            record_service.to_public(r, ctx) for r in record_repo.for_seeker(session, seeker.id)
+        ],
         status_history=record_service.history_of(session, seeker),
-        referrals=referral_service.views(session, ctx, audit.principal,
-                                         referral_repo.for_seeker(session, seeker.id)),
-        placements=[placement_service.to_public(p, visits.get(p.id, []))
-                    for p in placements])
+        referrals=referral_service.views(
+            session, ctx, audit.principal, referral_repo.for_seeker(session, seeker.id)
+        ),
+        placements=[placement_service.to_public(p, visits.get(p.id, [])) for p in placements],
+    )
 
 
-_ENCRYPTED = (("name_enc", NAME_CONTEXT), ("id_number_enc", ID_CONTEXT),
-              ("certificate_enc", CERT_CONTEXT), ("phone_enc", PHONE_CONTEXT))
+_ENCRYPTED = (
+    ("name_enc", NAME_CONTEXT),
+    ("id_number_enc", ID_CONTEXT),
+    ("certificate_enc", CERT_CONTEXT),
+    ("phone_enc", PHONE_CONTEXT),
+)
 
 
 def rotate_secrets(session: Session, ctx: Context) -> int:
     """Re-encrypt every seeker's identifiers with the current secret; return how many."""
     changed = 0
     for seeker in repo.all_seekers(session):
-        stale = {column: context for column, context in _ENCRYPTED
-                 if getattr(seeker, column) and not ctx.cipher.is_current(
-                     getattr(seeker, column))}
+        stale = {
+            column: context
+            for column, context in _ENCRYPTED
+            if getattr(seeker, column) and not ctx.cipher.is_current(getattr(seeker, column))
+        }
         if not stale:
             continue
         for column, context in stale.items():

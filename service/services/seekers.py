@@ -75,11 +75,15 @@ def _check_consistency(seeker: Seeker, id_number: str, certificate: str) -> None
     problems: list[FieldProblem] = []
     why = certificate_problem(certificate, id_number, Category(seeker.category), seeker.grade)
     if why:
-        problems.append(field_error("disability.certificate_number", "certificate_mismatch",
-                                    why))
+        problems.append(field_error("disability.certificate_number", "certificate_mismatch", why))
     if seeker.graduation_date and seeker.graduation_date <= seeker.birth_date:
-        problems.append(field_error("graduation_date", "graduation_before_birth",
-                                    "the graduation date lies before the birth date"))
+        problems.append(
+            field_error(
+                "graduation_date",
+                "graduation_before_birth",
+                "the graduation date lies before the birth date",
+            )
+        )
     raise_if_errors(problems)
 
 
@@ -95,37 +99,55 @@ def _check_probe_budget(ctx: Context, audit: Audit) -> None:
     budget = _probe_budget(ctx, audit)
     retry = budget.exhausted(audit.principal.key_id) if budget else None
     if retry is not None:
-        raise RateLimited(f"this key has met too many ID numbers that are already registered; "
-                          f"retry in {retry} s", headers={"Retry-After": str(retry)})
+        raise RateLimited(
+            f"this key has met too many ID numbers that are already registered; retry in {retry} s",
+            headers={"Retry-After": str(retry)},
+        )
 
 
-def _check_unique(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
-                  id_number: str, action: AuditAction) -> None:
+def _check_unique(
+    session: Session,
+    ctx: Context,
+    audit: Audit,
+    seeker: Seeker,
+    id_number: str,
+    action: AuditAction,
+) -> None:
     _check_probe_budget(ctx, audit)
     with session.no_autoflush:
         _check_unique_now(session, ctx, audit, seeker, id_number, action)
 
 
-def _check_unique_now(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
-                      id_number: str, action: AuditAction) -> None:
+def _check_unique_now(
+    session: Session,
+    ctx: Context,
+    audit: Audit,
+    seeker: Seeker,
+    id_number: str,
+    action: AuditAction,
+) -> None:
     hashes = ctx.cipher.lookup_hashes(id_number, ID_CONTEXT)
     holder = repo.id_hash_holder(session, hashes, except_id=seeker.id)
     if holder is not None:
         # The answer tells the caller that this ID number is registered: the attempt is
         # kept, so that probing shows in the holder's access log, and it is rationed.
-        audit.refused(action, "seeker", holder, seekers=[holder],
-                      outcome=AuditOutcome.conflict)
+        audit.refused(action, "seeker", holder, seekers=[holder], outcome=AuditOutcome.conflict)
         budget = _probe_budget(ctx, audit)
         if budget is not None:
             budget.spend(audit.principal.key_id)
-        raise Conflict("a seeker with this ID number is already registered",
-                       errors=[field_error("id_number", "duplicate",
-                                           "this ID number is already registered")])
-    if seeker.external_id and repo.external_id_taken(session, seeker.owner_key_id,
-                                                     seeker.external_id, except_id=seeker.id):
-        raise Conflict("this key already registered a seeker with this external_id",
-                       errors=[field_error("external_id", "duplicate",
-                                           "external_id is already used by this key")])
+        raise Conflict(
+            "a seeker with this ID number is already registered",
+            errors=[field_error("id_number", "duplicate", "this ID number is already registered")],
+        )
+    if seeker.external_id and repo.external_id_taken(
+        session, seeker.owner_key_id, seeker.external_id, except_id=seeker.id
+    ):
+        raise Conflict(
+            "this key already registered a seeker with this external_id",
+            errors=[
+                field_error("external_id", "duplicate", "external_id is already used by this key")
+            ],
+        )
 
 
 def _apply_identity(seeker: Seeker, ctx: Context, id_number: str, certificate: str) -> None:
@@ -139,9 +161,18 @@ def _apply_identity(seeker: Seeker, ctx: Context, id_number: str, certificate: s
 
 def _apply_fields(seeker: Seeker, ctx: Context, values: dict[str, Any]) -> None:
     """Copy the plain (non-identity) fields of a create or patch body onto the row."""
-    simple = ("external_id", "hukou", "district_code", "education", "graduation_date",
-              "skills", "experience_years", "required_accommodations", "hard_to_employ",
-              "poverty_monitoring")
+    simple = (
+        "external_id",
+        "hukou",
+        "district_code",
+        "education",
+        "graduation_date",
+        "skills",
+        "experience_years",
+        "required_accommodations",
+        "hard_to_employ",
+        "poverty_monitoring",
+    )
     for name in simple:
         if name in values:
             setattr(seeker, name, values[name])
@@ -154,15 +185,17 @@ def _apply_fields(seeker: Seeker, ctx: Context, values: dict[str, Any]) -> None:
         loc = values["location"]
         seeker.lat, seeker.lon = (loc["lat"], loc["lon"]) if loc else (None, None)
     if "abilities" in values:
-        seeker.abilities_assessed = {k: v for k, v in (values["abilities"] or {}).items()
-                                     if v is not None}
+        seeker.abilities_assessed = {
+            k: v for k, v in (values["abilities"] or {}).items() if v is not None
+        }
     if "assessment" in values:
         assessment = values["assessment"] or {}
         seeker.assessed_on = assessment.get("assessed_on")
         seeker.assessor = assessment.get("assessor")
     if "preferences" in values:
         seeker.preferences = Preferences.model_validate(values["preferences"]).model_dump(
-            mode="json")
+            mode="json"
+        )
     if "disability" in values:
         seeker.category = values["disability"]["category"]
         seeker.grade = values["disability"]["grade"]
@@ -177,20 +210,36 @@ def _set_consent(seeker: Seeker, given: dict[str, bool], key_id: str) -> None:
 
 def _log_consent(session: Session, seeker: Seeker) -> None:
     """Append the seeker's current consent to its history (after the row is flushed)."""
-    consent.add(session, seeker.id, sensitive_data=seeker.consent_sensitive_data,
-                share_with_employers=seeker.consent_share_with_employers,
-                at=seeker.consent_recorded_at, by=seeker.consent_recorded_by)
+    consent.add(
+        session,
+        seeker.id,
+        sensitive_data=seeker.consent_sensitive_data,
+        share_with_employers=seeker.consent_share_with_employers,
+        at=seeker.consent_recorded_at,
+        by=seeker.consent_recorded_by,
+    )
 
 
 def create(session: Session, ctx: Context, audit: Audit, body: SeekerCreate) -> Seeker:
     if not body.consent.sensitive_data:
-        raise_if_errors([field_error("consent.sensitive_data", "consent_required",
-                                     "registration needs separate consent to process "
-                                     "disability data (PIPL Art. 29)")])
+        raise_if_errors(
+            [
+                field_error(
+                    "consent.sensitive_data",
+                    "consent_required",
+                    "registration needs separate consent to process disability data (PIPL Art. 29)",
+                )
+            ]
+        )
     values = body.model_dump()
     now = utcnow()
-    seeker = Seeker(id=new_id("skr"), owner_key_id=audit.principal.owner_id, created_at=now,
-                    updated_at=now, status=SeekerStatus.seeking.value)  # type: ignore[call-arg]
+    seeker = Seeker(
+        id=new_id("skr"),
+        owner_key_id=audit.principal.owner_id,
+        created_at=now,
+        updated_at=now,
+        status=SeekerStatus.seeking.value,
+    )  # type: ignore[call-arg]
     _apply_fields(seeker, ctx, values)
     _apply_identity(seeker, ctx, body.id_number, body.disability.certificate_number)
     _set_consent(seeker, values["consent"], audit.principal.key_id)
@@ -208,8 +257,7 @@ def _save(session: Session, seeker: Seeker) -> Seeker:
     try:
         return repo.save(session, seeker)
     except IntegrityError as exc:  # a concurrent request registered the same person
-        raise Conflict("a seeker with this ID number or external_id was just registered") \
-            from exc
+        raise Conflict("a seeker with this ID number or external_id was just registered") from exc
 
 
 def get(session: Session, seeker_id: str) -> Seeker:
@@ -219,8 +267,9 @@ def get(session: Session, seeker_id: str) -> Seeker:
     return seeker
 
 
-def get_for(session: Session, audit: Audit, seeker_id: str, action: Action,
-            attempted: AuditAction) -> Seeker:
+def get_for(
+    session: Session, audit: Audit, seeker_id: str, action: Action, attempted: AuditAction
+) -> Seeker:
     """The seeker, if the calling key may perform ``action`` on it (else 404 or 403; the
     refused attempt is audited as ``attempted``)."""
     seeker = get(session, seeker_id)
@@ -228,11 +277,18 @@ def get_for(session: Session, audit: Audit, seeker_id: str, action: Action,
     return seeker
 
 
-def check_owner(audit: Audit, seeker_id: str, owner_key_id: str, action: Action,
-                attempted: AuditAction) -> None:
+def check_owner(
+    audit: Audit, seeker_id: str, owner_key_id: str, action: Action, attempted: AuditAction
+) -> None:
     try:
-        guard.check(audit.principal, action, owner_key_id, read=Action.read_seeker,
-                    what="seeker", ident=seeker_id)
+        guard.check(
+            audit.principal,
+            action,
+            owner_key_id,
+            read=Action.read_seeker,
+            what="seeker",
+            ident=seeker_id,
+        )
     except ApiError:
         audit.refused(attempted, "seeker", seeker_id, seekers=[seeker_id])
         raise
@@ -244,15 +300,19 @@ def read(session: Session, audit: Audit, seeker_id: str) -> Seeker:
     return seeker
 
 
-def update(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
-           body: SeekerUpdate) -> Seeker:
+def update(
+    session: Session, ctx: Context, audit: Audit, seeker: Seeker, body: SeekerUpdate
+) -> Seeker:
     values = body.model_dump(exclude_unset=True)
     if not values:  # nothing changes, but the answer shows the record
         audit.record(AuditAction.seeker_update, "seeker", seeker.id, seekers=[seeker.id])
         return seeker
     id_number = body.id_number or ctx.cipher.decrypt(seeker.id_number_enc, ID_CONTEXT)
-    certificate = (body.disability.certificate_number if body.disability
-                   else ctx.cipher.decrypt(seeker.certificate_enc, CERT_CONTEXT))
+    certificate = (
+        body.disability.certificate_number
+        if body.disability
+        else ctx.cipher.decrypt(seeker.certificate_enc, CERT_CONTEXT)
+    )
     _apply_fields(seeker, ctx, values)
     if body.id_number or body.disability:
         _apply_identity(seeker, ctx, id_number, certificate)
@@ -266,20 +326,28 @@ def update(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
     if "consent" in values:
         _log_consent(session, seeker)
     if "status" in values and values["status"] != seeker.status:
-        status.change(session, seeker, SeekerStatus(values["status"]), on=today_in_china(),
-                      cause=StatusCause.record_update, by=audit.principal.key_id,
-                      field="status", bump=False)
-    audit.record(AuditAction.seeker_update, "seeker", seeker.id, seekers=[seeker.id],
-                 fields=list(values))
+        status.change(
+            session,
+            seeker,
+            SeekerStatus(values["status"]),
+            on=today_in_china(),
+            cause=StatusCause.record_update,
+            by=audit.principal.key_id,
+            field="status",
+            bump=False,
+        )
+    audit.record(
+        AuditAction.seeker_update, "seeker", seeker.id, seekers=[seeker.id], fields=list(values)
+    )
     return seeker
 
 
-def page(session: Session, ctx: Context, audit: Audit, flt: repo.SeekerFilter,
-         params: PageParams) -> tuple[list[Seeker], str | None]:
+def page(
+    session: Session, ctx: Context, audit: Audit, flt: repo.SeekerFilter, params: PageParams
+) -> tuple[list[Seeker], str | None]:
     """A page of the seekers the key may read (for partners and kiosks: their own)."""
     rules = group_rules(ctx.rules, today_in_china())
-    flt = dataclasses.replace(flt, owner_key_id=audit.principal.owner_filter(
-        Action.read_seeker))
+    flt = dataclasses.replace(flt, owner_key_id=audit.principal.owner_filter(Action.read_seeker))
     rows, cursor = repo.page(session, flt, params, rules)
     audit.record(AuditAction.seeker_list, "seeker", None, seekers=[s.id for s in rows])
     return rows, cursor
@@ -287,17 +355,25 @@ def page(session: Session, ctx: Context, audit: Audit, flt: repo.SeekerFilter,
 
 def group_rules(rules: DomainRules, day: dt.date) -> repo.GroupRules:
     """The priority groups on ``day``, as SQL needs them (the same rules as groups_of)."""
-    return repo.GroupRules(graduated_since=years_before(day, rules.graduate_window_years),
-                           graduate_levels=graduate_levels(rules),
-                           severe_grades=rules.severe_grades)
+    return repo.GroupRules(
+        graduated_since=years_before(day, rules.graduate_window_years),
+        graduate_levels=graduate_levels(rules),
+        severe_grades=rules.severe_grades,
+    )
 
 
 def groups_of(seeker: Seeker, ctx: Context) -> list[PriorityGroup]:
     return priority_groups(
-        education=Education(seeker.education), graduation_date=seeker.graduation_date,
-        hukou=seeker.hukou, hard_to_employ=seeker.hard_to_employ,
-        poverty_monitoring=seeker.poverty_monitoring, category=Category(seeker.category),
-        grade=seeker.grade, day=today_in_china(), rules=ctx.rules)
+        education=Education(seeker.education),
+        graduation_date=seeker.graduation_date,
+        hukou=seeker.hukou,
+        hard_to_employ=seeker.hard_to_employ,
+        poverty_monitoring=seeker.poverty_monitoring,
+        category=Category(seeker.category),
+        grade=seeker.grade,
+        day=today_in_china(),
+        rules=ctx.rules,
+    )
 
 
 def to_public(seeker: Seeker, ctx: Context) -> SeekerPublic:
@@ -305,34 +381,52 @@ def to_public(seeker: Seeker, ctx: Context) -> SeekerPublic:
     id_number = ctx.cipher.decrypt(seeker.id_number_enc, ID_CONTEXT)
     certificate = ctx.cipher.decrypt(seeker.certificate_enc, CERT_CONTEXT)
     phone = ctx.cipher.decrypt(seeker.phone_enc, PHONE_CONTEXT) if seeker.phone_enc else None
-    abilities, estimated = estimate_abilities(seeker.category, seeker.grade,
-                                              seeker.abilities_assessed)
+    abilities, estimated = estimate_abilities(
+        seeker.category, seeker.grade, seeker.abilities_assessed
+    )
     sex = Sex(seeker.sex)
     return SeekerPublic(
-        id=seeker.id, external_id=seeker.external_id,
+        id=seeker.id,
+        external_id=seeker.external_id,
         name=ctx.cipher.decrypt(seeker.name_enc, NAME_CONTEXT),
         id_number_masked=mask_id_number(id_number),
         certificate_number_masked=mask_certificate(certificate),
-        disability=DisabilityPublic(category=Category(seeker.category), grade=seeker.grade,
-                                    certificate_number_masked=mask_certificate(certificate)),
-        birth_date=seeker.birth_date, sex=sex, age=age_on(seeker.birth_date, today),
+        disability=DisabilityPublic(
+            category=Category(seeker.category),
+            grade=seeker.grade,
+            certificate_number_masked=mask_certificate(certificate),
+        ),
+        birth_date=seeker.birth_date,
+        sex=sex,
+        age=age_on(seeker.birth_date, today),
         working_age=is_working_age(seeker.birth_date, sex, today, ctx.rules),
-        hukou=seeker.hukou, district_code=seeker.district_code,  # type: ignore[arg-type]
+        hukou=seeker.hukou,
+        district_code=seeker.district_code,  # type: ignore[arg-type]
         location=Location(lat=seeker.lat, lon=seeker.lon)
-        if seeker.lat is not None and seeker.lon is not None else None,
+        if seeker.lat is not None and seeker.lon is not None
+        else None,
         phone_masked=phone[:3] + "****" + phone[-4:] if phone else None,
-        education=Education(seeker.education), graduation_date=seeker.graduation_date,
-        skills=seeker.skills, experience_years=seeker.experience_years,
-        abilities=FullProfile(**abilities), abilities_estimated=estimated,
+        education=Education(seeker.education),
+        graduation_date=seeker.graduation_date,
+        skills=seeker.skills,
+        experience_years=seeker.experience_years,
+        abilities=FullProfile(**abilities),
+        abilities_estimated=estimated,
         assessment=Assessment(assessed_on=seeker.assessed_on, assessor=seeker.assessor)
-        if seeker.assessed_on else None,
+        if seeker.assessed_on
+        else None,
         required_accommodations=seeker.required_accommodations,  # type: ignore[arg-type]
         preferences=Preferences.model_validate(seeker.preferences),
-        hard_to_employ=seeker.hard_to_employ, poverty_monitoring=seeker.poverty_monitoring,
+        hard_to_employ=seeker.hard_to_employ,
+        poverty_monitoring=seeker.poverty_monitoring,
         priority_groups=groups_of(seeker, ctx),
-        consent=ConsentPublic(sensitive_data=seeker.consent_sensitive_data,
-                              share_with_employers=seeker.consent_share_with_employers,
-                              recorded_at=as_utc(seeker.consent_recorded_at),
-                              recorded_by=seeker.consent_recorded_by),
-        status=SeekerStatus(seeker.status), created_at=as_utc(seeker.created_at),
-        updated_at=as_utc(seeker.updated_at))
+        consent=ConsentPublic(
+            sensitive_data=seeker.consent_sensitive_data,
+            share_with_employers=seeker.consent_share_with_employers,
+            recorded_at=as_utc(seeker.consent_recorded_at),
+            recorded_by=seeker.consent_recorded_by,
+        ),
+        status=SeekerStatus(seeker.status),
+        created_at=as_utc(seeker.created_at),
+        updated_at=as_utc(seeker.updated_at),
+    )

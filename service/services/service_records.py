@@ -52,23 +52,35 @@ def _check(session: Session, seeker: Seeker, body: ServiceRecordCreate) -> None:
     details = body.details
     if isinstance(details, TrainingDetails) and details.start_date < seeker.birth_date:
         problems.append(_before_birth("details.start_date"))
-    if (isinstance(details, EmploymentServiceDetails) and details.vacancy_id is not None
-            and vacancy_repo.get(session, details.vacancy_id) is None):
-        problems.append(field_error("details.vacancy_id", "not_found",
-                                    f"no vacancy {details.vacancy_id}"))
+    if (
+        isinstance(details, EmploymentServiceDetails)
+        and details.vacancy_id is not None
+        and vacancy_repo.get(session, details.vacancy_id) is None
+    ):
+        problems.append(
+            field_error("details.vacancy_id", "not_found", f"no vacancy {details.vacancy_id}")
+        )
     raise_if_errors(problems)
 
 
-def create(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
-           body: ServiceRecordCreate) -> ServiceRecord:
+def create(
+    session: Session, ctx: Context, audit: Audit, seeker: Seeker, body: ServiceRecordCreate
+) -> ServiceRecord:
     """Record a service given to the seeker (refused whole if any part is invalid)."""
     _check(session, seeker, body)
     record = ServiceRecord(
-        id=new_id("svc"), seeker_id=seeker.id, type=body.type, date=body.date,
-        channel=body.channel, agency_district_code=body.agency_district_code,
-        result=body.result, details=body.details.model_dump(mode="json"),
+        id=new_id("svc"),
+        seeker_id=seeker.id,
+        type=body.type,
+        date=body.date,
+        channel=body.channel,
+        agency_district_code=body.agency_district_code,
+        result=body.result,
+        details=body.details.model_dump(mode="json"),
         note_enc=ctx.cipher.encrypt(body.note, NOTE_CONTEXT) if body.note else None,
-        recorded_by=audit.principal.key_id, created_at=utcnow())
+        recorded_by=audit.principal.key_id,
+        created_at=utcnow(),
+    )
     repo.add(session, record)
     audit.record(AuditAction.service_create, RECORD, record.id, seekers=[seeker.id])
     changed = _make_current(session, seeker, record, body)
@@ -77,13 +89,15 @@ def create(session: Session, ctx: Context, audit: Audit, seeker: Seeker,
         seeker.version += 1
         changes.record(session, "seeker", [seeker.id])  # matching uses what changed
         seeker_repo.save(session, seeker)
-        audit.record(AuditAction.seeker_update, "seeker", seeker.id, seekers=[seeker.id],
-                     fields=changed)
+        audit.record(
+            AuditAction.seeker_update, "seeker", seeker.id, seekers=[seeker.id], fields=changed
+        )
     return record
 
 
-def _make_current(session: Session, seeker: Seeker, record: ServiceRecord,
-                  body: ServiceRecordCreate) -> list[str]:
+def _make_current(
+    session: Session, seeker: Seeker, record: ServiceRecord, body: ServiceRecordCreate
+) -> list[str]:
     """Carry an assessment or needs registration onto the seeker if it is the newest of
     its kind; the seeker fields changed."""
     details = body.details
@@ -111,16 +125,18 @@ def read(session: Session, audit: Audit, seeker: Seeker, record_id: str) -> Serv
     return record
 
 
-def page(session: Session, audit: Audit, seeker: Seeker, flt: repo.ServiceFilter,
-         params: PageParams) -> tuple[list[ServiceRecord], str | None]:
+def page(
+    session: Session, audit: Audit, seeker: Seeker, flt: repo.ServiceFilter, params: PageParams
+) -> tuple[list[ServiceRecord], str | None]:
     """The seeker's records, newest first (by date, then by the order recorded)."""
     problems = []
     if flt.since is not None and flt.until is not None and flt.until < flt.since:
         problems.append(field_error("until", "range_reversed", "until lies before since"))
     after = repo.get(session, params.after) if params.after is not None else None
     if params.after is not None and (after is None or after.seeker_id != seeker.id):
-        problems.append(field_error("cursor", "cursor_invalid",
-                                    "not a cursor of this seeker's service records"))
+        problems.append(
+            field_error("cursor", "cursor_invalid", "not a cursor of this seeker's service records")
+        )
     raise_if_errors(problems)
     rows, cursor = repo.page(session, seeker.id, flt, params, after=after)
     audit.record(AuditAction.service_list, RECORD, None, seekers=[seeker.id])
@@ -130,24 +146,36 @@ def page(session: Session, audit: Audit, seeker: Seeker, flt: repo.ServiceFilter
 def to_public(record: ServiceRecord, ctx: Context) -> ServiceRecordPublic:
     kind = ServiceType(record.type)
     return ServiceRecordPublic(
-        id=record.id, seeker_id=record.seeker_id, type=kind, date=record.date,
+        id=record.id,
+        seeker_id=record.seeker_id,
+        type=kind,
+        date=record.date,
         channel=record.channel,  # type: ignore[arg-type]
         agency_district_code=record.agency_district_code,
         result=record.result,  # type: ignore[arg-type]
         note=ctx.cipher.decrypt(record.note_enc, NOTE_CONTEXT) if record.note_enc else None,
         details=DETAILS[kind].model_validate(record.details),  # type: ignore[arg-type]
-        recorded_by=record.recorded_by, created_at=as_utc(record.created_at))
+        recorded_by=record.recorded_by,
+        created_at=as_utc(record.created_at),
+    )
 
 
 # -- status history ---------------------------------------------------------------------
 
 
-def change_status(session: Session, audit: Audit, seeker: Seeker,
-                  body: StatusChangeCreate) -> SeekerStatusChange:
+def change_status(
+    session: Session, audit: Audit, seeker: Seeker, body: StatusChangeCreate
+) -> SeekerStatusChange:
     """Append a dated status change; the current status is the newest entry's (a
     back-dated change is history and leaves it as it is)."""
-    entry = status.change(session, seeker, SeekerStatus(body.status), on=body.date,
-                          cause=StatusCause(body.cause), by=audit.principal.key_id)
+    entry = status.change(
+        session,
+        seeker,
+        SeekerStatus(body.status),
+        on=body.date,
+        cause=StatusCause(body.cause),
+        by=audit.principal.key_id,
+    )
     audit.record(AuditAction.status_change, STATUS, entry.id, seekers=[seeker.id])
     return entry
 
@@ -159,12 +187,20 @@ def status_history(session: Session, audit: Audit, seeker: Seeker) -> StatusHist
 
 def history_of(session: Session, seeker: Seeker) -> StatusHistory:
     """Every entry, oldest first, and the current status (the newest entry's)."""
-    return StatusHistory(seeker_id=seeker.id, current=SeekerStatus(seeker.status),
-                         items=[_status_public(e) for e in status.history(session, seeker.id)])
+    return StatusHistory(
+        seeker_id=seeker.id,
+        current=SeekerStatus(seeker.status),
+        items=[_status_public(e) for e in status.history(session, seeker.id)],
+    )
 
 
 def _status_public(entry: SeekerStatusChange) -> StatusChangePublic:
     return StatusChangePublic(
-        id=entry.id, status=SeekerStatus(entry.status), date=entry.date,
-        cause=StatusCause(entry.cause), placement_id=entry.placement_id,
-        recorded_by=entry.recorded_by, created_at=as_utc(entry.created_at))
+        id=entry.id,
+        status=SeekerStatus(entry.status),
+        date=entry.date,
+        cause=StatusCause(entry.cause),
+        placement_id=entry.placement_id,
+        recorded_by=entry.recorded_by,
+        created_at=as_utc(entry.created_at),
+    )

@@ -41,9 +41,17 @@ def _inside(district: str, code: str) -> bool:
     return code.startswith(area_prefix(district))
 
 
-def new_employment(session: Session, ctx: Context, *, district: str, year_from: int,
-                   year_to: int, until: dt.date, rural_only: bool = False,
-                   form: str | None = None) -> int:
+def new_employment(
+    session: Session,
+    ctx: Context,
+    *,
+    district: str,
+    year_from: int,
+    year_to: int,
+    until: dt.date,
+    rural_only: bool = False,
+    form: str | None = None,
+) -> int:
     """Job starts counted as new employment in the years, none after ``until`` (rural: by
     hukou)."""
     total = 0
@@ -61,42 +69,64 @@ def new_employment(session: Session, ctx: Context, *, district: str, year_from: 
     return total
 
 
-def employment_rate(session: Session, ctx: Context, *, district: str, on: dt.date,
-                    definition: RateDefinition) -> Fraction:
-    rows = [r for r in rate_rows(session, ctx, on=on, definition=definition)
-            if _inside(district, r.values["district"])]
-    return Fraction(numerator=sum(r.count for r in rows if r.groups),
-                    denominator=sum(r.count for r in rows))
+def employment_rate(
+    session: Session, ctx: Context, *, district: str, on: dt.date, definition: RateDefinition
+) -> Fraction:
+    rows = [
+        r
+        for r in rate_rows(session, ctx, on=on, definition=definition)
+        if _inside(district, r.values["district"])
+    ]
+    return Fraction(
+        numerator=sum(r.count for r in rows if r.groups), denominator=sum(r.count for r in rows)
+    )
 
 
-def training_person_times(session: Session, *, district: str, year_from: int,
-                          year_to: int, until: dt.date, kind: str | None = None) -> int:
+def training_person_times(
+    session: Session,
+    *,
+    district: str,
+    year_from: int,
+    year_to: int,
+    until: dt.date,
+    kind: str | None = None,
+) -> int:
     """Training records dated in the years, none after ``until`` (each one person-time);
     ``kind``: only vocational or only rural practical courses."""
     total = 0
     for year in range(year_from, year_to + 1):
         start, end = year_bounds(year, until=until)
-        total += sum(int(r["n"]) for r in repo.training(session, start=start, end=end,
-                                                         groups={})
-                     if _inside(district, r["district"])
-                     and (kind is None or r["kind"] == kind))
+        total += sum(
+            int(r["n"])
+            for r in repo.training(session, start=start, end=end, groups={})
+            if _inside(district, r["district"]) and (kind is None or r["kind"] == kind)
+        )
     return total
 
 
-def public_welfare_share(session: Session, ctx: Context, *, district: str, year_from: int,
-                         year_to: int, until: dt.date) -> Fraction:
+def public_welfare_share(
+    session: Session, ctx: Context, *, district: str, year_from: int, year_to: int, until: dt.date
+) -> Fraction:
     """Public-welfare job starts of people with disabilities (new employment in the
     public-welfare form) over the public-welfare posts registered with the service
     (openings of vacancies flagged public_welfare, created in the years)."""
-    filled = new_employment(session, ctx, district=district, year_from=year_from,
-                            year_to=year_to, until=until,
-                            form=EmploymentForm.public_welfare.value)
+    filled = new_employment(
+        session,
+        ctx,
+        district=district,
+        year_from=year_from,
+        year_to=year_to,
+        until=until,
+        form=EmploymentForm.public_welfare.value,
+    )
     posts = 0
     for year in range(year_from, year_to + 1):
         start, end = year_bounds(year, until=until)
         begin = dt.datetime.combine(start, dt.time(), CHINA_TZ)
         stop = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), CHINA_TZ)
-        posts += sum(int(r["openings"]) for r in
-                     targets_repo.public_welfare_openings(session, start=begin, end=stop)
-                     if _inside(district, r["district"]))
+        posts += sum(
+            int(r["openings"])
+            for r in targets_repo.public_welfare_openings(session, start=begin, end=stop)
+            if _inside(district, r["district"])
+        )
     return Fraction(numerator=filled, denominator=posts)

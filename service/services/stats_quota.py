@@ -48,17 +48,26 @@ def _below(row: Mapping[Any, Any], offset: int, rules: DomainRules) -> bool:
     if not row[f"declared_{offset}"]:
         return False
     staff = row[f"staff_count_{offset}"]
-    counted = counted_disabled(row[f"disabled_staff_{offset}"],
-                               row[f"severe_disabled_staff_{offset}"], rules)
+    counted = counted_disabled(
+        row[f"disabled_staff_{offset}"], row[f"severe_disabled_staff_{offset}"], rules
+    )
     return staff * rules.quota_ratio(row["district_code"]) - counted > 0
 
 
 def _unit(row: Mapping[Any, Any], a: Assessment) -> QuotaUnit:
-    return QuotaUnit(employer_id=row["id"], name=row["name"], credit_code=row["credit_code"],
-                     kind=row["kind"], district_code=row["district_code"],
-                     staff_count=row["staff_count_0"], disabled_staff=row["disabled_staff_0"],
-                     counted_disabled_staff=a.counted, required=a.required,
-                     shortfall=a.shortfall, levy_due=a.levy_due)
+    return QuotaUnit(
+        employer_id=row["id"],
+        name=row["name"],
+        credit_code=row["credit_code"],
+        kind=row["kind"],
+        district_code=row["district_code"],
+        staff_count=row["staff_count_0"],
+        disabled_staff=row["disabled_staff_0"],
+        counted_disabled_staff=a.counted,
+        required=a.required,
+        shortfall=a.shortfall,
+        levy_due=a.levy_due,
+    )
 
 
 @dataclass
@@ -110,13 +119,20 @@ class _Tally:
             district.not_declared += 1
             return
         district.assessed += 1
-        a = assess(Figures(kind=row["kind"], district_code=row["district_code"],
-                           staff_count=row["staff_count_0"],
-                           disabled_staff=row["disabled_staff_0"],
-                           severe_disabled_staff=row["severe_disabled_staff_0"],
-                           average_annual_wage=row["average_annual_wage_0"],
-                           established_posts=row["established_posts_0"],
-                           school_stage=row["school_stage"]), self.rules, self.on)
+        a = assess(
+            Figures(
+                kind=row["kind"],
+                district_code=row["district_code"],
+                staff_count=row["staff_count_0"],
+                disabled_staff=row["disabled_staff_0"],
+                severe_disabled_staff=row["severe_disabled_staff_0"],
+                average_annual_wage=row["average_annual_wage_0"],
+                established_posts=row["established_posts_0"],
+                school_stage=row["school_stage"],
+            ),
+            self.rules,
+            self.on,
+        )
         rule = self.by_rule.setdefault(a.band.value, _Rule(a.share, a.phase_until))
         rule.employers += 1
         unit: QuotaUnit | None = None
@@ -155,35 +171,68 @@ def _ordered(units: Iterable[QuotaUnit]) -> list[QuotaUnit]:
     return sorted(units, key=lambda u: (-u.shortfall, u.name, u.employer_id))
 
 
-def quota_stats(session: Session, ctx: Context, principal: Principal, *, year: int | None,
-                district: str | None, district_level: DistrictLevel,
-                include_units: bool = False) -> QuotaStats:
+def quota_stats(
+    session: Session,
+    ctx: Context,
+    principal: Principal,
+    *,
+    year: int | None,
+    district: str | None,
+    district_level: DistrictLevel,
+    include_units: bool = False,
+) -> QuotaStats:
     prefix = jurisdiction(principal, district)
     year = year or today_in_china().year
     raise_if_errors(year_problems(year))
-    tally = _Tally(rules=ctx.rules, on=levy_day(year), level=district_level,
-                   keep_units=include_units)
-    for row in repo.employers_with_declarations(session, prefix, year,
-                                                back=RUNNING_YEARS - 1):
+    tally = _Tally(
+        rules=ctx.rules, on=levy_day(year), level=district_level, keep_units=include_units
+    )
+    for row in repo.employers_with_declarations(session, prefix, year, back=RUNNING_YEARS - 1):
         tally.add(row)
     return QuotaStats(
-        year=year, levy_as_of=tally.on, district=prefix, district_level=district_level,
-        suppression=NOT_SUPPRESSED, employers=tally.employers,
-        not_declared=tally.not_declared, assessed=tally.employers - tally.not_declared,
-        below_quota=tally.below_count, shortfall=tally.shortfall, levy_due=tally.levy,
+        year=year,
+        levy_as_of=tally.on,
+        district=prefix,
+        district_level=district_level,
+        suppression=NOT_SUPPRESSED,
+        employers=tally.employers,
+        not_declared=tally.not_declared,
+        assessed=tally.employers - tally.not_declared,
+        below_quota=tally.below_count,
+        shortfall=tally.shortfall,
+        levy_due=tally.levy,
         levy_unknown=tally.levy_unknown,
-        levy_by_rule=[LevyByRule(rule=name, phase_until=r.phase_until, share=r.share,
-                                 employers=r.employers, shortfall=r.shortfall,
-                                 levy_due=r.levy, levy_unknown=r.unknown)
-                      for name, r in sorted(tally.by_rule.items())],
-        by_district=[QuotaByDistrict(district=code, employers=d.employers,
-                                     not_declared=d.not_declared, assessed=d.assessed,
-                                     below_quota=d.below, shortfall=d.shortfall,
-                                     levy_due=d.levy)
-                     for code, d in sorted(tally.districts.items())],
-        lead_by_example=LeadByExample(with_duty=tally.duty, met=tally.met,
-                                      not_met=_ordered(tally.not_met)),
-        below_three_years=Persistent(years=list(range(year - RUNNING_YEARS + 1, year + 1)),
-                                     count=len(tally.persistent),
-                                     units=_ordered(tally.persistent)),
-        below_quota_units=_ordered(tally.below) if include_units else None)
+        levy_by_rule=[
+            LevyByRule(
+                rule=name,
+                phase_until=r.phase_until,
+                share=r.share,
+                employers=r.employers,
+                shortfall=r.shortfall,
+                levy_due=r.levy,
+                levy_unknown=r.unknown,
+            )
+            for name, r in sorted(tally.by_rule.items())
+        ],
+        by_district=[
+            QuotaByDistrict(
+                district=code,
+                employers=d.employers,
+                not_declared=d.not_declared,
+                assessed=d.assessed,
+                below_quota=d.below,
+                shortfall=d.shortfall,
+                levy_due=d.levy,
+            )
+            for code, d in sorted(tally.districts.items())
+        ],
+        lead_by_example=LeadByExample(
+            with_duty=tally.duty, met=tally.met, not_met=_ordered(tally.not_met)
+        ),
+        below_three_years=Persistent(
+            years=list(range(year - RUNNING_YEARS + 1, year + 1)),
+            count=len(tally.persistent),
+            units=_ordered(tally.persistent),
+        ),
+        below_quota_units=_ordered(tally.below) if include_units else None,
+    )

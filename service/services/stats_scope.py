@@ -17,8 +17,13 @@ def check_day(day: dt.date, field: str) -> None:
     if day > today_in_china():
         raise_if_errors([field_error(field, "date_in_future", "this date lies in the future")])
     if day < EARLIEST_DAY:
-        raise_if_errors([field_error(field, "date_too_early",
-                                     f"statistics begin on {EARLIEST_DAY.isoformat()}")])
+        raise_if_errors(
+            [
+                field_error(
+                    field, "date_too_early", f"statistics begin on {EARLIEST_DAY.isoformat()}"
+                )
+            ]
+        )
 
 
 def jurisdiction(principal: Principal, requested: str | None) -> str:
@@ -30,6 +35,8 @@ def jurisdiction(principal: Principal, requested: str | None) -> str:
     own = principal.district_code or ""
     wanted = requested or own
     if not wanted.startswith(own):
-        raise Forbidden(f"this key's statistics are limited to district {own}; "
-                        f"{wanted or 'the whole country'} lies outside it")
+        raise Forbidden(
+            f"this key's statistics are limited to district {own}; "
+            f"{wanted or 'the whole country'} lies outside it"
+        )
     return wanted

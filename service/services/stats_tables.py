@@ -23,8 +23,7 @@ MAX_DIMENSIONS = 5
 
 
 def level_of_prefix(prefix: str) -> DistrictLevel:
-    return {2: DistrictLevel.province, 4: DistrictLevel.city, 6: DistrictLevel.county}[
-        len(prefix)]
+    return {2: DistrictLevel.province, 4: DistrictLevel.city, 6: DistrictLevel.county}[len(prefix)]
 
 
 def district_at(code: str, level: DistrictLevel) -> str:
@@ -59,16 +58,34 @@ def check_ask(ask: Ask) -> None:
         problems.append(field_error("by", "duplicate", "a dimension is named twice"))
     used = set(ask.by) | set(ask.filters) | ({DISTRICT} if ask.district else set())
     if len(used) > MAX_DIMENSIONS:
-        problems.append(field_error("by", "too_many_dimensions", f"at most {MAX_DIMENSIONS} "
-                                    "dimensions, filters and the district included"))
+        problems.append(
+            field_error(
+                "by",
+                "too_many_dimensions",
+                f"at most {MAX_DIMENSIONS} dimensions, filters and the district included",
+            )
+        )
     if ask.group_name in ask.by and ask.group_name in ask.filters:
-        problems.append(field_error(ask.group_name, "both_by_and_filter", "break down "
-                                    "by it or filter by one value, not both"))
-    if ask.district and DISTRICT in ask.by and (
-            _LEVEL_DIGITS[ask.district_level] < len(ask.district)):
-        problems.append(field_error("district_level", "coarser_than_district",
-                                    f"a {ask.district_level} breakdown of district "
-                                    f"{ask.district} has one cell; ask for a finer level"))
+        problems.append(
+            field_error(
+                ask.group_name,
+                "both_by_and_filter",
+                "break down by it or filter by one value, not both",
+            )
+        )
+    if (
+        ask.district
+        and DISTRICT in ask.by
+        and (_LEVEL_DIGITS[ask.district_level] < len(ask.district))
+    ):
+        problems.append(
+            field_error(
+                "district_level",
+                "coarser_than_district",
+                f"a {ask.district_level} breakdown of district "
+                f"{ask.district} has one cell; ask for a finer level",
+            )
+        )
     raise_if_errors(problems)
 
 
@@ -104,8 +121,9 @@ def _counts(rows: Iterable[Row], plan: _Plan, group: str | None) -> dict[tuple[s
 _STEPS = {DistrictLevel.county: 0, DistrictLevel.city: 1, DistrictLevel.province: 2}
 
 
-def _published(rows: Sequence[Row], plan: _Plan, *, group: str | None,
-               threshold: int) -> tuple[dict[tuple[str, ...], int | None], int | None]:
+def _published(
+    rows: Sequence[Row], plan: _Plan, *, group: str | None, threshold: int
+) -> tuple[dict[tuple[str, ...], int | None], int | None]:
     """The plan's table, cut from the pattern of its county-level table, so that a city or
     province answer is suppressed exactly as the county answer's margins are."""
     county = _Plan(plan.names, {DISTRICT: DistrictLevel.county}, plan.wanted, plan.group)
@@ -130,8 +148,9 @@ def _matches(key: tuple[str, ...], plan: _Plan) -> bool:
 
 
 def _cell(key: dict[str, str], count: int | None, value: float | None = None) -> StatsCell:
-    return StatsCell(key=key, count=count, suppressed=count is None,
-                     value=None if count is None else value)
+    return StatsCell(
+        key=key, count=count, suppressed=count is None, value=None if count is None else value
+    )
 
 
 def _slice_total(rows: Sequence[Row], ask: Ask, *, threshold: int) -> int | None:
@@ -150,21 +169,27 @@ def _slice_total(rows: Sequence[Row], ask: Ask, *, threshold: int) -> int | None
     return cells.get(key, 0)
 
 
-def publish(rows: Sequence[Row], ask: Ask, *, groups: Sequence[str],
-            threshold: int | None) -> tuple[list[StatsCell], StatsCell]:
+def publish(
+    rows: Sequence[Row], ask: Ask, *, groups: Sequence[str], threshold: int | None
+) -> tuple[list[StatsCell], StatsCell]:
     """The table ``ask`` describes, cut and suppressed; ``threshold=None`` publishes counts of
     organisations as they are."""
     if threshold is None:
         return _unsuppressed(rows, ask)
-    levels = {DISTRICT: ask.district_level if DISTRICT in ask.by
-              else (level_of_prefix(ask.district) if ask.district else ask.district_level)}
+    levels = {
+        DISTRICT: ask.district_level
+        if DISTRICT in ask.by
+        else (level_of_prefix(ask.district) if ask.district else ask.district_level)
+    }
     base = [n for n in ask.by if n != ask.group_name]
-    extra = sorted(n for n in set(ask.filters) | ({DISTRICT} if ask.district else set())
-                   if n not in ask.by and n != ask.group_name)
+    extra = sorted(
+        n
+        for n in set(ask.filters) | ({DISTRICT} if ask.district else set())
+        if n not in ask.by and n != ask.group_name
+    )
     wanted = {n: v for n, v in ask.filters.items() if n != ask.group_name}
     if ask.district:
-        wanted[DISTRICT] = (ask.district if DISTRICT in ask.by
-                            else ask.district.ljust(6, "0"))
+        wanted[DISTRICT] = ask.district if DISTRICT in ask.by else ask.district.ljust(6, "0")
     by_group = ask.group_name in ask.by
     flag = ask.group_name in ask.filters or by_group
     names = base + extra + ([ask.group_name] if flag else [])
@@ -172,7 +197,7 @@ def publish(rows: Sequence[Row], ask: Ask, *, groups: Sequence[str],
         wanted[ask.group_name] = "yes"
     plan = _Plan(names, levels, wanted, ask.group_name)
     cells: list[StatsCell] = []
-    for group in (groups if by_group else [ask.filters.get(ask.group_name)]):
+    for group in groups if by_group else [ask.filters.get(ask.group_name)]:
         table, _ = _published(rows, plan, group=group, threshold=threshold)
         for key in sorted(table):
             if not _matches(key, plan):
@@ -203,28 +228,38 @@ def _unsuppressed(rows: Sequence[Row], ask: Ask) -> tuple[list[StatsCell], Stats
         sums[key] += row.value
         total += row.count
         total_sum += row.value
-    cells = [_cell(dict(zip(ask.by, key, strict=True)), n, sums[key])
-             for key, n in sorted(counts.items())]
+    cells = [
+        _cell(dict(zip(ask.by, key, strict=True)), n, sums[key])
+        for key, n in sorted(counts.items())
+    ]
     return cells, _cell({}, total, total_sum)
 
 
 YEAR = "year"
 
 
-def publish_years(rows_by_year: dict[int, Sequence[Row]], ask: Ask, *, groups: Sequence[str],
-                  threshold: int | None) -> tuple[list[StatsCell], StatsCell]:
+def publish_years(
+    rows_by_year: dict[int, Sequence[Row]],
+    ask: Ask,
+    *,
+    groups: Sequence[str],
+    threshold: int | None,
+) -> tuple[list[StatsCell], StatsCell]:
     """Flows (job starts, services, referrals) year by year: each calendar year is a table
     of its own (its months a dimension under it), so that no span of dates can be
     differenced against another; ``year`` in ``by`` labels each year's cells.  A total
     over several years is shown only if every year's total is."""
-    inner = Ask(by=[n for n in ask.by if n != YEAR], filters=ask.filters,
-                district=ask.district, district_level=ask.district_level,
-                group_name=ask.group_name)
+    inner = Ask(
+        by=[n for n in ask.by if n != YEAR],
+        filters=ask.filters,
+        district=ask.district,
+        district_level=ask.district_level,
+        group_name=ask.group_name,
+    )
     cells: list[StatsCell] = []
     totals: list[int | None] = []
     for year in sorted(rows_by_year):
-        year_cells, total = publish(rows_by_year[year], inner, groups=groups,
-                                    threshold=threshold)
+        year_cells, total = publish(rows_by_year[year], inner, groups=groups, threshold=threshold)
         for cell in year_cells:
             key = {**cell.key, YEAR: str(year)} if YEAR in ask.by else cell.key
             cells.append(cell.model_copy(update={"key": {n: key[n] for n in ask.by}}))

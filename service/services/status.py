@@ -21,9 +21,18 @@ from service.repositories import status as repo
 from service.rules import today_in_china
 
 
-def change(session: Session, seeker: Seeker, status: SeekerStatus, *, on: dt.date,
-           cause: StatusCause, by: str, placement_id: str | None = None,
-           field: str = "date", bump: bool = True) -> SeekerStatusChange:
+def change(
+    session: Session,
+    seeker: Seeker,
+    status: SeekerStatus,
+    *,
+    on: dt.date,
+    cause: StatusCause,
+    by: str,
+    placement_id: str | None = None,
+    field: str = "date",
+    bump: bool = True,
+) -> SeekerStatusChange:
     """Append a status change dated ``on`` and re-derive the current status.  A change
     dated before the newest entry is history (a late record) and only moves the current
     status if it is newest.  ``bump=False``: the caller already counts this write in the
@@ -32,12 +41,20 @@ def change(session: Session, seeker: Seeker, status: SeekerStatus, *, on: dt.dat
     if on > today_in_china():
         problems.append(field_error(field, "date_in_future", "this date lies in the future"))
     if on < seeker.birth_date:
-        problems.append(field_error(field, "date_before_birth",
-                                    "this date lies before the person's birth"))
+        problems.append(
+            field_error(field, "date_before_birth", "this date lies before the person's birth")
+        )
     raise_if_errors(problems)
-    entry = SeekerStatusChange(id=new_id("sst"), seeker_id=seeker.id, status=status.value,
-                               date=on, cause=cause.value, placement_id=placement_id,
-                               recorded_by=by, created_at=utcnow())
+    entry = SeekerStatusChange(
+        id=new_id("sst"),
+        seeker_id=seeker.id,
+        status=status.value,
+        date=on,
+        cause=cause.value,
+        placement_id=placement_id,
+        recorded_by=by,
+        created_at=utcnow(),
+    )
     repo.add(session, entry)
     _project(session, seeker, bump=bump)
     return entry
@@ -45,9 +62,15 @@ def change(session: Session, seeker: Seeker, status: SeekerStatus, *, on: dt.dat
 
 def start(session: Session, seeker: Seeker, *, by: str) -> None:
     """The first entry, at registration."""
-    entry = SeekerStatusChange(id=new_id("sst"), seeker_id=seeker.id, status=seeker.status,
-                               date=today_in_china(), cause=StatusCause.registration.value,
-                               recorded_by=by, created_at=utcnow())
+    entry = SeekerStatusChange(
+        id=new_id("sst"),
+        seeker_id=seeker.id,
+        status=seeker.status,
+        date=today_in_china(),
+        cause=StatusCause.registration.value,
+        recorded_by=by,
+        created_at=utcnow(),
+    )
     repo.add(session, entry)
 
 

@@ -49,9 +49,11 @@ def _usable_employers(session: Session, principal: Principal, ids: set[str]) -> 
 
 
 def _not_owned() -> FieldProblem:
-    return field_error("employer_id", _NOT_OWNED,
-                       "this employer was registered by another key; only its owner may "
-                       "post vacancies under it")
+    return field_error(
+        "employer_id",
+        _NOT_OWNED,
+        "this employer was registered by another key; only its owner may post vacancies under it",
+    )
 
 
 def _check_employer(session: Session, principal: Principal, employer_id: str) -> set[str]:
@@ -65,15 +67,19 @@ def _check_employer(session: Session, principal: Principal, employer_id: str) ->
 def _problems(values: dict[str, Any], known_employers: set[str]) -> list[FieldProblem]:
     problems = []
     if values["salary_min"] > values["salary_max"]:
-        problems.append(field_error("salary_max", "salary_range",
-                                    "salary_max must be at least salary_min"))
+        problems.append(
+            field_error("salary_max", "salary_range", "salary_max must be at least salary_min")
+        )
     if values.get("restricted") and not values.get("priority_groups"):
-        problems.append(field_error("priority_groups", "restriction_without_groups",
-                                    "a restricted vacancy must name the priority groups "
-                                    "it admits"))
+        problems.append(
+            field_error(
+                "priority_groups",
+                "restriction_without_groups",
+                "a restricted vacancy must name the priority groups it admits",
+            )
+        )
     if values["employer_id"] not in known_employers:
-        problems.append(field_error("employer_id", "unknown_employer",
-                                    "no employer has this id"))
+        problems.append(field_error("employer_id", "unknown_employer", "no employer has this id"))
     return problems
 
 
@@ -83,12 +89,21 @@ def create(session: Session, principal: Principal, body: VacancyCreate) -> Vacan
     known = _check_employer(session, principal, body.employer_id)
     raise_if_errors(_problems(values, known))
     if body.external_id and repo.external_id_owner(session, owner_id, body.external_id):
-        raise Conflict("this key already has a vacancy with this external_id",
-                       errors=[field_error("external_id", "duplicate",
-                                           "external_id is already used by this key")])
+        raise Conflict(
+            "this key already has a vacancy with this external_id",
+            errors=[
+                field_error("external_id", "duplicate", "external_id is already used by this key")
+            ],
+        )
     now = utcnow()
-    vacancy = Vacancy(id=new_id("vac"), owner_key_id=owner_id, created_at=now, updated_at=now,
-                      status="open", **values)
+    vacancy = Vacancy(
+        id=new_id("vac"),
+        owner_key_id=owner_id,
+        created_at=now,
+        updated_at=now,
+        status="open",
+        **values,
+    )
     changes.record(session, "vacancy", [vacancy.id])
     return repo.save(session, vacancy)
 
@@ -103,13 +118,20 @@ def get(session: Session, vacancy_id: str) -> Vacancy:
 def get_for(session: Session, principal: Principal, vacancy_id: str, action: Action) -> Vacancy:
     """The vacancy, if the calling key may perform ``action`` on it (else 404 or 403)."""
     vacancy = get(session, vacancy_id)
-    guard.check(principal, action, vacancy.owner_key_id, read=Action.read_vacancy,
-                what="vacancy", ident=vacancy_id)
+    guard.check(
+        principal,
+        action,
+        vacancy.owner_key_id,
+        read=Action.read_vacancy,
+        what="vacancy",
+        ident=vacancy_id,
+    )
     return vacancy
 
 
-def update(session: Session, principal: Principal, vacancy: Vacancy,
-           body: VacancyUpdate) -> Vacancy:
+def update(
+    session: Session, principal: Principal, vacancy: Vacancy, body: VacancyUpdate
+) -> Vacancy:
     values = _row_values(body, partial=True)
     if not values:
         return vacancy
@@ -120,11 +142,16 @@ def update(session: Session, principal: Principal, vacancy: Vacancy,
         known = {vacancy.employer_id}
     raise_if_errors(_problems(merged, known))
     external_id = values.get("external_id")
-    if external_id and repo.external_id_owner(session, vacancy.owner_key_id,
-                                              external_id) not in (None, vacancy.id):
-        raise Conflict("this key already has a vacancy with this external_id",
-                       errors=[field_error("external_id", "duplicate",
-                                           "external_id is already used by this key")])
+    if external_id and repo.external_id_owner(session, vacancy.owner_key_id, external_id) not in (
+        None,
+        vacancy.id,
+    ):
+        raise Conflict(
+            "this key already has a vacancy with this external_id",
+            errors=[
+                field_error("external_id", "duplicate", "external_id is already used by this key")
+            ],
+        )
     for name, value in values.items():
         setattr(vacancy, name, value)
     vacancy.updated_at = utcnow()
@@ -138,8 +165,9 @@ def delete(session: Session, vacancy: Vacancy) -> None:
     repo.delete(session, vacancy)
 
 
-def page(session: Session, flt: repo.VacancyFilter,
-         params: PageParams) -> tuple[list[VacancyPublic], str | None]:
+def page(
+    session: Session, flt: repo.VacancyFilter, params: PageParams
+) -> tuple[list[VacancyPublic], str | None]:
     rows, cursor = repo.page(session, flt, params)
     return [to_public(v, name, kind) for v, name, kind in rows], cursor
 
@@ -155,8 +183,7 @@ def public(session: Session, vacancy: Vacancy) -> VacancyPublic:
 def to_public(vacancy: Vacancy, employer_name: str, employer_kind: str) -> VacancyPublic:
     values = vacancy.model_dump()
     lat, lon = values.pop("lat"), values.pop("lon")
-    values["location"] = {"lat": lat, "lon": lon} if lat is not None and lon is not None \
-        else None
+    values["location"] = {"lat": lat, "lon": lon} if lat is not None and lon is not None else None
     values["created_at"] = as_utc(vacancy.created_at)
     values["updated_at"] = as_utc(vacancy.updated_at)
     values["employer_name"], values["employer_kind"] = employer_name, employer_kind
@@ -164,20 +191,32 @@ def to_public(vacancy: Vacancy, employer_name: str, employer_kind: str) -> Vacan
 
 
 def _item_errors(exc: ValidationError) -> list[FieldProblem]:
-    return [field_error(".".join(str(p) for p in e["loc"]), e["type"], e["msg"])
-            for e in exc.errors()]
+    return [
+        field_error(".".join(str(p) for p in e["loc"]), e["type"], e["msg"]) for e in exc.errors()
+    ]
 
 
-def _set_result(results: list[ImportItemResult | None], index: int, ext: str | None,
-                proposed: str, stored: str | None) -> None:
+def _set_result(
+    results: list[ImportItemResult | None],
+    index: int,
+    ext: str | None,
+    proposed: str,
+    stored: str | None,
+) -> None:
     if stored is None:
         results[index] = ImportItemResult(
-            index=index, status="error", external_id=ext,
-            errors=[field_error("", "conflict", "the database refused this item")])
+            index=index,
+            status="error",
+            external_id=ext,
+            errors=[field_error("", "conflict", "the database refused this item")],
+        )
     else:
         results[index] = ImportItemResult(
-            index=index, status="created" if stored == proposed else "updated", id=stored,
-            external_id=ext)
+            index=index,
+            status="created" if stored == proposed else "updated",
+            id=stored,
+            external_id=ext,
+        )
 
 
 def import_batch(session: Session, principal: Principal, items: list[Any]) -> ImportReport:
@@ -188,8 +227,7 @@ def import_batch(session: Session, principal: Principal, items: list[Any]) -> Im
         try:
             parsed[index] = _row_values(VacancyCreate.model_validate(raw), partial=False)
         except ValidationError as exc:
-            results[index] = ImportItemResult(index=index, status="error",
-                                              errors=_item_errors(exc))
+            results[index] = ImportItemResult(index=index, status="error", errors=_item_errors(exc))
     owner_id = principal.owner_id
     usable = _usable_employers(session, principal, {v["employer_id"] for v in parsed.values()})
     known = set(usable)
@@ -203,23 +241,41 @@ def import_batch(session: Session, principal: Principal, items: list[Any]) -> Im
             problems.append(_not_owned())
         ext = values["external_id"]
         if ext and ext in seen:
-            problems.append(field_error("external_id", "duplicate_in_batch",
-                                        "an earlier item of this import has this external_id"))
+            problems.append(
+                field_error(
+                    "external_id",
+                    "duplicate_in_batch",
+                    "an earlier item of this import has this external_id",
+                )
+            )
         if problems:
-            results[index] = ImportItemResult(index=index, status="error", external_id=ext,
-                                              errors=problems)
+            results[index] = ImportItemResult(
+                index=index, status="error", external_id=ext, errors=problems
+            )
             continue
         if ext:
             seen.add(ext)
         vid = new_id("vac")
-        rows.append({**values, "id": vid, "owner_key_id": owner_id, "status": "open",
-                     "version": 1, "created_at": now, "updated_at": now})
+        rows.append(
+            {
+                **values,
+                "id": vid,
+                "owner_key_id": owner_id,
+                "status": "open",
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         pending[vid] = index
     stored = repo.bulk_write(session, rows)
     changes.record(session, "vacancy", [v for v in stored.values() if v is not None])
     for proposed, index in pending.items():
         _set_result(results, index, parsed[index]["external_id"], proposed, stored[proposed])
     final = [r for r in results if r is not None]
-    return ImportReport(created=sum(r.status == "created" for r in final),
-                        updated=sum(r.status == "updated" for r in final),
-                        failed=sum(r.status == "error" for r in final), items=final)
+    return ImportReport(
+        created=sum(r.status == "created" for r in final),
+        updated=sum(r.status == "updated" for r in final),
+        failed=sum(r.status == "error" for r in final),
+        items=final,
+    )

@@ -53,8 +53,9 @@ class _Problem:
     targets: dict[tuple[int, Key], np.ndarray] = field(default_factory=dict)
 
 
-def _problem(counts: dict[Key, int], hidden: set[Key], primary: set[Key],
-             coarser: Sequence[Coarser]) -> _Problem:
+def _problem(
+    counts: dict[Key, int], hidden: set[Key], primary: set[Key], coarser: Sequence[Coarser]
+) -> _Problem:
     variables = sorted(hidden)
     position = {k: i for i, k in enumerate(variables)}
     row_cols: list[list[int]] = []
@@ -93,8 +94,14 @@ class _Audit:
     every other cell held at its true count): a range found there is a part of the true
     range, so a wide one settles the count with a small programme."""
 
-    def __init__(self, problem: _Problem, truth: np.ndarray, names: list[tuple[int, Key]],
-                 width: int, near: list[np.ndarray]):
+    def __init__(
+        self,
+        problem: _Problem,
+        truth: np.ndarray,
+        names: list[tuple[int, Key]],
+        width: int,
+        near: list[np.ndarray],
+    ):
         self.problem, self.truth, self.names, self.width = problem, truth, names, width
         self.columns = problem.rows.tocsc()
         self.near = near
@@ -115,9 +122,13 @@ class _Audit:
         part = self.columns[:, columns].tocsr()
         used = np.flatnonzero(np.diff(part.indptr))
         part = part[used]
-        result = linprog(objective[columns], A_eq=part if len(used) else None,
-                         b_eq=part @ self.truth[columns] if len(used) else None,
-                         bounds=(0, None), method="highs")
+        result = linprog(
+            objective[columns],
+            A_eq=part if len(used) else None,
+            b_eq=part @ self.truth[columns] if len(used) else None,
+            bounds=(0, None),
+            method="highs",
+        )
         if result.status == 3:  # a free direction: the range is unbounded on this side
             return None
         if result.status != 0:
@@ -139,8 +150,7 @@ class _Audit:
             cells = np.unique(np.concatenate([cells, *(self.near[c] for c in cells)]))
         return cells
 
-    def failing(self, skip: set[tuple[int, Key]], *, whole: bool = False
-                ) -> list[tuple[int, Key]]:
+    def failing(self, skip: set[tuple[int, Key]], *, whole: bool = False) -> list[tuple[int, Key]]:
         """The open counts not shown wide: within two, then four lines of them (and over
         the whole table if ``whole``).  A count failing only the near programmes may be
         safe after all: hiding more for it is then merely cautious, never unsafe."""
@@ -149,8 +159,11 @@ class _Audit:
         for i, name in enumerate(self.names):
             if name in skip:
                 continue
-            for columns in (self.neighbourhood(i, 2), self.neighbourhood(i, 4),
-                            *((everything,) if whole else ())):
+            for columns in (
+                self.neighbourhood(i, 2),
+                self.neighbourhood(i, 4),
+                *((everything,) if whole else ()),
+            ):
                 for sense in (-1.0, 1.0):
                     if not self.wide[i]:
                         self.push(i, sense, columns)
@@ -161,9 +174,15 @@ class _Audit:
         return out
 
 
-def repair(counts: dict[Key, int], hidden: set[Key], primary: set[Key],
-           coarser: Sequence[Coarser], *, width: int,
-           neighbours: Callable[[Key], list[Key]]) -> set[Key]:
+def repair(
+    counts: dict[Key, int],
+    hidden: set[Key],
+    primary: set[Key],
+    coarser: Sequence[Coarser],
+    *,
+    width: int,
+    neighbours: Callable[[Key], list[Key]],
+) -> set[Key]:
     """Hide more cells of the table until every small count is protected (or every cell
     is hidden); returns the counts still unprotected at the end.  A count once shown wide
     enough stays so (hiding more only widens ranges), so only the others are checked
@@ -176,8 +195,10 @@ def repair(counts: dict[Key, int], hidden: set[Key], primary: set[Key],
             return set()
         truth = np.array([counts[k] for k in problem.variables], dtype=float)
         position = {k: i for i, k in enumerate(problem.variables)}
-        near = [np.array([position[n] for n in neighbours(k) if n in position], dtype=int)
-                for k in problem.variables]
+        near = [
+            np.array([position[n] for n in neighbours(k) if n in position], dtype=int)
+            for k in problem.variables
+        ]
         audit = _Audit(problem, truth, names, width, near)
         failing = audit.failing(settled)
         settled |= set(names) - set(failing)
@@ -185,26 +206,37 @@ def repair(counts: dict[Key, int], hidden: set[Key], primary: set[Key],
             return set()
         # More cells for each failing count, twice as many each round (the same cell may
         # serve several): few rounds, each a fresh audit.
-        chosen = {c for target in failing
-                  for c in _candidates(target, counts, hidden, coarser, neighbours,
-                                       many=1 << min(rounds, 4))}
+        chosen = {
+            c
+            for target in failing
+            for c in _candidates(
+                target, counts, hidden, coarser, neighbours, many=1 << min(rounds, 4)
+            )
+        }
         if not chosen:  # nothing left to hide: only the whole table's programme can tell
             return {key for _, key in audit.failing(settled, whole=True)}
         hidden |= chosen
     raise AssertionError("unreachable")
 
 
-def _candidates(target: tuple[int, Key], counts: dict[Key, int], hidden: set[Key],
-                coarser: Sequence[Coarser], neighbours: Callable[[Key], list[Key]], *,
-                many: int) -> list[Key]:
+def _candidates(
+    target: tuple[int, Key],
+    counts: dict[Key, int],
+    hidden: set[Key],
+    coarser: Sequence[Coarser],
+    neighbours: Callable[[Key], list[Key]],
+    *,
+    many: int,
+) -> list[Key]:
     """The ``many`` smallest cells next to the target's hidden cells that is still shown, an empty
     one first (else next to any hidden cell; else the smallest shown cell anywhere).  An
     empty cell chosen is listed as hidden from then on (its count 0 kept in ``counts``),
     so that the attacker no longer knows which hidden cells are empty."""
     index, key = target
     inside = [key] if index < 0 else [k for k in hidden if coarser[index].lift(k) == key]
-    near = ({n for k in inside for n in neighbours(k) if n not in hidden}
-            or {n for k in hidden for n in neighbours(k) if n not in hidden})
+    near = {n for k in inside for n in neighbours(k) if n not in hidden} or {
+        n for k in hidden for n in neighbours(k) if n not in hidden
+    }
     pool = near or {k for k in counts if k not in hidden}
     chosen = sorted(pool, key=lambda k: (counts.get(k, 0), k))[:many]
     for key in chosen:

@@ -129,18 +129,19 @@ class _Lattice:
         return parent
 
     def build(self, finest: dict[Key, int]) -> None:
-        shapes = sorted(itertools.product(*(range(t + 1) for t in self.top)),
-                        key=lambda v: (sum(v), v))
+        shapes = sorted(
+            itertools.product(*(range(t + 1) for t in self.top)), key=lambda v: (sum(v), v)
+        )
         for shape in shapes:
             moved = next((d for d, level in enumerate(shape) if level), None)
             if moved is None:
                 self.tables[shape] = _Table(dict(finest))
                 continue
-            source = self.tables[(*shape[:moved], shape[moved] - 1, *shape[moved + 1:])]
+            source = self.tables[(*shape[:moved], shape[moved] - 1, *shape[moved + 1 :])]
             counts: dict[Key, int] = defaultdict(int)
             for key, count in source.counts.items():
                 parent = self.up(moved, shape[moved] - 1, key[moved])
-                counts[(*key[:moved], parent, *key[moved + 1:])] += count
+                counts[(*key[:moved], parent, *key[moved + 1 :])] += count
             self.tables[shape] = _Table(dict(counts))
         for shape in shapes:
             table = self.tables[shape]
@@ -159,12 +160,17 @@ class _Lattice:
         for other, table in self.tables.items():
             if other == shape or any(o < s for o, s in zip(other, shape, strict=True)):
                 continue
-            out.append(Coarser(lift=self._lifter(shape, other), counts=table.counts,
-                               hidden=table.hidden, primary=table.primary))
+            out.append(
+                Coarser(
+                    lift=self._lifter(shape, other),
+                    counts=table.counts,
+                    hidden=table.hidden,
+                    primary=table.primary,
+                )
+            )
         return out
 
-    def _lifter(self, shape: tuple[int, ...], other: tuple[int, ...]
-                ) -> Callable[[Key], Key]:
+    def _lifter(self, shape: tuple[int, ...], other: tuple[int, ...]) -> Callable[[Key], Key]:
         memo: dict[Key, Key] = {}
 
         def lift(key: Key) -> Key:
@@ -177,6 +183,7 @@ class _Lattice:
                     out[d] = self.up(d, level, out[d])
             memo[key] = lifted = tuple(out)
             return lifted
+
         return lift
 
     def _neighbours(self, shape: tuple[int, ...]) -> Callable[[Key], list[Key]]:
@@ -195,9 +202,13 @@ class _Lattice:
             out = []
             for d, level in enumerate(shape):
                 if level < self.top[d]:
-                    out += [(*key[:d], v, *key[d + 1:])
-                            for v in siblings[d][self.up(d, level, key[d])] if v != key[d]]
+                    out += [
+                        (*key[:d], v, *key[d + 1 :])
+                        for v in siblings[d][self.up(d, level, key[d])]
+                        if v != key[d]
+                    ]
             return out
+
         return neighbours
 
     def _hide_empty_neighbours(self, shape: tuple[int, ...]) -> None:
@@ -218,9 +229,14 @@ class _Lattice:
             return
         neighbours = self._neighbours(shape)
 
-        table.unprotected = repair(table.counts, table.hidden, table.primary,
-                                   self._coarser(shape), width=protection_width(self.threshold),
-                                   neighbours=neighbours)
+        table.unprotected = repair(
+            table.counts,
+            table.hidden,
+            table.primary,
+            self._coarser(shape),
+            width=protection_width(self.threshold),
+            neighbours=neighbours,
+        )
 
     def _suppress(self, shape: tuple[int, ...]) -> None:
         """Step 1: complete the lines of the table's pattern (coarser tables stay as they
@@ -233,16 +249,19 @@ class _Lattice:
         for d, level in enumerate(shape):
             if level == self.top[d]:
                 continue
-            margins[d] = self.tables[(*shape[:d], level + 1, *shape[d + 1:])].hidden
+            margins[d] = self.tables[(*shape[:d], level + 1, *shape[d + 1 :])].hidden
             memo = self.ups[d][level]
             for key in table.counts:
-                line = (d, (*key[:d], memo[key[d]], *key[d + 1:]))
+                line = (d, (*key[:d], memo[key[d]], *key[d + 1 :]))
                 members[line].append(key)
                 lines_of[key].append(line)
         # A cell alone in a line under a published margin equals that margin: hiding it
         # would protect nothing, so it is never chosen as a complement.
-        pinned = {keys[0] for line, keys in members.items()
-                  if len(keys) == 1 and line[1] not in margins[line[0]]}
+        pinned = {
+            keys[0]
+            for line, keys in members.items()
+            if len(keys) == 1 and line[1] not in margins[line[0]]
+        }
         state = _LineState(table.counts, hidden, margins, self.threshold, pinned)
         for line, keys in members.items():
             state.add(line, keys)
@@ -264,8 +283,14 @@ class _Lattice:
 class _LineState:
     """How many cells of each line are hidden, their sum, and the next cell to hide."""
 
-    def __init__(self, counts: dict[Key, int], hidden: set[Key],
-                 margins: dict[int, set[Key]], threshold: int, pinned: set[Key]):
+    def __init__(
+        self,
+        counts: dict[Key, int],
+        hidden: set[Key],
+        margins: dict[int, set[Key]],
+        threshold: int,
+        pinned: set[Key],
+    ):
         self.counts = counts
         self.pinned = pinned
         self.hidden = hidden
@@ -290,8 +315,7 @@ class _LineState:
         number = self.number[line]
         if line[1] in self.margins[line[0]]:
             return number >= 1
-        return number == 0 or (number >= 2 and
-                               self.total[line] >= self.threshold + number - 2)
+        return number == 0 or (number >= 2 and self.total[line] >= self.threshold + number - 2)
 
     def next_candidate(self, line: LineId) -> Key | None:
         if line not in self.cursor:
@@ -307,8 +331,13 @@ class _LineState:
         return next((k for k in keys if k not in self.hidden), None)
 
 
-def suppress(counts: Mapping[tuple[str, ...], int], dims: Sequence[Dimension], *,
-             threshold: int, levels: Sequence[int] | None = None) -> Suppressed:
+def suppress(
+    counts: Mapping[tuple[str, ...], int],
+    dims: Sequence[Dimension],
+    *,
+    threshold: int,
+    levels: Sequence[int] | None = None,
+) -> Suppressed:
     """Suppress ``counts`` (broken down by ``dims``) and every coarser table consistently;
     the answer is the table ``levels`` steps up each dimension's chain (default: ``counts``
     as given), so a coarser table is cut from the same pattern as the finer one."""
@@ -320,8 +349,9 @@ def suppress(counts: Mapping[tuple[str, ...], int], dims: Sequence[Dimension], *
     if any(not dim.parents for dim in dims):
         raise ValueError("every dimension needs a chain of parents ending at ALL")
     steps = list(levels) if levels is not None else [0] * len(dims)
-    if len(steps) != len(dims) or any(not 0 <= n <= len(d.parents)
-                                      for n, d in zip(steps, dims, strict=True)):
+    if len(steps) != len(dims) or any(
+        not 0 <= n <= len(d.parents) for n, d in zip(steps, dims, strict=True)
+    ):
         raise ValueError("levels must give a step within each dimension's chain")
     order = sorted(range(len(dims)), key=lambda i: names[i])
     finest: dict[Key, int] = {}
@@ -357,4 +387,5 @@ def suppress(counts: Mapping[tuple[str, ...], int], dims: Sequence[Dimension], *
         cells=cells,
         total=None if top.hidden and total else total,
         primary=frozenset(original(k) for k in table.primary),
-        complementary=frozenset(original(k) for k in table.hidden - table.primary))
+        complementary=frozenset(original(k) for k in table.hidden - table.primary),
+    )

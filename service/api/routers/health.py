@@ -38,8 +38,9 @@ class DatabaseProbe:
         with self._lock:
             if self._running is None or self._running.done():
                 self._running, self._started = Future(), time.monotonic()
-                threading.Thread(target=self._run, args=(self._running,), daemon=True,
-                                 name="readiness-probe").start()
+                threading.Thread(
+                    target=self._run, args=(self._running,), daemon=True, name="readiness-probe"
+                ).start()
             running, started = self._running, self._started
         remaining = started + self._deadline - time.monotonic()
         if remaining <= 0:  # the one in flight hangs
@@ -90,8 +91,10 @@ def readyz(request: Request) -> Readiness:
     """Readiness: the database answers within a second, the bootstrap admin key is stored,
     the model registry read (its active scorer loaded) and the match index built."""
     if not _probe(request.app.state).answers():
-        raise ServiceUnavailable("the database is unreachable or not answering",
-                                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        raise ServiceUnavailable(
+            "the database is unreachable or not answering",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if getattr(request.app.state, "admin_key_pending", False):
         raise ServiceUnavailable("the bootstrap admin key is not stored yet")
     if not request.app.state.model_watcher.synced:
@@ -99,13 +102,18 @@ def readyz(request: Request) -> Readiness:
     matcher = request.app.state.matcher
     if not matcher.index.ready:
         raise ServiceUnavailable("the match index is still being built")
-    return Readiness(status="ready", database="ok", model_version=matcher.scorer.version,
-                     index="ready")
+    return Readiness(
+        status="ready", database="ok", model_version=matcher.scorer.version, index="ready"
+    )
 
 
-@router.get("/metrics", response_class=PlainTextResponse,
-            responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
 def metrics(request: Request) -> PlainTextResponse:
     """Prometheus metrics: request counts and latencies by route template."""
-    return PlainTextResponse(generate_latest(request.app.state.metrics.registry),
-                             media_type=CONTENT_TYPE_LATEST)
+    return PlainTextResponse(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

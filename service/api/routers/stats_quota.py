@@ -19,25 +19,47 @@ from service.services import stats_quota
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=problem_responses(503))
 
 Reader = Annotated[Principal, Authorize(Action.read_stats)]
-District = Annotated[str | None, Query(
-    pattern=r"^[0-9]{2}([0-9]{2}){0,2}$",
-    description="limit to a province (2 digits), city (4) or county (6) code prefix")]
+District = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9]{2}([0-9]{2}){0,2}$",
+        description="limit to a province (2 digits), city (4) or county (6) code prefix",
+    ),
+]
 
 
-@router.get("/quota", response_model=QuotaStats,
-            responses={**QUOTA_CSV_CONTENT, **problem_responses(401, 403, 406, 422, 429)})
-def quota(request: Request, session: SessionDep, ctx: ContextDep, principal: Reader,
-          year: Annotated[int | None, Query(ge=2000, le=2100, description="the calendar "
-                                            "year assessed (default this year)")] = None,
-          district: District = None,
-          district_level: Annotated[DistrictLevel, Query(
-              description="the level of the `by_district` rows")] = DistrictLevel.county,
-          include_units: Annotated[bool, Query(description="also list every unit below "
-                                               "the quota")] = False) -> Response:
+@router.get(
+    "/quota",
+    response_model=QuotaStats,
+    responses={**QUOTA_CSV_CONTENT, **problem_responses(401, 403, 406, 422, 429)},
+)
+def quota(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    principal: Reader,
+    year: Annotated[
+        int | None,
+        Query(ge=2000, le=2100, description="the calendar year assessed (default this year)"),
+    ] = None,
+    district: District = None,
+    district_level: Annotated[
+        DistrictLevel, Query(description="the level of the `by_district` rows")
+    ] = DistrictLevel.county,
+    include_units: Annotated[
+        bool, Query(description="also list every unit below the quota")
+    ] = False,
+) -> Response:
     """Employers assessed and below the quota, the shortfall and the levy (by rule and by
     district), the lead-by-example duty and who has not met it, and the units below the
     quota three years running.  ``Accept: text/csv`` gives the district table as CSV."""
-    stats = stats_quota.quota_stats(session, ctx, principal, year=year, district=district,
-                                    district_level=district_level,
-                                    include_units=include_units)
+    stats = stats_quota.quota_stats(
+        session,
+        ctx,
+        principal,
+        year=year,
+        district=district,
+        district_level=district_level,
+        include_units=include_units,
+    )
     return quota_response(request, stats)

@@ -67,23 +67,27 @@ class Learned:
     data: Dataset
 
 
-SKIPPED = {"erased": "referrals of erased people",
-           "vacancy_deleted": "referrals to deleted vacancies"}
+SKIPPED = {
+    "erased": "referrals of erased people",
+    "vacancy_deleted": "referrals to deleted vacancies",
+}
 
 
-def check_counts(counts: dict[str, int], limits: Thresholds, *,
-                 skipped: dict[str, int] | None = None) -> None:
+def check_counts(
+    counts: dict[str, int], limits: Thresholds, *, skipped: dict[str, int] | None = None
+) -> None:
     n, k, pos = counts["known"], counts["seekers"], counts["retained"]
     if n >= limits.min_outcomes and k >= limits.min_seekers and pos >= limits.min_retained:
         return
-    extra = "".join(f"; {n} {SKIPPED.get(k, k)} skipped" for k, n in (skipped or {}).items()
-                    if n)
+    extra = "".join(f"; {n} {SKIPPED.get(k, k)} skipped" for k, n in (skipped or {}).items() if n)
     raise InsufficientOutcomes(
         f"{n} known outcomes from {k} seekers ({pos} retained at six months, "
         f"{counts['hired'] + counts['interviewed']} weaker signals, {counts['censored']} "
         f"referrals without an outcome{extra}); at least {limits.min_outcomes} outcomes "
         f"from {limits.min_seekers} seekers, {limits.min_retained} of them retained, are "
-        "needed", counts)
+        "needed",
+        counts,
+    )
 
 
 def _holdout_check(data: Dataset, limits: Thresholds) -> None:
@@ -95,8 +99,9 @@ def _holdout_check(data: Dataset, limits: Thresholds) -> None:
             f"{len(hold)} hold-out outcomes (the newest {data.counts['holdout_rows']} of "
             f"{data.counts['known']}) from {len(groups)} seekers, of whom {n_inf} have both a "
             f"success and a failure to rank; at least {limits.min_holdout_seekers} such "
-            "seekers are needed to compare rankings", {**data.counts,
-                                                        "holdout_informative": n_inf})
+            "seekers are needed to compare rankings",
+            {**data.counts, "holdout_informative": n_inf},
+        )
 
 
 def _iso(at: dt.datetime | None) -> str | None:
@@ -106,18 +111,32 @@ def _iso(at: dt.datetime | None) -> str | None:
 def window(rows: Sequence[OutcomeRow], data: Dataset) -> dict[str, Any]:
     def span(positions: np.ndarray) -> dict[str, str | None]:
         times = data.created[positions]
-        return {"from": _iso(min(times)) if len(times) else None,
-                "to": _iso(max(times)) if len(times) else None}
+        return {
+            "from": _iso(min(times)) if len(times) else None,
+            "to": _iso(max(times)) if len(times) else None,
+        }
 
-    return {"referrals": {"from": _iso(min(r.created_at for r in rows)),
-                          "to": _iso(max(r.created_at for r in rows))},
-            "train": span(data.train), "holdout": span(data.holdout),
-            "holdout_from": _iso(data.cutoff)}
+    return {
+        "referrals": {
+            "from": _iso(min(r.created_at for r in rows)),
+            "to": _iso(max(r.created_at for r in rows)),
+        },
+        "train": span(data.train),
+        "holdout": span(data.holdout),
+        "holdout_from": _iso(data.cutoff),
+    }
 
 
-def learn(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: VacancyArrays,
-          active: ScorerBundle, day: Day, params: LearnParams | None = None, *,
-          skipped: dict[str, int] | None = None) -> Learned:
+def learn(
+    rows: Sequence[OutcomeRow],
+    seekers: SeekerArrays,
+    vacancies: VacancyArrays,
+    active: ScorerBundle,
+    day: Day,
+    params: LearnParams | None = None,
+    *,
+    skipped: dict[str, int] | None = None,
+) -> Learned:
     """Build the data set, fit the candidate, compare on the time-ordered hold-out."""
     params = params or LearnParams()
     counts = counts_of(rows, [kind_of(r) for r in rows])
@@ -127,35 +146,51 @@ def learn(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: VacancyA
     candidate = fit_candidate(active, data, params.fit)
     hold = data.holdout
     Xh = data.X[hold]
-    scores = {"candidate": candidate.bundle.predict(Xh), "active": active.predict(Xh),
-              "tfidf_skills": Xh[:, COL["text_sim"]],
-              "rules": rule_score(Xh, data.max_km[hold])}
-    result = evaluate(scores, {"candidate", "active"}, data.y[hold], data.seeker[hold],
-                      params.evaluation)
+    scores = {
+        "candidate": candidate.bundle.predict(Xh),
+        "active": active.predict(Xh),
+        "tfidf_skills": Xh[:, COL["text_sim"]],
+        "rules": rule_score(Xh, data.max_km[hold]),
+    }
+    result = evaluate(
+        scores, {"candidate", "active"}, data.y[hold], data.seeker[hold], params.evaluation
+    )
     verdict = gate(result, against=active.version, params=params.evaluation)
     times = data.created[hold]
     metrics = {
-        "holdout": {"from": _iso(min(times)), "to": _iso(max(times)),
-                    "seekers": result["differences"]["ndcg_at_10"]["n_holdout_seekers"],
-                    "ranked_seekers": result["differences"]["ndcg_at_10"]["n_seekers"],
-                    "pairs": len(hold),
-                    "positives": int(data.y[hold].sum()),
-                    "observed_rate": result["observed_rate"], "models": result["models"],
-                    "differences": result["differences"]},
+        "holdout": {
+            "from": _iso(min(times)),
+            "to": _iso(max(times)),
+            "seekers": result["differences"]["ndcg_at_10"]["n_holdout_seekers"],
+            "ranked_seekers": result["differences"]["ndcg_at_10"]["n_seekers"],
+            "pairs": len(hold),
+            "positives": int(data.y[hold].sum()),
+            "observed_rate": result["observed_rate"],
+            "models": result["models"],
+            "differences": result["differences"],
+        },
         "gate": verdict,
         "window": window(rows, data),
         "data": {**data.counts, "skipped": dict(skipped or {})},
-        "weights": {"eta": round(data.eta, 6), "max_weight": params.dataset.max_weight,
-                    "hire_weight": params.dataset.hire_weight,
-                    "interview_weight": params.dataset.interview_weight,
-                    "soft_labels": {k: round(v, 6) for k, v in data.soft_labels.items()}},
+        "weights": {
+            "eta": round(data.eta, 6),
+            "max_weight": params.dataset.max_weight,
+            "hire_weight": params.dataset.hire_weight,
+            "interview_weight": params.dataset.interview_weight,
+            "soft_labels": {k: round(v, 6) for k, v in data.soft_labels.items()},
+        },
         "fit": candidate.info | {"version": candidate.bundle.version},
-        "params": {"evaluation": asdict(params.evaluation),
-                   "thresholds": asdict(params.thresholds)},
+        "params": {
+            "evaluation": asdict(params.evaluation),
+            "thresholds": asdict(params.thresholds),
+        },
     }
-    bundle = ScorerBundle(version=candidate.bundle.version,
-                          text_encoder=candidate.bundle.text_encoder,
-                          model=candidate.bundle.model,
-                          feature_names=candidate.bundle.feature_names,
-                          params=candidate.bundle.params, report={"outcomes": metrics})
+    bundle = ScorerBundle(
+        version=candidate.bundle.version,
+        text_encoder=candidate.bundle.text_encoder,
+        model=candidate.bundle.model,
+        feature_names=candidate.bundle.feature_names,
+        params=candidate.bundle.params,
+        report={"outcomes": metrics},
+    )
     return Learned(bundle=bundle, metrics=metrics, data=data)

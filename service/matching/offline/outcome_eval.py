@@ -71,8 +71,9 @@ def informative(groups: list[np.ndarray], y: np.ndarray) -> np.ndarray:
     return np.array([len(g) >= 2 and 0 < y[g].sum() < len(g) for g in groups], dtype=bool)
 
 
-def per_seeker_ndcg(groups: list[np.ndarray], y: np.ndarray, score: np.ndarray,
-                    k: int = NDCG_K) -> np.ndarray:
+def per_seeker_ndcg(
+    groups: list[np.ndarray], y: np.ndarray, score: np.ndarray, k: int = NDCG_K
+) -> np.ndarray:
     """NDCG@k of each seeker (NaN for an uninformative one)."""
     keep = informative(groups, y)
     out = np.full(len(groups), np.nan)
@@ -97,8 +98,9 @@ class _Ranker:
         return float(np.sum(pos * (below + 0.5 * neg)) / total) if total > 0 else float("nan")
 
 
-def weighted_ece(p: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None,
-                 bins: int = 10) -> float:
+def weighted_ece(
+    p: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, bins: int = 10
+) -> float:
     """Σ_bins (w_b / w) · |mean(y) − mean(p)| over equal-width bins (weighted means)."""
     weight = np.ones(len(p)) if weight is None else weight
     which = np.minimum((p * bins).astype(int), bins - 1)
@@ -135,15 +137,35 @@ def _nanmean(values: np.ndarray, weight: np.ndarray) -> float:
     return float(np.sum(values[ok] * weight[ok]) / weight[ok].sum()) if ok.any() else np.nan
 
 
-def _difference(metric: str, point: float, boot: np.ndarray, level: float, *,
-                first: float | None, second: float | None, n_seekers: int) -> dict[str, Any]:
-    return {"metric": metric, "delta": _r(point), "interval": _interval(boot, level),
-            "first": first, "second": second, "n_seekers": n_seekers}
+def _difference(
+    metric: str,
+    point: float,
+    boot: np.ndarray,
+    level: float,
+    *,
+    first: float | None,
+    second: float | None,
+    n_seekers: int,
+) -> dict[str, Any]:
+    return {
+        "metric": metric,
+        "delta": _r(point),
+        "interval": _interval(boot, level),
+        "first": first,
+        "second": second,
+        "n_seekers": n_seekers,
+    }
 
 
-def evaluate(scores: Mapping[str, np.ndarray], probabilities: set[str], y: np.ndarray,
-             seeker: np.ndarray, params: EvalParams | None = None, *,
-             pair: tuple[str, str] = ("candidate", "active")) -> dict[str, Any]:
+def evaluate(
+    scores: Mapping[str, np.ndarray],
+    probabilities: set[str],
+    y: np.ndarray,
+    seeker: np.ndarray,
+    params: EvalParams | None = None,
+    *,
+    pair: tuple[str, str] = ("candidate", "active"),
+) -> dict[str, Any]:
     """Per-model metrics with bootstrap intervals, and the paired differences of ``pair``
     (``differences``, by metric)."""
     params = params or EvalParams()
@@ -163,22 +185,26 @@ def evaluate(scores: Mapping[str, np.ndarray], probabilities: set[str], y: np.nd
     for name, score in scores.items():
         ranker = _Ranker(score, y)
         auc[name] = ranker.auc(np.ones(len(y)))
-        boots[name] = {"ndcg_at_10": np.array([_nanmean(ndcg[name], t) for t in times]),
-                       "roc_auc": np.array([ranker.auc(t[owner]) for t in times])}
+        boots[name] = {
+            "ndcg_at_10": np.array([_nanmean(ndcg[name], t) for t in times]),
+            "roc_auc": np.array([ranker.auc(t[owner]) for t in times]),
+        }
         row: dict[str, Any] = {
             "ndcg_at_10": _r(_nanmean(ndcg[name], ones)),
             "ndcg_at_10_interval": _interval(boots[name]["ndcg_at_10"], params.level),
             "roc_auc": _r(auc[name]),
-            "roc_auc_interval": _interval(boots[name]["roc_auc"], params.level)}
+            "roc_auc_interval": _interval(boots[name]["roc_auc"], params.level),
+        }
         if name in probabilities:
-            boots[name]["log_likelihood"] = np.array([_row_mean(lls[name], t[owner])
-                                                      for t in times])
+            boots[name]["log_likelihood"] = np.array(
+                [_row_mean(lls[name], t[owner]) for t in times]
+            )
             row["log_likelihood"] = _r(_row_mean(lls[name], np.ones(len(y))))
-            row["log_likelihood_interval"] = _interval(boots[name]["log_likelihood"],
-                                                       params.level)
+            row["log_likelihood_interval"] = _interval(boots[name]["log_likelihood"], params.level)
             row["ece"] = _r(weighted_ece(score, y))
-            row["ece_interval"] = _interval(np.array([weighted_ece(score, y, t[owner])
-                                                      for t in times]), params.level)
+            row["ece_interval"] = _interval(
+                np.array([weighted_ece(score, y, t[owner]) for t in times]), params.level
+            )
             row["mean_probability"] = _r(float(np.mean(score)))
         out[name] = row
     first, second = pair
@@ -186,33 +212,53 @@ def evaluate(scores: Mapping[str, np.ndarray], probabilities: set[str], y: np.nd
     diff = ndcg[first] - ndcg[second]
     differences = {
         "ndcg_at_10": _difference(
-            "ndcg_at_10", _nanmean(diff, ones), np.array([_nanmean(diff, t) for t in times]),
-            params.level, first=out[first]["ndcg_at_10"], second=out[second]["ndcg_at_10"],
-            n_seekers=int(keep.sum())),
+            "ndcg_at_10",
+            _nanmean(diff, ones),
+            np.array([_nanmean(diff, t) for t in times]),
+            params.level,
+            first=out[first]["ndcg_at_10"],
+            second=out[second]["ndcg_at_10"],
+            n_seekers=int(keep.sum()),
+        ),
         "roc_auc": _difference(
-            "roc_auc", auc[first] - auc[second],
-            boots[first]["roc_auc"] - boots[second]["roc_auc"], params.level,
-            first=out[first]["roc_auc"], second=out[second]["roc_auc"],
-            n_seekers=len(groups))}
+            "roc_auc",
+            auc[first] - auc[second],
+            boots[first]["roc_auc"] - boots[second]["roc_auc"],
+            params.level,
+            first=out[first]["roc_auc"],
+            second=out[second]["roc_auc"],
+            n_seekers=len(groups),
+        ),
+    }
     if first in lls and second in lls:
         gain = lls[first] - lls[second]
         differences["log_likelihood"] = _difference(
-            "log_likelihood", _row_mean(gain, np.ones(len(y))),
-            np.array([_row_mean(gain, t[owner]) for t in times]), params.level,
-            first=out[first]["log_likelihood"], second=out[second]["log_likelihood"],
-            n_seekers=len(groups))
+            "log_likelihood",
+            _row_mean(gain, np.ones(len(y))),
+            np.array([_row_mean(gain, t[owner]) for t in times]),
+            params.level,
+            first=out[first]["log_likelihood"],
+            second=out[second]["log_likelihood"],
+            n_seekers=len(groups),
+        )
     for d in differences.values():
         d.update(n_outcomes=len(y), n_holdout_seekers=len(groups))
-    return {"models": out, "observed_rate": _r(float(np.mean(y))) if len(y) else None,
-            "differences": differences}
+    return {
+        "models": out,
+        "observed_rate": _r(float(np.mean(y))) if len(y) else None,
+        "differences": differences,
+    }
 
 
 def _guard(difference: Mapping[str, Any]) -> dict[str, Any]:
     """Not measurably worse: the upper bound of the difference's interval is at least 0."""
     lo, hi = difference["interval"]
-    return {"metric": difference["metric"], "margin": difference["delta"] or 0.0,
-            "interval": [lo if lo is not None else 0.0, hi if hi is not None else 0.0],
-            "holds": bool(hi is not None and hi >= 0)}
+    return {
+        "metric": difference["metric"],
+        "margin": difference["delta"] or 0.0,
+        "interval": [lo if lo is not None else 0.0, hi if hi is not None else 0.0],
+        "holds": bool(hi is not None and hi >= 0),
+    }
 
 
 def gate(evaluation: Mapping[str, Any], against: str, params: EvalParams) -> dict[str, Any]:
@@ -225,19 +271,29 @@ def gate(evaluation: Mapping[str, Any], against: str, params: EvalParams) -> dic
     ``n_seekers`` (the seekers the gate metric counted) and ``n_outcomes`` (hold-out
     rows)."""
     if params.metric not in evaluation["differences"]:
-        raise ValueError(f"gate metric {params.metric!r} was not measured (one of "
-                         f"{', '.join(evaluation['differences'])})")
+        raise ValueError(
+            f"gate metric {params.metric!r} was not measured (one of "
+            f"{', '.join(evaluation['differences'])})"
+        )
     difference = evaluation["differences"][params.metric]
-    guards = [_guard(evaluation["differences"][g]) for g in params.guards
-              if g != params.metric]
+    guards = [_guard(evaluation["differences"][g]) for g in params.guards if g != params.metric]
     lo, hi = difference["interval"]
     delta = difference["delta"]
-    passed = bool(lo is not None and lo > params.threshold
-                  and all(g["holds"] for g in guards))
-    return {"passed": passed, "metric": params.metric, "against": against,
-            "candidate": difference["first"], "active": difference["second"],
-            "margin": delta if delta is not None else 0.0, "delta": delta,
-            "interval": [lo if lo is not None else 0.0, hi if hi is not None else 0.0],
-            "threshold": params.threshold, "confidence": params.level,
-            "resamples": params.resamples, "unit": "seeker", "guards": guards,
-            "n_seekers": difference["n_seekers"], "n_outcomes": difference["n_outcomes"]}
+    passed = bool(lo is not None and lo > params.threshold and all(g["holds"] for g in guards))
+    return {
+        "passed": passed,
+        "metric": params.metric,
+        "against": against,
+        "candidate": difference["first"],
+        "active": difference["second"],
+        "margin": delta if delta is not None else 0.0,
+        "delta": delta,
+        "interval": [lo if lo is not None else 0.0, hi if hi is not None else 0.0],
+        "threshold": params.threshold,
+        "confidence": params.level,
+        "resamples": params.resamples,
+        "unit": "seeker",
+        "guards": guards,
+        "n_seekers": difference["n_seekers"],
+        "n_outcomes": difference["n_outcomes"],
+    }

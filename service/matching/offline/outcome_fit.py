@@ -57,8 +57,10 @@ class FitParams:
 def seeker_folds(seeker: np.ndarray, folds: int) -> np.ndarray:
     """A fold number per row, the same for all of a seeker's rows (a stable hash of the id,
     so the split does not depend on row order)."""
-    return np.array([int(hashlib.sha256(str(s).encode()).hexdigest()[:8], 16) % folds
-                     for s in seeker.tolist()], dtype=np.int64)
+    return np.array(
+        [int(hashlib.sha256(str(s).encode()).hexdigest()[:8], 16) % folds for s in seeker.tolist()],
+        dtype=np.int64,
+    )
 
 
 def _loss(logit: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
@@ -67,8 +69,9 @@ def _loss(logit: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     return float(-np.sum(w * ll) / max(np.sum(w), 1e-12))
 
 
-def fit_offset(Z: np.ndarray, y: np.ndarray, w: np.ndarray, offset: np.ndarray,
-               lam: float) -> tuple[np.ndarray, float]:
+def fit_offset(
+    Z: np.ndarray, y: np.ndarray, w: np.ndarray, offset: np.ndarray, lam: float
+) -> tuple[np.ndarray, float]:
     """``δ, c`` minimising ``Σ w·ℓ(y, offset + Z·δ + c) + λ/2 · ‖δ‖²`` (L-BFGS)."""
     d = Z.shape[1]
 
@@ -81,31 +84,36 @@ def fit_offset(Z: np.ndarray, y: np.ndarray, w: np.ndarray, offset: np.ndarray,
         grad = np.concatenate([Z.T @ residual + lam * delta, [residual.sum()]])
         return value, grad
 
-    found = minimize(objective, np.zeros(d + 1), jac=True, method="L-BFGS-B",
-                     options={"maxiter": 500})
+    found = minimize(
+        objective, np.zeros(d + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500}
+    )
     return np.asarray(found.x[:d], dtype=np.float64), float(found.x[d])
 
 
 def fit_platt(logit: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     """``a, b`` of ``p = σ(a·logit + b)`` (a tiny ridge keeps it finite on separable data)."""
+
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         z = theta[0] * logit + theta[1]
         ll = y * log_expit(z) + (1 - y) * log_expit(-z)
         r = w * (expit(z) - y)
         reg = 1e-3 * ((theta[0] - 1.0) ** 2 + theta[1] ** 2)
-        return (float(-np.sum(w * ll) + reg),
-                np.array([r @ logit + 2e-3 * (theta[0] - 1.0), r.sum() + 2e-3 * theta[1]]))
+        return (
+            float(-np.sum(w * ll) + reg),
+            np.array([r @ logit + 2e-3 * (theta[0] - 1.0), r.sum() + 2e-3 * theta[1]]),
+        )
 
     found = minimize(objective, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B")
     return float(found.x[0]), float(found.x[1])
 
 
-def linear_pipeline(mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float,
-                    n_samples: int) -> Pipeline:
+def linear_pipeline(
+    mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float, n_samples: int
+) -> Pipeline:
     """A fitted ``StandardScaler`` + ``LogisticRegression`` with these parameters."""
     d = len(mean)
     scaler = StandardScaler()
-    scaler.mean_, scaler.scale_, scaler.var_ = mean.copy(), scale.copy(), scale ** 2
+    scaler.mean_, scaler.scale_, scaler.var_ = mean.copy(), scale.copy(), scale**2
     scaler.n_features_in_, scaler.n_samples_seen_ = d, np.int64(n_samples)
     logistic = LogisticRegression()
     logistic.coef_ = np.asarray(coef, dtype=np.float64).reshape(1, d)
@@ -121,8 +129,9 @@ class Candidate:
     info: dict[str, Any]
 
 
-def fit_candidate(active: ScorerBundle, data: Dataset, params: FitParams | None = None,
-                  tag: str = "outcomes") -> Candidate:
+def fit_candidate(
+    active: ScorerBundle, data: Dataset, params: FitParams | None = None, tag: str = "outcomes"
+) -> Candidate:
     """The candidate bundle: the active encoder and standardisation, a corrected linear
     part, calibrated (see the module's docstring)."""
     params = params or FitParams()
@@ -132,8 +141,13 @@ def fit_candidate(active: ScorerBundle, data: Dataset, params: FitParams | None 
     Z = (data.X - lin.mean) / lin.scale
     offset = Z @ base_coef + base_intercept
     rows = data.train
-    Zt, yt, wt, wct, off = Z[rows], data.y[rows], data.weight[rows], \
-        data.calibration_weight[rows], offset[rows]
+    Zt, yt, wt, wct, off = (
+        Z[rows],
+        data.y[rows],
+        data.weight[rows],
+        data.calibration_weight[rows],
+        offset[rows],
+    )
     fold = seeker_folds(data.seeker[rows], params.folds)
     scores: dict[str, float] = {}
     best: tuple[float, float, np.ndarray] | None = None
@@ -159,16 +173,28 @@ def fit_candidate(active: ScorerBundle, data: Dataset, params: FitParams | None 
     coef = a * (base_coef + delta)
     intercept = a * (base_intercept + c) + b
     model = linear_pipeline(lin.mean, lin.scale, coef, intercept, len(rows))
-    digest = hashlib.sha256(active.version.encode() + np.round(coef, 6).tobytes()
-                            + np.round([intercept], 6).tobytes()).hexdigest()[:12]
+    digest = hashlib.sha256(
+        active.version.encode() + np.round(coef, 6).tobytes() + np.round([intercept], 6).tobytes()
+    ).hexdigest()[:12]
     version = f"{FORMAT}.1+{tag}.{digest}"
-    info = {"base_version": active.version, "lambda": lam, "lambda_loss": scores,
-            "platt": {"a": round(a, 6), "b": round(b, 6)}, "offset_intercept": round(c, 6),
-            "correction": {f: round(float(v), 6) for f, v in zip(active.feature_names, delta,
-                                                                  strict=True)},
-            "fit_rows": len(rows), "folds": params.folds}
-    bundle = ScorerBundle(version=version, text_encoder=active.text_encoder, model=model,
-                          feature_names=active.feature_names,
-                          params={"source": "outcomes", **info})
+    info = {
+        "base_version": active.version,
+        "lambda": lam,
+        "lambda_loss": scores,
+        "platt": {"a": round(a, 6), "b": round(b, 6)},
+        "offset_intercept": round(c, 6),
+        "correction": {
+            f: round(float(v), 6) for f, v in zip(active.feature_names, delta, strict=True)
+        },
+        "fit_rows": len(rows),
+        "folds": params.folds,
+    }
+    bundle = ScorerBundle(
+        version=version,
+        text_encoder=active.text_encoder,
+        model=model,
+        feature_names=active.feature_names,
+        params={"source": "outcomes", **info},
+    )
     bundle.check()
     return Candidate(bundle=bundle, info=info)

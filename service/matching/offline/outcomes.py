@@ -72,11 +72,26 @@ from service.matching.offline.training import pair_matrix
 KINDS: Final = ("known", "hired", "interviewed", "censored")
 # Closing statuses without a hire whose reason says something about the pair.
 PAIR_REASONS: Final[dict[str, frozenset[str]]] = {
-    "rejected_by_employer": frozenset({"skills_mismatch", "experience_insufficient",
-                                       "accommodation_not_feasible", "no_show",
-                                       "interview_performance", "other"}),
-    "declined_by_seeker": frozenset({"pay_too_low", "commute_too_long", "hours_unsuitable",
-                                     "job_content", "workplace_not_accessible", "other"}),
+    "rejected_by_employer": frozenset(
+        {
+            "skills_mismatch",
+            "experience_insufficient",
+            "accommodation_not_feasible",
+            "no_show",
+            "interview_performance",
+            "other",
+        }
+    ),
+    "declined_by_seeker": frozenset(
+        {
+            "pay_too_low",
+            "commute_too_long",
+            "hours_unsuitable",
+            "job_content",
+            "workplace_not_accessible",
+            "other",
+        }
+    ),
 }
 INTERVIEWED: Final = frozenset({"interviewed", "offered"})
 
@@ -163,8 +178,9 @@ class Split:
     dropped: int  # weaker rows at or after the cutoff
 
 
-def time_split(created: Sequence[dt.datetime], kinds: Sequence[str], ids: Sequence[str],
-               holdout_share: float) -> Split:
+def time_split(
+    created: Sequence[dt.datetime], kinds: Sequence[str], ids: Sequence[str], holdout_share: float
+) -> Split:
     """The newest ``holdout_share`` of the known rows, and everything strictly older."""
     order = sorted(range(len(created)), key=lambda i: (created[i], ids[i]))
     known = [i for i in order if kinds[i] == "known"]
@@ -176,8 +192,9 @@ def time_split(created: Sequence[dt.datetime], kinds: Sequence[str], ids: Sequen
     holdout = [i for i in known if created[i] >= cutoff]
     train = [i for i in usable if created[i] < cutoff]
     dropped = sum(1 for i in usable if created[i] >= cutoff and kinds[i] != "known")
-    return Split(np.array(train, dtype=np.int64), np.array(holdout, dtype=np.int64), cutoff,
-                 dropped)
+    return Split(
+        np.array(train, dtype=np.int64), np.array(holdout, dtype=np.int64), cutoff, dropped
+    )
 
 
 @dataclass(frozen=True)
@@ -205,37 +222,53 @@ class Dataset:
 
 def counts_of(rows: Sequence[OutcomeRow], kinds: Sequence[str]) -> dict[str, int]:
     known = [r for r, k in zip(rows, kinds, strict=True) if k == "known"]
-    return {"referrals": len(rows), **{k: sum(1 for x in kinds if x == k) for k in KINDS},
-            "retained": sum(hard_label(r) for r in known),
-            "known_hires": sum(1 for r in known if r.hired),
-            "seekers": len({r.seeker_id for r in known})}
+    return {
+        "referrals": len(rows),
+        **{k: sum(1 for x in kinds if x == k) for k in KINDS},
+        "retained": sum(hard_label(r) for r in known),
+        "known_hires": sum(1 for r in known if r.hired),
+        "seekers": len({r.seeker_id for r in known}),
+    }
 
 
-def build_dataset(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: VacancyArrays,
-                  day: Day, params: DatasetParams | None = None) -> Dataset:
+def build_dataset(
+    rows: Sequence[OutcomeRow],
+    seekers: SeekerArrays,
+    vacancies: VacancyArrays,
+    day: Day,
+    params: DatasetParams | None = None,
+) -> Dataset:
     """Features, labels, evidence × exposure weights and the split (see the docstring).
 
     ``seekers``/``vacancies`` hold (at least) every seeker and vacancy the rows name."""
     params = params or DatasetParams()
     kinds = [kind_of(r) for r in rows]
-    split = time_split([r.created_at for r in rows], kinds, [r.referral_id for r in rows],
-                       params.holdout_share)
+    split = time_split(
+        [r.created_at for r in rows], kinds, [r.referral_id for r in rows], params.holdout_share
+    )
     ranks = np.array([r.rank or 0 for r in rows], dtype=np.int64)
     shown = np.array([r.shown or r.rank or 0 for r in rows], dtype=np.int64)
-    eta = params.eta if params.eta is not None else estimate_eta(ranks[split.train],
-                                                                  shown[split.train])
+    eta = (
+        params.eta
+        if params.eta is not None
+        else estimate_eta(ranks[split.train], shown[split.train])
+    )
     ips = 1.0 / propensity(ranks, eta, params.max_weight)
     kind_arr = np.array(kinds, dtype=object)
     labels = np.array([hard_label(r) for r in rows], dtype=np.float64)
     train_known = split.train[kind_arr[split.train] == "known"]
     interviewed = np.array([r.interviewed or r.hired for r in rows], dtype=bool)
-    soft = {"hired": smoothed_rate(labels[train_known][
-        np.array([rows[i].hired for i in train_known], dtype=bool)]) if len(train_known)
+    soft = {
+        "hired": smoothed_rate(
+            labels[train_known][np.array([rows[i].hired for i in train_known], dtype=bool)]
+        )
+        if len(train_known)
         else 0.5,
         "interviewed": smoothed_rate(labels[train_known][interviewed[train_known]])
-        if len(train_known) else 0.5}
-    evidence = {"known": 1.0, "hired": params.hire_weight,
-                "interviewed": params.interview_weight}
+        if len(train_known)
+        else 0.5,
+    }
+    evidence = {"known": 1.0, "hired": params.hire_weight, "interviewed": params.interview_weight}
     # outcome row, label, weight in the fit, weight in the calibration, part (0 train)
     entries: list[tuple[int, float, float, float, int]] = []
     for part, indices in ((0, split.train), (1, split.holdout)):
@@ -246,8 +279,7 @@ def build_dataset(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: 
                 entries.append((i, labels[i], exposure, 1.0, part))
             else:  # a soft label: its expected log-likelihood, as two weighted rows
                 for label, share in ((1.0, soft[kind]), (0.0, 1.0 - soft[kind])):
-                    entries.append((i, label, evidence[kind] * exposure * share,
-                                    share, part))
+                    entries.append((i, label, evidence[kind] * exposure * share, share, part))
     idx = np.array([e[0] for e in entries], dtype=np.int64)
     y = [e[1] for e in entries]
     weight = np.array([e[2] for e in entries], dtype=np.float64)
@@ -259,17 +291,31 @@ def build_dataset(rows: Sequence[OutcomeRow], seekers: SeekerArrays, vacancies: 
     v_row = {k: i for i, k in enumerate(vacancies.ids.tolist())}
     si = np.array([s_row[rows[i].seeker_id] for i in idx.tolist()], dtype=np.int64)
     vi = np.array([v_row[rows[i].vacancy_id] for i in idx.tolist()], dtype=np.int64)
-    X = (pair_matrix(seekers, vacancies, si, vi, day).astype(np.float64) if len(idx)
-         else np.zeros((0, 0)))
+    X = (
+        pair_matrix(seekers, vacancies, si, vi, day).astype(np.float64)
+        if len(idx)
+        else np.zeros((0, 0))
+    )
     created = np.array([rows[i].created_at for i in idx.tolist()], dtype=object)
     train_pos = np.flatnonzero(role_arr == 0)
-    counts = counts_of(rows, kinds) | {"train_rows": len(split.train),
-                                       "holdout_rows": len(split.holdout),
-                                       "dropped_after_cutoff": split.dropped}
-    return Dataset(X=X, y=np.array(y, dtype=np.float64), weight=weight,
-                   calibration_weight=cal_weight, rows=idx,
-                   seeker=np.array([rows[i].seeker_id for i in idx.tolist()], dtype=object),
-                   created=created, max_km=seekers.max_km[si] if len(si) else np.zeros(0),
-                   train=train_pos, holdout=np.flatnonzero(role_arr == 1),
-                   counts=counts, eta=float(eta),
-                   soft_labels=soft, cutoff=split.cutoff)
+    counts = counts_of(rows, kinds) | {
+        "train_rows": len(split.train),
+        "holdout_rows": len(split.holdout),
+        "dropped_after_cutoff": split.dropped,
+    }
+    return Dataset(
+        X=X,
+        y=np.array(y, dtype=np.float64),
+        weight=weight,
+        calibration_weight=cal_weight,
+        rows=idx,
+        seeker=np.array([rows[i].seeker_id for i in idx.tolist()], dtype=object),
+        created=created,
+        max_km=seekers.max_km[si] if len(si) else np.zeros(0),
+        train=train_pos,
+        holdout=np.flatnonzero(role_arr == 1),
+        counts=counts,
+        eta=float(eta),
+        soft_labels=soft,
+        cutoff=split.cutoff,
+    )

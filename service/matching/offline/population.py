@@ -45,8 +45,10 @@ class Place:
 # Yangquan (the demo city) and its neighbours across central Shanxi: Taiyuan, Jinzhong,
 # Xinzhou, Changzhi.  Seats are approximate; weights favour Yangquan and Taiyuan.
 PLACES: Final[tuple[Place, ...]] = (
-    *(Place(d.code, d.lat, d.lon, d.spread, w, d.rural_share, d.code in ("140302", "140303"))
-      for d, w in zip(YANGQUAN.values(), (14, 7, 9, 8, 7), strict=True)),
+    *(
+        Place(d.code, d.lat, d.lon, d.spread, w, d.rural_share, d.code in ("140302", "140303"))
+        for d, w in zip(YANGQUAN.values(), (14, 7, 9, 8, 7), strict=True)
+    ),
     Place("140105", 37.736, 112.565, 0.025, 6, 0.10, True),
     Place("140106", 37.863, 112.563, 0.015, 5, 0.05, True),
     Place("140107", 37.894, 112.570, 0.015, 5, 0.05, True),
@@ -63,38 +65,57 @@ PLACES: Final[tuple[Place, ...]] = (
     Place("140921", 38.473, 112.957, 0.050, 2, 0.65, False),
     Place("140403", 36.203, 113.123, 0.030, 4, 0.25, True),
 )
-_PLACE_P: Final = np.array([p.weight for p in PLACES], dtype=float) / sum(
-    p.weight for p in PLACES)
+_PLACE_P: Final = np.array([p.weight for p in PLACES], dtype=float) / sum(p.weight for p in PLACES)
 
 EMPLOYER_KIND_WEIGHTS: Final[dict[str, int]] = {
-    "private": 30, "platform": 16, "soe": 12, "public_institution": 8, "government_organ": 5,
-    "sheltered_workshop": 6, "concentrated_employer": 9, "blind_massage": 7,
-    "social_organization": 3, "individual_business": 4,
+    "private": 30,
+    "platform": 16,
+    "soe": 12,
+    "public_institution": 8,
+    "government_organ": 5,
+    "sheltered_workshop": 6,
+    "concentrated_employer": 9,
+    "blind_massage": 7,
+    "social_organization": 3,
+    "individual_business": 4,
 }
 KIND_LABELS: Final[dict[str, str]] = {
-    "private": "民营企业", "platform": "平台企业", "soe": "国有企业",
+    "private": "民营企业",
+    "platform": "平台企业",
+    "soe": "国有企业",
     "public_institution": "事业单位",
-    "government_organ": "机关", "sheltered_workshop": "辅助性就业机构",
-    "concentrated_employer": "集中安置单位", "blind_massage": "盲人按摩机构",
-    "social_organization": "社会组织", "individual_business": "个体工商户",
+    "government_organ": "机关",
+    "sheltered_workshop": "辅助性就业机构",
+    "concentrated_employer": "集中安置单位",
+    "blind_massage": "盲人按摩机构",
+    "social_organization": "社会组织",
+    "individual_business": "个体工商户",
 }
 # Which job kinds each kind of employer posts: read off the demo employers.
 JOBS_OF: Final[dict[str, list[int]]] = {
-    kind: sorted({i for e in EMPLOYERS if e.kind == kind for i, j in enumerate(JOB_KINDS)
-                  if j.key in e.jobs}) for kind in EMPLOYER_KIND_WEIGHTS}
+    kind: sorted(
+        {i for e in EMPLOYERS if e.kind == kind for i, j in enumerate(JOB_KINDS) if j.key in e.jobs}
+    )
+    for kind in EMPLOYER_KIND_WEIGHTS
+}
 STATE_KINDS: Final = frozenset({"government_organ", "public_institution", "soe"})
 SUPPORTIVE: Final = frozenset({"sheltered_workshop", "concentrated_employer", "blind_massage"})
 # Probability that the premises are step-free, have an accessible toilet, run a bus.
 PREMISES_P: Final[dict[str, tuple[float, float, float]]] = {
-    k: (0.85, 0.75, 0.3) if k in STATE_KINDS | SUPPORTIVE else
-    (0.15, 0.05, 0.0) if k == "individual_business" else (0.5, 0.35, 0.05)
-    for k in EMPLOYER_KIND_WEIGHTS}
+    k: (0.85, 0.75, 0.3)
+    if k in STATE_KINDS | SUPPORTIVE
+    else (0.15, 0.05, 0.0)
+    if k == "individual_business"
+    else (0.5, 0.35, 0.05)
+    for k in EMPLOYER_KIND_WEIGHTS
+}
 EDUCATIONS: Final = [e.value for e in Education]
 SIM_DAY: Final = dt.date(2026, 11, 23)
 
 
-def _pick(rng: np.random.Generator, options: list[Any] | tuple[Any, ...],
-          weights: Any = None) -> Any:
+def _pick(
+    rng: np.random.Generator, options: list[Any] | tuple[Any, ...], weights: Any = None
+) -> Any:
     p = None if weights is None else np.asarray(weights, dtype=float) / np.sum(weights)
     return options[int(rng.choice(len(options), p=p))]
 
@@ -142,8 +163,13 @@ def _required(rng: np.random.Generator, a: dict[str, int], category: str) -> lis
         req.append("step_free_access")
     if category in ("physical", "multiple") and a["fine_motor"] <= 2:
         roll = rng.random()
-        req += ["adjustable_workstation"] if roll < 0.35 else \
-            ["assistive_devices"] if roll < 0.6 else []
+        req += (
+            ["adjustable_workstation"]
+            if roll < 0.35
+            else ["assistive_devices"]
+            if roll < 0.6
+            else []
+        )
     if a["learning"] <= 1 or (category == "intellectual" and rng.random() < 0.5):
         req.append("job_coach")
         req += ["simplified_tasks"] if a["learning"] <= 1 and rng.random() < 0.6 else []
@@ -156,8 +182,15 @@ def _required(rng: np.random.Generator, a: dict[str, int], category: str) -> lis
 def _education(rng: np.random.Generator, category: str, age: int) -> str:
     if category == "intellectual":
         return str(_pick(rng, ("none", "primary", "primary", "junior_secondary")))
-    levels = ("primary", "junior_secondary", "senior_secondary", "vocational", "associate",
-              "bachelor", "master")
+    levels = (
+        "primary",
+        "junior_secondary",
+        "senior_secondary",
+        "vocational",
+        "associate",
+        "bachelor",
+        "master",
+    )
     weights = (2, 24, 28, 27, 11, 7, 1) if age < 30 else (10, 40, 25, 15, 7, 3, 0)
     return str(_pick(rng, levels, weights))
 
@@ -165,8 +198,11 @@ def _education(rng: np.random.Generator, category: str, age: int) -> str:
 # Job kind k is within reach of a capacity profile when the kind's usual accommodations
 # bridge every gap (used to draw plausible trades).
 _KIND_DEMANDS: Final = np.array([[k.demands.get(d, 0) for d in DIMENSIONS] for k in JOB_KINDS])
-_KIND_BRIDGE: Final = bridges_for(np.array(
-    [mask_of([*k.accommodations, *k.optional], ACC_BIT) for k in JOB_KINDS], dtype=np.int32))
+_KIND_BRIDGE: Final = bridges_for(
+    np.array(
+        [mask_of([*k.accommodations, *k.optional], ACC_BIT) for k in JOB_KINDS], dtype=np.int32
+    )
+)
 
 
 def _trades(rng: np.random.Generator, a: dict[str, int]) -> list[int]:
@@ -213,22 +249,45 @@ def seeker(rng: np.random.Generator, i: int) -> tuple[dict[str, Any], dict[str, 
     edu = _education(rng, category, age)
     trades = _trades(rng, a)
     if a["walking"] <= 1:
-        modes = list(_pick(rng, (["remote", "hybrid"], ["on_site", "hybrid", "remote"],
-                                 ["on_site", "remote"])))
+        modes = list(
+            _pick(
+                rng, (["remote", "hybrid"], ["on_site", "hybrid", "remote"], ["on_site", "remote"])
+            )
+        )
     elif category == "intellectual":
         modes = ["on_site"]
     else:
-        modes = list(_pick(rng, (["on_site", "hybrid", "remote"], ["on_site"],
-                                 ["on_site", "hybrid"], ["hybrid", "remote"], ["remote"]),
-                           (40, 22, 18, 14, 6)))
-    types = list(_pick(rng, (["full_time"], ["full_time", "part_time"],
-                             ["full_time", "part_time", "flexible"], ["part_time", "flexible"]),
-                       (35, 25, 28, 12)))
+        modes = list(
+            _pick(
+                rng,
+                (
+                    ["on_site", "hybrid", "remote"],
+                    ["on_site"],
+                    ["on_site", "hybrid"],
+                    ["hybrid", "remote"],
+                    ["remote"],
+                ),
+                (40, 22, 18, 14, 6),
+            )
+        )
+    types = list(
+        _pick(
+            rng,
+            (
+                ["full_time"],
+                ["full_time", "part_time"],
+                ["full_time", "part_time", "flexible"],
+                ["part_time", "flexible"],
+            ),
+            (35, 25, 28, 12),
+        )
+    )
     if grade <= 2 and "part_time" not in types:
         types += ["part_time", "flexible"]
     degree = EDU_LEVEL[edu] >= EDU_LEVEL["associate"]
-    graduated = dt.date(SIM_DAY.year - int(rng.integers(0, 4)), 7, 1) if degree and age <= 27 \
-        else None
+    graduated = (
+        dt.date(SIM_DAY.year - int(rng.integers(0, 4)), 7, 1) if degree and age <= 27 else None
+    )
     if graduated is not None:
         types.append("internship")
     commute = int(_pick(rng, (5, 8, 10, 15, 20) if place.urban else (10, 15, 20, 25, 30, 40)))
@@ -238,27 +297,45 @@ def seeker(rng: np.random.Generator, i: int) -> tuple[dict[str, Any], dict[str, 
     reservation = float(max(1800.0, rng.normal(base_wage, 300)))
     stated = rng.random() < 0.75
     rural = rng.random() < place.rural
-    groups = [g for g, on in (("rural", rural),
-                              ("hard_to_employ", rng.random() < 0.12 + 0.15 * (age >= 45)
-                               + 0.1 * (grade <= 2)),
-                              ("poverty_monitoring", rural and rng.random() < 0.12),
-                              ("severe_disability", grade <= 2), ("blind", category == "visual"))
-              if on]
+    groups = [
+        g
+        for g, on in (
+            ("rural", rural),
+            ("hard_to_employ", rng.random() < 0.12 + 0.15 * (age >= 45) + 0.1 * (grade <= 2)),
+            ("poverty_monitoring", rural and rng.random() < 0.12),
+            ("severe_disability", grade <= 2),
+            ("blind", category == "visual"),
+        )
+        if on
+    ]
     home = _point(rng, place)
     located = rng.random() < 0.9
     birth_year = SIM_DAY.year - age
     record = {
-        "id": f"S{i:06d}", "abilities": a, "required": _required(rng, a, category),
-        "work_modes": modes, "employment_types": types, "max_commute_km": commute,
+        "id": f"S{i:06d}",
+        "abilities": a,
+        "required": _required(rng, a, category),
+        "work_modes": modes,
+        "employment_types": types,
+        "max_commute_km": commute,
         "min_salary": int(round(reservation, -2)) if stated else None,
-        "lat": home[0] if located else None, "lon": home[1] if located else None,
-        "district_code": place.code, "education": edu, "groups": groups,
-        "degree_graduation": graduated, "seeking": True, "consented": True,
-        "shared": bool(rng.random() < 0.9), "adult_from": dt.date(birth_year + 16, 1, 1),
-        "retire_on": dt.date(birth_year + 60, 1, 1), "category": category, "grade": grade,
+        "lat": home[0] if located else None,
+        "lon": home[1] if located else None,
+        "district_code": place.code,
+        "education": edu,
+        "groups": groups,
+        "degree_graduation": graduated,
+        "seeking": True,
+        "consented": True,
+        "shared": bool(rng.random() < 0.9),
+        "adult_from": dt.date(birth_year + 16, 1, 1),
+        "retire_on": dt.date(birth_year + 60, 1, 1),
+        "category": category,
+        "grade": grade,
         "occupations": _occupations(rng, category, trades),
         "experience_years": int(rng.integers(0, min(age - 16, 25) + 1))
-        if rng.random() < 0.8 else None,
+        if rng.random() < 0.8
+        else None,
         "skills": _skills(rng, category, edu, trades),
     }
     hidden = {"lat": home[0], "lon": home[1], "reservation": reservation, "trades": trades}
@@ -271,14 +348,27 @@ def employers(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
     for j in range(n):
         kind = str(_pick(rng, kinds, list(EMPLOYER_KIND_WEIGHTS.values())))
         place = PLACES[int(rng.choice(len(PLACES), p=_PLACE_P))]
-        premises = [a for a, p in zip(("step_free_access", "accessible_toilet",
-                                       "accessible_transport"), PREMISES_P[kind], strict=True)
-                    if rng.random() < p]
-        out.append({"id": f"E{j:05d}", "kind": kind, "place": place,
-                    "site": _point(rng, place, 0.8), "premises": premises,
-                    "name": f"模拟{KIND_LABELS[kind]}{place.code}-{j:05d}",
-                    "size": float(rng.lognormal(0.0, 0.7)),
-                    "culture": float(rng.normal(0.0, 0.3))})
+        premises = [
+            a
+            for a, p in zip(
+                ("step_free_access", "accessible_toilet", "accessible_transport"),
+                PREMISES_P[kind],
+                strict=True,
+            )
+            if rng.random() < p
+        ]
+        out.append(
+            {
+                "id": f"E{j:05d}",
+                "kind": kind,
+                "place": place,
+                "site": _point(rng, place, 0.8),
+                "premises": premises,
+                "name": f"模拟{KIND_LABELS[kind]}{place.code}-{j:05d}",
+                "size": float(rng.lognormal(0.0, 0.7)),
+                "culture": float(rng.normal(0.0, 0.3)),
+            }
+        )
     return out
 
 
@@ -286,21 +376,33 @@ def _round100(value: float) -> int:
     return round(value / 100.0) * 100
 
 
-def vacancy(rng: np.random.Generator, i: int, emp: dict[str, Any]) -> tuple[
-        dict[str, Any], dict[str, Any]]:
+def vacancy(
+    rng: np.random.Generator, i: int, emp: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """One vacancy record (a posting of one of its employer's job kinds) and hidden facts."""
     k = int(_pick(rng, JOBS_OF[emp["kind"]]))
     kind = JOB_KINDS[k]
     mode = str(_pick(rng, list(kind.modes), list(kind.modes.values())))
     etype = str(_pick(rng, list(kind.types), list(kind.types.values())))
     state = emp["kind"] in STATE_KINDS
-    targeted = kind.public_welfare or rng.random() < kind.targeted or (
-        state and rng.random() < 0.25)
-    options = list(kind.groups) + (["graduate"] if state and "graduate" not in kind.groups
-                                   else [])
-    groups = (list(kind.groups) if kind.public_welfare else
-              [str(g) for g in rng.choice(options, size=min(len(options), int(_pick(
-                  rng, (1, 1, 2)))), replace=False)]) if targeted and options else []
+    targeted = (
+        kind.public_welfare or rng.random() < kind.targeted or (state and rng.random() < 0.25)
+    )
+    options = list(kind.groups) + (["graduate"] if state and "graduate" not in kind.groups else [])
+    groups = (
+        (
+            list(kind.groups)
+            if kind.public_welfare
+            else [
+                str(g)
+                for g in rng.choice(
+                    options, size=min(len(options), int(_pick(rng, (1, 1, 2)))), replace=False
+                )
+            ]
+        )
+        if targeted and options
+        else []
+    )
     title = str(_pick(rng, kind.titles))
     if targeted and not kind.public_welfare:
         title += "（残疾人专岗）"
@@ -318,28 +420,53 @@ def vacancy(rng: np.random.Generator, i: int, emp: dict[str, Any]) -> tuple[
     if movable and rng.random() < 0.2:  # a smaller or calmer workplace
         demands[str(_pick(rng, movable))] -= 1
     lo, hi, width = kind.salary
-    smin = float(rng.integers(lo, hi + 1)) * (1.08 if state else 1.0) * (
-        0.8 if etype == "part_time" else 1.0)
+    smin = (
+        float(rng.integers(lo, hi + 1))
+        * (1.08 if state else 1.0)
+        * (0.8 if etype == "part_time" else 1.0)
+    )
     salary_min = max(1900, _round100(smin))
     salary_max = min(8000, salary_min + max(200, _round100(float(rng.integers(300, width + 1)))))
     site = emp["site"]
-    where = (round(site[0] + rng.uniform(-0.003, 0.003), 5),
-             round(site[1] + rng.uniform(-0.003, 0.003), 5))
+    where = (
+        round(site[0] + rng.uniform(-0.003, 0.003), 5),
+        round(site[1] + rng.uniform(-0.003, 0.003), 5),
+    )
     recorded = not (mode == "remote" and rng.random() < 0.5)
-    skills = [kind.skills[0], *(str(s) for s in rng.choice(
-        kind.skills[1:], size=int(rng.integers(1, len(kind.skills))), replace=False))]
+    skills = [
+        kind.skills[0],
+        *(
+            str(s)
+            for s in rng.choice(
+                kind.skills[1:], size=int(rng.integers(1, len(kind.skills))), replace=False
+            )
+        ),
+    ]
     record = {
-        "id": f"V{i:06d}", "employer_id": emp["id"], "employer_name": emp["name"],
-        "title": title, "work_mode": mode, "employment_type": etype,
-        "accommodations": list(dict.fromkeys(offered)), "premises": emp["premises"],
-        "demands": demands, "lat": where[0] if recorded else None,
-        "lon": where[1] if recorded else None, "district_code": emp["place"].code,
-        "salary_min": salary_min, "salary_max": salary_max,
-        "education_min": str(_pick(rng, kind.education)), "open": True,
+        "id": f"V{i:06d}",
+        "employer_id": emp["id"],
+        "employer_name": emp["name"],
+        "title": title,
+        "work_mode": mode,
+        "employment_type": etype,
+        "accommodations": list(dict.fromkeys(offered)),
+        "premises": emp["premises"],
+        "demands": demands,
+        "lat": where[0] if recorded else None,
+        "lon": where[1] if recorded else None,
+        "district_code": emp["place"].code,
+        "salary_min": salary_min,
+        "salary_max": salary_max,
+        "education_min": str(_pick(rng, kind.education)),
+        "open": True,
         "closes_on": SIM_DAY + dt.timedelta(days=int(rng.integers(30, 181))),
-        "targeted": bool(targeted), "public_welfare": kind.public_welfare,
-        "priority_groups": groups, "restricted": bool(groups and rng.random() < 0.1),
-        "employer_kind": emp["kind"], "occupation_code": kind.code, "skills": skills,
+        "targeted": bool(targeted),
+        "public_welfare": kind.public_welfare,
+        "priority_groups": groups,
+        "restricted": bool(groups and rng.random() < 0.1),
+        "employer_kind": emp["kind"],
+        "occupation_code": kind.code,
+        "skills": skills,
     }
     hidden = {"lat": where[0], "lon": where[1], "kind": k, "culture": emp["culture"]}
     return record, hidden

@@ -98,16 +98,41 @@ SIM_DAY: Final = population.SIM_DAY
 GRADUATE_WINDOW_YEARS: Final = 2
 
 KIND_EFFECT: Final[dict[str, float]] = {
-    "government_organ": 0.4, "public_institution": 0.35, "soe": 0.3, "private": 0.0,
-    "platform": -0.45, "sheltered_workshop": 0.1, "concentrated_employer": 0.15,
-    "blind_massage": 0.1, "social_organization": 0.05, "individual_business": -0.2,
+    "government_organ": 0.4,
+    "public_institution": 0.35,
+    "soe": 0.3,
+    "private": 0.0,
+    "platform": -0.45,
+    "sheltered_workshop": 0.1,
+    "concentrated_employer": 0.15,
+    "blind_massage": 0.1,
+    "social_organization": 0.05,
+    "individual_business": -0.2,
 }
 OCCUPATION_DEPTH_EFFECT: Final = np.array([0.0, 0.1, 0.4, 0.6, 0.7])
 COACHED: Final = [DIM_INDEX[d] for d in ("learning", "social_interaction", "stress_tolerance")]
-TERMS: Final = ("base", "seeker", "severity", "skills", "occupation", "headroom", "strain",
-                "accommodations", "salary", "commute", "work_mode", "employment_type",
-                "employer_kind", "targeted", "welfare", "education", "experience",
-                "family", "employer", "noise")
+TERMS: Final = (
+    "base",
+    "seeker",
+    "severity",
+    "skills",
+    "occupation",
+    "headroom",
+    "strain",
+    "accommodations",
+    "salary",
+    "commute",
+    "work_mode",
+    "employment_type",
+    "employer_kind",
+    "targeted",
+    "welfare",
+    "education",
+    "experience",
+    "family",
+    "employer",
+    "noise",
+)
 NOISE_TERMS: Final = ("seeker", "employer", "noise")
 # Occupation family: common prefix depth (0-4 segments) of a trade's code with the posting's.
 FAMILY_DEPTH_EFFECT: Final = np.array([0.0, 0.3, 0.8, 0.9, 1.0])
@@ -164,8 +189,9 @@ def day() -> Day:
     return Day.of(SIM_DAY, GRADUATE_WINDOW_YEARS)
 
 
-def sample_pairs(rng: np.random.Generator, s: SeekerArrays, v: VacancyArrays, per_seeker: int,
-                 today: Day) -> tuple[np.ndarray, np.ndarray]:
+def sample_pairs(
+    rng: np.random.Generator, s: SeekerArrays, v: VacancyArrays, per_seeker: int, today: Day
+) -> tuple[np.ndarray, np.ndarray]:
     """Up to ``per_seeker`` eligible vacancies for each seeker, drawn without replacement."""
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
@@ -178,10 +204,18 @@ def sample_pairs(rng: np.random.Generator, s: SeekerArrays, v: VacancyArrays, pe
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def story(rng: np.random.Generator, seekers: list[dict[str, Any]],
-          vacancies: list[dict[str, Any]], s_hidden: list[dict[str, Any]],
-          v_hidden: list[dict[str, Any]], s: SeekerArrays, v: VacancyArrays,
-          si: np.ndarray, vi: np.ndarray, knobs: Story | None = None) -> dict[str, np.ndarray]:
+def story(
+    rng: np.random.Generator,
+    seekers: list[dict[str, Any]],
+    vacancies: list[dict[str, Any]],
+    s_hidden: list[dict[str, Any]],
+    v_hidden: list[dict[str, Any]],
+    s: SeekerArrays,
+    v: VacancyArrays,
+    si: np.ndarray,
+    vi: np.ndarray,
+    knobs: Story | None = None,
+) -> dict[str, np.ndarray]:
     """The terms of logit(p) for aligned pairs (seeker ``si[k]``, vacancy ``vi[k]``).
 
     ``seekers``, ``vacancies``, ``s`` and ``v`` are the *true* records: what the person
@@ -216,8 +250,7 @@ def story(rng: np.random.Generator, seekers: list[dict[str, Any]],
     demanded = demand > 0
     spare = np.clip(ability + vp.bridge - demand, 0, None)
     room = np.where(demanded, 1 - np.exp(-spare / 1.5), 0).sum(axis=1)
-    t["headroom"] = np.where(demanded.any(axis=1),
-                             room / np.maximum(demanded.sum(axis=1), 1), 0.7)
+    t["headroom"] = np.where(demanded.any(axis=1), room / np.maximum(demanded.sum(axis=1), 1), 0.7)
     t["strain"] = -0.35 * ((demand >= 3) & (spare == 0)).sum(axis=1)
     relied = demanded & (ability < demand)
     coach = (vp.offered & ACC_BIT["job_coach"]) != 0
@@ -232,21 +265,25 @@ def story(rng: np.random.Generator, seekers: list[dict[str, Any]],
     remote = vp.mode == MODE_CODE["remote"]
     home = np.array([[h["lat"], h["lon"]] for h in s_hidden])[si]
     work = np.array([[h["lat"], h["lon"]] for h in v_hidden])[vi]
-    km = np.where(remote, 0.0, 1.25 * haversine_km(home[:, 0], home[:, 1], work[:, 0],
-                                                   work[:, 1]))
+    km = np.where(remote, 0.0, 1.25 * haversine_km(home[:, 0], home[:, 1], work[:, 0], work[:, 1]))
     reliant = (sp_.abilities[:, DIM_INDEX["walking"]] <= 2) | (
-        sp_.abilities[:, DIM_INDEX["vision"]] <= 1)
+        sp_.abilities[:, DIM_INDEX["vision"]] <= 1
+    )
     tolerance = np.where(reliant, knobs.commute_reliant, knobs.commute_other)
     t["commute"] = tolerance * (-0.025 * km - 0.07 * np.maximum(km - 15, 0))
     walks_poorly = sp_.abilities[:, DIM_INDEX["walking"]] <= 1
-    t["work_mode"] = np.where(remote, np.where(walks_poorly, 0.25, -0.15),
-                              np.where(vp.mode == MODE_CODE["hybrid"], 0.05, 0.0))
+    t["work_mode"] = np.where(
+        remote,
+        np.where(walks_poorly, 0.25, -0.15),
+        np.where(vp.mode == MODE_CODE["hybrid"], 0.05, 0.0),
+    )
     etype = np.array([vacancies[b]["employment_type"] for b in vi.tolist()])
     casual = (etype == "part_time") | (etype == "flexible")
     low_endurance = sp_.abilities[:, DIM_INDEX["endurance"]] <= 2
     recent = sp_.graduated >= day().graduate_since
-    t["employment_type"] = (np.where(casual, np.where(low_endurance, 0.55, -0.2), 0.0)
-                            + np.where(etype == "internship", np.where(recent, -0.1, -0.5), 0))
+    t["employment_type"] = np.where(casual, np.where(low_endurance, 0.55, -0.2), 0.0) + np.where(
+        etype == "internship", np.where(recent, -0.1, -0.5), 0
+    )
     kind_effect = np.array([knobs.kind_effect[k] for k in KINDS])[vp.kind]
     supportive = np.isin(vp.kind, [KIND_CODE[k] for k in population.SUPPORTIVE])
     t["employer_kind"] = kind_effect + knobs.supportive_severe * (severe & supportive)
@@ -263,8 +300,10 @@ def story(rng: np.random.Generator, seekers: list[dict[str, Any]],
     t["employer"] = knobs.employer_scale * culture
     t["noise"] = rng.normal(0.0, knobs.noise_sd, size=n)
     assert tuple(t) == TERMS
-    return {k: np.asarray(val, dtype=np.float64) * (1.0 if k == "base" else knobs.weight(k))
-            for k, val in t.items()}
+    return {
+        k: np.asarray(val, dtype=np.float64) * (1.0 if k == "base" else knobs.weight(k))
+        for k, val in t.items()
+    }
 
 
 def _common(a: list[str], b: list[str]) -> int:
@@ -276,9 +315,14 @@ def _common(a: list[str], b: list[str]) -> int:
     return depth
 
 
-def simulate(seed: int = DEFAULT_SEED, n_seekers: int = 4000, n_vacancies: int = 3000,
-             pairs_per_seeker: int = 40, knobs: Story | None = None,
-             observe: Observe | None = None) -> Simulation:
+def simulate(
+    seed: int = DEFAULT_SEED,
+    n_seekers: int = 4000,
+    n_vacancies: int = 3000,
+    pairs_per_seeker: int = 40,
+    knobs: Story | None = None,
+    observe: Observe | None = None,
+) -> Simulation:
     """Draw a population, its eligible pairs, their success probabilities and outcomes.
 
     ``observe`` (drawing from its own generator, so the rest of the draws do not move)
@@ -287,13 +331,13 @@ def simulate(seed: int = DEFAULT_SEED, n_seekers: int = 4000, n_vacancies: int =
     """
     knobs = knobs or Story()
     rng = np.random.default_rng(seed)
-    seekers, s_hidden = zip(*(population.seeker(rng, i) for i in range(n_seekers)),
-                            strict=True)
+    seekers, s_hidden = zip(*(population.seeker(rng, i) for i in range(n_seekers)), strict=True)
     emps = population.employers(rng, max(1, n_vacancies // 4))
     weights = np.array([e["size"] for e in emps])
     chosen = rng.choice(len(emps), size=n_vacancies, p=weights / weights.sum())
-    vacancies, v_hidden = zip(*(population.vacancy(rng, i, emps[int(j)])
-                                for i, j in enumerate(chosen)), strict=True)
+    vacancies, v_hidden = zip(
+        *(population.vacancy(rng, i, emps[int(j)]) for i, j in enumerate(chosen)), strict=True
+    )
     seen_s, seen_v = list(seekers), list(vacancies)
     if observe is not None:
         seen_s, seen_v = observe(np.random.default_rng([seed, 1]), seen_s, seen_v)
@@ -301,8 +345,18 @@ def simulate(seed: int = DEFAULT_SEED, n_seekers: int = 4000, n_vacancies: int =
     s = build_seekers(seen_s, no_text) if observe is not None else s_true
     v = build_vacancies(vacancies, no_text)
     si, vi = sample_pairs(rng, s, v, pairs_per_seeker, day())
-    terms = story(rng, list(seekers), list(vacancies), list(s_hidden), list(v_hidden), s_true,
-                  v, si, vi, knobs)
+    terms = story(
+        rng,
+        list(seekers),
+        list(vacancies),
+        list(s_hidden),
+        list(v_hidden),
+        s_true,
+        v,
+        si,
+        vi,
+        knobs,
+    )
     p = np.asarray(expit(sum(terms.values())), dtype=np.float64)
     y = (rng.random(len(p)) < p).astype(np.int8)
     if knobs.label_noise > 0:
