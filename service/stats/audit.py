@@ -40,7 +40,6 @@ class Coarser:
     """A coarser table as published: ``lift`` maps a cell of the audited table to its own."""
 
     lift: Callable[[Key], Key]
-    counts: dict[Key, int]
     hidden: set[Key]
     primary: set[Key]
 

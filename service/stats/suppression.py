@@ -163,7 +163,6 @@ class _Lattice:
             out.append(
                 Coarser(
                     lift=self._lifter(shape, other),
-                    counts=table.counts,
                     hidden=table.hidden,
                     primary=table.primary,
                 )
