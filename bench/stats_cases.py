@@ -100,9 +100,10 @@ def casework(name: str, **extra: Any) -> Callable[[Session], Any]:
         if name == "training":
             return repo.training(session, start=start, end=end, groups=groups(end))
         if name == "follow_up":
-            return repo.placements_for_follow_up(
+            placements, _visits = repo.placements_for_follow_up(
                 session, started_from=dt.date(YEAR - 1, 1, 1), started_to=dt.date(YEAR, 12, 31)
             )
+            return placements
         on = extra.get("status_on") or end
         common = {
             "registered_before": before(on),

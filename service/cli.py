@@ -161,6 +161,7 @@ def _report(args: argparse.Namespace) -> int:
         cipher=Cipher(settings.secret, settings.old_secrets),
         rules=load_rules(settings.rules_file),
         stats_threshold=settings.stats_threshold,
+        stats_summary_max_age_seconds=settings.stats_summary_max_age_seconds,
     )
     engine = make_engine(settings.database_url)
     try:

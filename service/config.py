@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     idempotency_lease_seconds: float = Field(default=10.0, ge=0.5, le=3600)
     # Statistics: a count of people below this is suppressed (service/stats/suppression).
     stats_threshold: int = Field(default=5, ge=2, le=100)
+    # A stored statistic answers again while nothing was written, and at most this long
+    # (a bound for a write whose generation move was lost); 0: always compute afresh.
+    stats_summary_max_age_seconds: int = Field(default=3600, ge=0, le=86400)
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"

@@ -18,3 +18,8 @@ class Context:
     registration_probes: Budget | None = None
     # Counts of people below this are suppressed in statistics (Settings.stats_threshold).
     stats_threshold: int = 5
+    # A stored statistic's age limit (Settings.stats_summary_max_age_seconds); 0: never stored.
+    stats_summary_max_age_seconds: int = 3600
+    # How old a stored statistic this caller accepts though records were written since
+    # (a request's Cache-Control: max-age); 0: figures as of the last write.
+    stats_accepted_age_seconds: int = 0

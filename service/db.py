@@ -17,6 +17,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
+from service import generation
+
+# Every committed write moves the write generation on (stored statistics rely on it).
+generation.watch()
+
 DEFAULT_CONNECT_TIMEOUT = 3.0
 SQLITE_DEFAULT_BUSY_SECONDS = 30.0
 # Past the server's own statement_timeout, the client gives up on a silent server.

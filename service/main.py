@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from service import clock
+from service import clock, generation
 from service.api.deps import check_parameters
 from service.api.errors import install_error_handlers
 from service.api.idempotency import IdempotencyMiddleware
@@ -139,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bootstrap: Callable[[], None] | None = None
         try:
             _bootstrap_admin(engine, settings)
+            # This code may compute a statistic differently from what is stored.
+            generation.advance_engine(engine)
         except Exception as exc:
             if not is_database_unavailable(exc):
                 raise
@@ -203,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rules=rules,
         registration_probes=probes,
         stats_threshold=settings.stats_threshold,
+        stats_summary_max_age_seconds=settings.stats_summary_max_age_seconds,
     )
     # A missing or corrupt scorer stops start-up here (ScorerError), never a silent fallback.
     # It is served until the registry is read (start-up); then the registry's active one.

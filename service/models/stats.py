@@ -118,3 +118,8 @@ class StatsTable(BaseModel):
     suppression: str
     cells: list[StatsCell]
     total: StatsCell
+    computed_at: dt.datetime | None = Field(
+        default=None,
+        description="when these figures were computed: the same question is answered again "
+        "from a stored summary until anything is written (null: always computed afresh)",
+    )

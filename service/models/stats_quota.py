@@ -65,7 +65,11 @@ class LeadByExample(BaseModel):
 class Persistent(BaseModel):
     years: list[int]
     count: int
-    units: list[QuotaUnit] = Field(description="below the quota in each of the years")
+    units: list[QuotaUnit] | None = Field(
+        default=None,
+        description="the units below the quota in each of the years, when asked for "
+        "(include_units=true: at a hundred thousand employers, tens of thousands of them)",
+    )
 
 
 class QuotaStats(BaseModel):
@@ -93,4 +97,9 @@ class QuotaStats(BaseModel):
     below_three_years: Persistent
     below_quota_units: list[QuotaUnit] | None = Field(
         default=None, description="every unit below the quota, when asked for (include_units=true)"
+    )
+    computed_at: dt.datetime | None = Field(
+        default=None,
+        description="when these figures were computed: the same question is answered again "
+        "from a stored summary until anything is written (null: always computed afresh)",
     )

@@ -461,4 +461,9 @@ class ModelActivation(SQLModel, table=True):
 
 
 # Registered with the metadata here, so that importing the tables imports them all.
-from service.models.tables_stats import PlanTarget, StaffDeclaration  # noqa: E402, F401
+from service.models.tables_stats import (  # noqa: E402, F401
+    PlanTarget,
+    StaffDeclaration,
+    StatsGeneration,
+    StatsSummary,
+)

@@ -1,4 +1,5 @@
-"""Tables behind the statistics: employers' yearly staff declarations and plan targets."""
+"""Tables behind the statistics: employers' yearly staff declarations, plan targets, and the
+stored summaries with the write generation they were computed at."""
 
 from __future__ import annotations
 
@@ -52,3 +53,26 @@ class PlanTarget(SQLModel, table=True):
     version: int = Field(default=1)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=time_column())
+
+
+class StatsGeneration(SQLModel, table=True):
+    """The write generation: one row whose counter moves on after every committed write
+    to the database (``service.generation``), so a stored summary knows it is current."""
+
+    __tablename__ = "stats_generation"
+
+    id: int = Field(primary_key=True)
+    n: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+class StatsSummary(SQLModel, table=True):
+    """A statistic's published answer (aggregates only, already suppressed), kept with the
+    write generation it was computed at; it answers the same question again while no
+    write has happened since (``service.services.stats_summary``)."""
+
+    __tablename__ = "stats_summary"
+
+    key: str = Field(primary_key=True, max_length=64)
+    generation: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    computed_at: dt.datetime = Field(sa_column=time_column(index=True))
+    body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))

@@ -199,7 +199,7 @@ def _quota(stats: QuotaStats, *, ratio: float) -> QuotaFigures:
         declared=stats.assessed,
         below_quota=units(stats.below_quota_units),
         lead_by_example=units(stats.lead_by_example.not_met),
-        persistent=units(stats.below_three_years.units),
+        persistent=units(stats.below_three_years.units or []),
         ratio=ratio,
     )
 

@@ -160,17 +160,38 @@ def delete(session: Session, placement: Placement) -> None:
     session.flush()
 
 
-def retained_condition(value: bool) -> Any:
-    """SQL of services.follow_ups.retained_6_months being ``value``."""
+def retained_condition(value: bool, *, seen_after: Any | None = None) -> Any:
+    """SQL of services.follow_ups.retained_6_months being ``value``.  ``seen_after``: a
+    condition meaning "a visit on or after the six-month date found the person at work"
+    (default: an EXISTS over the visits; a query over many placements joins
+    :func:`seen_at_work_after_six_months` instead)."""
     end, six = col(Placement.end_date), col(Placement.six_months_on)
     if not value:
         return sa.and_(end.is_not(None), end < six)
-    seen_after = sa.exists().where(
-        col(FollowUpVisit.placement_id) == col(Placement.id),
-        col(FollowUpVisit.still_employed).is_(True),
-        col(FollowUpVisit.date) >= six,
-    )
+    if seen_after is None:
+        seen_after = sa.exists().where(
+            col(FollowUpVisit.placement_id) == col(Placement.id), *_at_work_after_six()
+        )
     return sa.or_(end >= six, sa.and_(end.is_(None), seen_after))
+
+
+def _at_work_after_six() -> tuple[Any, ...]:
+    return (
+        col(FollowUpVisit.still_employed).is_(True),
+        col(FollowUpVisit.date) >= col(Placement.six_months_on),
+    )
+
+
+def seen_at_work_after_six_months() -> Any:
+    """The placements (``placement_id``) a visit on or after their six-month date found
+    still at work: a subquery to outer-join placements to."""
+    return (
+        sa.select(col(FollowUpVisit.placement_id).label("placement_id"))
+        .join(Placement, col(Placement.id) == col(FollowUpVisit.placement_id))
+        .where(*_at_work_after_six())
+        .distinct()
+        .subquery("seen_after")
+    )
 
 
 def _owned_seekers(owner: str) -> Any:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -99,32 +100,64 @@ def _status(
     return FollowUpStatus.overdue
 
 
+@functools.lru_cache(maxsize=4096)
+def _windows(start: dt.date) -> tuple[tuple[Month, dt.date, dt.date, dt.date], ...]:
+    """(month, opens, due, closes) of each milestone: a function of the start date alone,
+    kept for the few thousand start dates a year's statistics go through."""
+    bounds = [*MONTHS, _CLOSING_MONTH]
+    return tuple(
+        (month, _opens(start, month), add_months(start, month), _opens(start, following))
+        for month, following in zip(MONTHS, bounds[1:], strict=True)
+    )
+
+
 def schedule(
     start: dt.date, end: dt.date | None, visits: Sequence[Visit], today: dt.date
 ) -> list[Milestone]:
     """The four milestones of a placement, each with its status on ``today``."""
-    ordered = sorted(visits, key=lambda v: (v.date, v.id))
-    bounds = [*MONTHS, _CLOSING_MONTH]
-    out = []
-    for month, following in zip(MONTHS, bounds[1:], strict=True):
-        opens, closes = _opens(start, month), _opens(start, following)
-        due = add_months(start, month)
-        visit = next((v for v in ordered if opens <= v.date < closes), None)
-        status = (
-            FollowUpStatus.done
-            if visit is not None
-            else _status(opens, due, closes, end=end, today=today)
+    windows = _windows(start)
+    return [
+        Milestone(
+            month=month,
+            due_on=due,
+            opens_on=opens,
+            closes_on=closes,
+            status=status,
+            visit_id=visit.id if visit else None,
         )
-        out.append(
-            Milestone(
-                month=month,
-                due_on=due,
-                opens_on=opens,
-                closes_on=closes,
-                status=status,
-                visit_id=visit.id if visit else None,
-            )
+        for (month, opens, due, closes), (status, visit) in zip(
+            windows, _statuses(windows, end, visits, today), strict=True
         )
+    ]
+
+
+def due_statuses(
+    start: dt.date, end: dt.date | None, visits: Sequence[Visit], today: dt.date
+) -> list[tuple[Month, dt.date, FollowUpStatus]]:
+    """(month, due date, status on ``today``) of the four milestones: :func:`schedule`
+    without the rest, for counting hundreds of thousands of placements."""
+    windows = _windows(start)
+    return [
+        (window[0], window[2], status)
+        for window, (status, _) in zip(windows, _statuses(windows, end, visits, today), strict=True)
+    ]
+
+
+def _statuses(
+    windows: Sequence[tuple[Month, dt.date, dt.date, dt.date]],
+    end: dt.date | None,
+    visits: Sequence[Visit],
+    today: dt.date,
+) -> list[tuple[FollowUpStatus, Visit | None]]:
+    """Each window's status and the visit that satisfied it (the first dated in it)."""
+    ordered = sorted(visits, key=lambda v: (v.date, v.id)) if len(visits) > 1 else visits
+    out: list[tuple[FollowUpStatus, Visit | None]] = []
+    for _, opens, due, closes in windows:
+        visit = next((v for v in ordered if opens <= v.date < closes), None) if ordered else None
+        if visit is not None:
+            out.append((FollowUpStatus.done, visit))
+        else:
+            out.append((_status(opens, due, closes, end=end, today=today), None))
     return out
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from types import SimpleNamespace
 from typing import Any
 
 from sqlmodel import Session
@@ -22,6 +21,7 @@ from service.services import follow_ups
 from service.services.seekers import group_rules
 from service.services.stats_scope import jurisdiction
 from service.services.stats_seekers import SUPPRESSION
+from service.services.stats_summary import summarised
 from service.services.stats_tables import (
     GROUP,
     Ask,
@@ -120,6 +120,7 @@ def _flow(
     )
 
 
+@summarised(StatsTable)
 def new_employment_table(
     session: Session,
     ctx: Context,
@@ -157,6 +158,7 @@ def new_employment_table(
     )
 
 
+@summarised(StatsTable)
 def training_table(
     session: Session,
     ctx: Context,
@@ -191,6 +193,7 @@ def training_table(
     )
 
 
+@summarised(StatsTable)
 def funnel_table(
     session: Session,
     ctx: Context,
@@ -259,6 +262,7 @@ def cumulative(cells: Sequence[StatsCell], by: Sequence[str]) -> list[StatsCell]
     return out
 
 
+@summarised(StatsTable)
 def follow_up_table(
     session: Session,
     ctx: Context,
@@ -278,15 +282,30 @@ def follow_up_table(
     check_ask(ask)
     today = today_in_china()
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    placements = repo.placements_for_follow_up(
+    placements, visits = repo.placements_for_follow_up(
         session, started_from=follow_ups.add_months(first, -12), started_to=last
     )
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
-    for p in placements:
-        visits = [SimpleNamespace(id=i, date=d, still_employed=e) for i, d, e in p["visits"]]
-        for milestone in follow_ups.schedule(p["start"], p["end"], visits, today):
-            if first <= milestone.due_on <= last:
-                counts[(p["district"], str(milestone.month), milestone.status.value)] += 1
+    # Most placements have no visit yet: theirs depend on (start, end) alone, computed once.
+    unvisited: dict[tuple[dt.date, dt.date | None], list[tuple[str, str]]] = {}
+    for placement_id, district, start, end in placements:
+        seen = visits.get(placement_id)
+        if seen is None:
+            due_in_year = unvisited.get((start, end))
+            if due_in_year is None:
+                due_in_year = unvisited[(start, end)] = [
+                    (str(month), status.value)
+                    for month, due, status in follow_ups.due_statuses(start, end, (), today)
+                    if first <= due <= last
+                ]
+        else:
+            due_in_year = [
+                (str(month), status.value)
+                for month, due, status in follow_ups.due_statuses(start, end, seen, today)
+                if first <= due <= last
+            ]
+        for month_status in due_in_year:
+            counts[(district, *month_status)] += 1
     rows = [
         Row(values={"district": d, "milestone": m, "status": s}, count=n)
         for (d, m, s), n in counts.items()

@@ -33,6 +33,7 @@ from service.services.declarations import year_problems
 from service.services.quota import Assessment, Figures, assess, counted_disabled
 from service.services.stats_registry import NOT_SUPPRESSED
 from service.services.stats_scope import jurisdiction
+from service.services.stats_summary import summarised
 from service.services.stats_tables import district_at
 
 RUNNING_YEARS = 3  # Shanxi §8: below the quota three years running
@@ -108,7 +109,8 @@ class _Tally:
     duty: int = 0
     met: int = 0
     not_met: list[QuotaUnit] = field(default_factory=list)
-    persistent: list[QuotaUnit] = field(default_factory=list)
+    persistent_count: int = 0
+    persistent: list[QuotaUnit] = field(default_factory=list)  # listed when keep_units
 
     def add(self, row: Mapping[Any, Any]) -> None:
         district = self.districts[district_at(row["district_code"], self.level)]
@@ -159,10 +161,10 @@ class _Tally:
             district.levy += due
             rule.levy += due
         running = all(_below(row, offset, self.rules) for offset in range(1, RUNNING_YEARS))
-        if self.keep_units or running:
+        self.persistent_count += running
+        if self.keep_units:
             unit = unit or _unit(row, a)
-            if self.keep_units:
-                self.below.append(unit)
+            self.below.append(unit)
             if running:
                 self.persistent.append(unit)
 
@@ -171,6 +173,7 @@ def _ordered(units: Iterable[QuotaUnit]) -> list[QuotaUnit]:
     return sorted(units, key=lambda u: (-u.shortfall, u.name, u.employer_id))
 
 
+@summarised(QuotaStats)
 def quota_stats(
     session: Session,
     ctx: Context,
@@ -231,8 +234,8 @@ def quota_stats(
         ),
         below_three_years=Persistent(
             years=list(range(year - RUNNING_YEARS + 1, year + 1)),
-            count=len(tally.persistent),
-            units=_ordered(tally.persistent),
+            count=tally.persistent_count,
+            units=_ordered(tally.persistent) if include_units else None,
         ),
         below_quota_units=_ordered(tally.below) if include_units else None,
     )

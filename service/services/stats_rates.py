@@ -17,6 +17,7 @@ from service.repositories import stats_casework as repo
 from service.rules import today_in_china
 from service.services.stats_scope import check_day, jurisdiction
 from service.services.stats_seekers import SUPPRESSION, start_of_day_after
+from service.services.stats_summary import summarised
 from service.services.stats_tables import Ask, Row, check_ask, publish
 
 # The erased remainder keeps an age band, not a birth date: the bands wholly past the
@@ -94,6 +95,7 @@ def rated(
     return out
 
 
+@summarised(StatsTable)
 def employment_rate_table(
     session: Session,
     ctx: Context,
@@ -148,6 +150,7 @@ def _empty() -> StatsCell:
 FOLLOWING_ONES = ("ability_assessment", "needs_registration", "employment_service")
 
 
+@summarised(StatsTable)
 def four_ones_table(
     session: Session,
     ctx: Context,

@@ -17,6 +17,7 @@ from service.repositories.seekers import group_condition
 from service.rules import CHINA_TZ, today_in_china
 from service.services.seekers import group_rules
 from service.services.stats_scope import check_day, jurisdiction
+from service.services.stats_summary import summarised
 from service.services.stats_tables import GROUP, Ask, Row, check_ask, publish
 
 SUPPRESSION = (
@@ -74,6 +75,7 @@ def seeker_rows(
     return rows
 
 
+@summarised(StatsTable)
 def seekers_table(
     session: Session,
     ctx: Context,

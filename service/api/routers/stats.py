@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from service.access import Action
 from service.api.csv_response import CSV_CONTENT, table_response
-from service.api.deps import Authorize, ContextDep, Principal, SessionDep
+from service.api.deps import Authorize, Principal, SessionDep
 from service.api.errors import problem_responses
-from service.api.stats_params import AsOf, District
+from service.api.stats_params import AsOf, District, StatsContextDep
 from service.models.enums import (
     Category,
     EmployerKind,
@@ -65,7 +65,7 @@ def _filters(**values: object) -> dict[str, str]:
 def seekers(
     request: Request,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: StatsContextDep,
     principal: Reader,
     by: Annotated[list[SeekerDim], Query()] = [],  # noqa: B006 (FastAPI copies it)
     district: District = None,
@@ -105,7 +105,7 @@ def seekers(
 def employment(
     request: Request,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: StatsContextDep,
     principal: Reader,
     by: Annotated[list[EmploymentDim], Query()] = [],  # noqa: B006
     year_from: YearFrom = None,
@@ -133,7 +133,7 @@ def employment(
 def training(
     request: Request,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: StatsContextDep,
     principal: Reader,
     by: Annotated[list[TrainingDim], Query()] = [],  # noqa: B006
     year_from: YearFrom = None,
@@ -161,7 +161,7 @@ def training(
 def funnel(
     request: Request,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: StatsContextDep,
     principal: Reader,
     by: Annotated[list[FunnelDim], Query()] = [],  # noqa: B006
     year_from: YearFrom = None,
@@ -188,7 +188,7 @@ def funnel(
 def employment_rate(
     request: Request,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: StatsContextDep,
     principal: Reader,
     definition: RateDefinition,
     by_district: Annotated[
@@ -216,7 +216,7 @@ def employment_rate(
 def four_ones(
     request: Request,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: StatsContextDep,
     principal: Reader,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     district: District = None,
@@ -234,7 +234,7 @@ def four_ones(
 def follow_ups(
     request: Request,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: StatsContextDep,
     principal: Reader,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     district: District = None,

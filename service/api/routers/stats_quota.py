@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from service.access import Action
 from service.api.csv_response import QUOTA_CSV_CONTENT, quota_response
-from service.api.deps import Authorize, ContextDep, Principal, SessionDep
+from service.api.deps import Authorize, Principal, SessionDep
 from service.api.errors import problem_responses
+from service.api.stats_params import District, StatsContextDep
 from service.models.stats import DistrictLevel
 from service.models.stats_quota import QuotaStats
 from service.services import stats_quota
@@ -19,13 +20,6 @@ from service.services import stats_quota
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=problem_responses(503))
 
 Reader = Annotated[Principal, Authorize(Action.read_stats)]
-District = Annotated[
-    str | None,
-    Query(
-        pattern=r"^[0-9]{2}([0-9]{2}){0,2}$",
-        description="limit to a province (2 digits), city (4) or county (6) code prefix",
-    ),
-]
 
 
 @router.get(
@@ -36,7 +30,7 @@ District = Annotated[
 def quota(
     request: Request,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: StatsContextDep,
     principal: Reader,
     year: Annotated[
         int | None,
@@ -47,7 +41,11 @@ def quota(
         DistrictLevel, Query(description="the level of the `by_district` rows")
     ] = DistrictLevel.county,
     include_units: Annotated[
-        bool, Query(description="also list every unit below the quota")
+        bool,
+        Query(
+            description="also list the units: every unit below the quota, and those below "
+            "it three years running (else only their counts)"
+        ),
     ] = False,
 ) -> Response:
     """Employers assessed and below the quota, the shortfall and the levy (by rule and by
