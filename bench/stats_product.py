@@ -28,6 +28,7 @@ HTTP_ROUTES = (
     f"/v1/stats/employment?by=district&by=form&year_from={YEAR}",
     f"/v1/stats/funnel?by=district&year_from={YEAR}",
     f"/v1/stats/four-ones?year={YEAR}",
+    f"/v1/stats/follow-ups?year={YEAR}",
     "/v1/stats/employment-rate?definition=able_to_work&by_district=true",
     f"/v1/stats/quota?year={YEAR}&district_level=county",
 )

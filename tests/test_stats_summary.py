@@ -210,3 +210,45 @@ def test_a_bad_cache_control_is_refused_naming_it(client: TestClient, value: str
     )
     body = assert_problem(response, 422)
     assert [e["field"] for e in body["errors"]] == ["Cache-Control"]
+
+
+def test_a_write_in_another_process_makes_the_next_answer_fresh(
+    client: TestClient, crowd: list[Person], settings: Any
+) -> None:
+    key = _analyst(client)
+    before = _get(client, key, by=["district"])
+    other = create_app(settings)  # another worker on the same database
+    with TestClient(other, headers={"X-API-Key": ADMIN_KEY}) as elsewhere:
+        more = register(elsewhere, people(5, seed=13), start=300)
+    other.state.engine.dispose()
+    after = _get(client, key, by=["district"])
+    assert after["computed_at"] != before["computed_at"]
+    assert after["total"]["count"] == len(crowd) + len(more)
+
+
+class _BrokenConnection:
+    """A DBAPI connection whose database went away right after the write's commit."""
+
+    def __init__(self) -> None:
+        self.rolled_back = False
+
+    def cursor(self) -> Any:
+        raise OSError("server closed the connection unexpectedly")
+
+    def rollback(self) -> None:
+        self.rolled_back = True
+
+
+def test_a_lost_move_is_logged_and_never_fails_the_committed_write(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from types import SimpleNamespace
+
+    from service import generation
+
+    record = SimpleNamespace(info={"generation_pending": True})
+    broken = _BrokenConnection()
+    with caplog.at_level("WARNING", logger="accessmatch.generation"):
+        generation._returned(broken, record)  # must not raise
+    assert broken.rolled_back and "generation_pending" not in record.info
+    assert "did not move" in caplog.text

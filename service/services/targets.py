@@ -249,11 +249,8 @@ def report_progress(
     ]
 
 
-def progress(
-    session: Session, ctx: Context, target: PlanTarget, *, on: dt.date | None = None
-) -> TargetProgress:
-    """The target's progress as of ``on`` (today, or the last day of a past year)."""
-    on = on or today_in_china()
+def progress(session: Session, ctx: Context, target: PlanTarget, *, on: dt.date) -> TargetProgress:
+    """The target's progress as of ``on`` (see :func:`_measuring_day`)."""
     metric = TargetMetric(target.metric)
     kind = kind_of(metric)
     base = {**_public_values(target), "definition": DEFINITIONS[metric]}

@@ -34,12 +34,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from service.stats.audit import Coarser, protection_width, repair
+
+log = logging.getLogger("accessmatch.stats")
 
 ALL = "*"
 # Tables up to this many listed cells also get the attacker's audit (linear programmes);
@@ -151,9 +154,11 @@ class _Lattice:
         # of the tables coarser than it, so it is the same in whichever query it is met.
         for shape in reversed(shapes):
             self._suppress(shape)
-            self._hide_empty_neighbours(shape)
+            # Built once: the empty cells hidden below add no new value to any line.
+            neighbours = self._neighbours(shape)
+            self._hide_empty_neighbours(shape, neighbours)
             if len(self.tables[shape].counts) <= AUDITED_CELLS:
-                self._audit(shape)
+                self._audit(shape, neighbours)
 
     def _coarser(self, shape: tuple[int, ...]) -> list[Coarser]:
         out = []
@@ -210,24 +215,23 @@ class _Lattice:
 
         return neighbours
 
-    def _hide_empty_neighbours(self, shape: tuple[int, ...]) -> None:
+    def _hide_empty_neighbours(
+        self, shape: tuple[int, ...], neighbours: Callable[[Key], list[Key]]
+    ) -> None:
         """List the empty cells in a hidden cell's lines as hidden too: knowing which cells
         next to a hidden one are empty is what lets two margins pin a count down."""
         table = self.tables[shape]
-        neighbours = self._neighbours(shape)
         for key in sorted(k for k in table.hidden if table.counts[k]):
             for other in neighbours(key):
                 if other not in table.counts:
                     table.counts[other] = 0
                     table.hidden.add(other)
 
-    def _audit(self, shape: tuple[int, ...]) -> None:
+    def _audit(self, shape: tuple[int, ...], neighbours: Callable[[Key], list[Key]]) -> None:
         """Hide more of this table's cells until the attacker's audit passes."""
         table = self.tables[shape]
         if not table.hidden:
             return
-        neighbours = self._neighbours(shape)
-
         table.unprotected = repair(
             table.counts,
             table.hidden,
@@ -236,6 +240,11 @@ class _Lattice:
             width=protection_width(self.threshold),
             neighbours=neighbours,
         )
+        if table.unprotected:  # how many, never which or their values
+            log.warning(
+                "suppressed counts the audit could not widen to the protection width",
+                extra={"counts": len(table.unprotected), "cells": len(table.counts)},
+            )
 
     def _suppress(self, shape: tuple[int, ...]) -> None:
         """Step 1: complete the lines of the table's pattern (coarser tables stay as they
