@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event
@@ -37,12 +38,15 @@ ADVANCE_SQL = (
     "INSERT INTO stats_generation (id, n) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET n = stats_generation.n + 1"
 )
+_LEAD = r"^(?:\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/))*\s*"  # blanks and comments
 _DML = re.compile(
-    r"^\s*(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update|delete\s+from)\s+[\"`]?(\w+)",
-    re.IGNORECASE,
+    _LEAD + r"(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update|delete\s+from)\s+[\"`]?(\w+)",
+    re.IGNORECASE | re.DOTALL,
 )
-_OTHER_WRITE = re.compile(r"^\s*(?:truncate|create|alter|drop|merge|copy)\b", re.IGNORECASE)
-_WITH = re.compile(r"^\s*with\b", re.IGNORECASE)
+_OTHER_WRITE = re.compile(
+    _LEAD + r"(?:truncate|create|alter|drop|merge|copy)\b", re.IGNORECASE | re.DOTALL
+)
+_WITH = re.compile(_LEAD + r"with\b", re.IGNORECASE | re.DOTALL)
 _WITH_DML = re.compile(r"\b(?:insert|update|delete)\b", re.IGNORECASE)
 _DIRTY = "generation_dirty"  # written in the open transaction
 _PENDING = "generation_pending"  # committed; the counter moves when the connection is returned
@@ -60,7 +64,15 @@ def writes_a_source(statement: str) -> bool:
 
 def _seen(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
     if writes_a_source(statement):
-        conn.info[_DIRTY] = True
+        # In autocommit each statement is its own commit, and no commit event comes.
+        conn.info[_PENDING if _autocommit(conn) else _DIRTY] = True
+
+
+def _autocommit(conn: Connection) -> bool:
+    raw = conn.connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection):
+        return raw.isolation_level is None
+    return getattr(raw, "autocommit", False) is True
 
 
 def _committed(conn: Connection) -> None:

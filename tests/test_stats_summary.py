@@ -183,6 +183,10 @@ def test_start_up_moves_the_generation(db_url: str, raw_db: sa.Engine) -> None:
         ("INSERT INTO audit_event (id) VALUES (1)", False),
         ("SELECT updated_at FROM seeker", False),
         ("WITH x AS (SELECT 1) SELECT * FROM x", False),
+        ("-- backfill\nUPDATE seeker SET status = 'inactive'", True),
+        ("/* a note */ DELETE FROM referral", True),
+        ("\n  INSERT INTO placement VALUES (1)", True),
+        ("-- a note\nSELECT 1", False),
     ],
 )
 def test_which_statements_move_the_generation(statement: str, writes: bool) -> None:
@@ -195,9 +199,17 @@ def test_a_caller_may_accept_an_older_answer_with_cache_control(
     key = _analyst(client)
     first = _get(client, key, by=["district"])
     more = register(client, people(6, seed=12), start=200)
-    patient = {**key, "Cache-Control": "max-age=600"}
-    assert _get(client, patient, by=["district"]) == first  # written since, but accepted
-    for strict in ("max-age=0", "no-cache", "max-age=600, no-cache", "private"):
+    for patient in ("max-age=600", 'max-age="600"', "max-age=900, max-age=600"):
+        answer = _get(client, {**key, "Cache-Control": patient}, by=["district"])
+        assert answer == first, patient  # written since, but accepted
+    strict_ones = (
+        "max-age=0",
+        "no-cache",
+        "max-age=600, no-cache",
+        "max-age=600, max-age=0",
+        "public",
+    )
+    for strict in strict_ones:
         fresh = _get(client, {**key, "Cache-Control": strict}, by=["district"])
         assert fresh["total"]["count"] == len(crowd) + len(more), strict
     assert _get(client, key, by=["district"])["total"]["count"] == len(crowd) + len(more)
@@ -252,3 +264,18 @@ def test_a_lost_move_is_logged_and_never_fails_the_committed_write(
         generation._returned(broken, record)  # must not raise
     assert broken.rolled_back and "generation_pending" not in record.info
     assert "did not move" in caplog.text
+
+
+def test_a_write_on_an_autocommit_connection_is_seen(
+    client: TestClient, crowd: list[Person], db_url: str
+) -> None:
+    key = _analyst(client)
+    before = _get(client, key, by=["status"])
+    engine = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text("UPDATE seeker SET status = 'inactive'"))
+    engine.dispose()
+    after = _get(client, key, by=["status"])
+    assert after["computed_at"] != before["computed_at"]
+    counted = {c["key"]["status"]: c["count"] for c in after["cells"] if c["count"]}
+    assert counted == {"inactive": len(crowd)}

@@ -15,7 +15,8 @@ from service.errors import ValidationFailed, field_error
 from service.models.common import IsoDate
 
 MAX_ACCEPTED_AGE_SECONDS = 86400
-_MAX_AGE = re.compile(r"^max-age=([0-9]{1,6})$")
+# The token or the quoted form (RFC 9111, 5.2: recipients accept both).
+_MAX_AGE = re.compile(r'^max-age=("?)([0-9]{1,6})\1$')
 
 District = Annotated[
     str | None,
@@ -51,12 +52,12 @@ def stats_context(
 
 def _accepted_age(cache_control: str | None) -> int:
     directives = [d.strip().lower() for d in (cache_control or "").split(",") if d.strip()]
-    accepted = 0
+    ages = []
     for directive in directives:
         if not directive.startswith("max-age"):
             continue  # no-cache and no-store below; others are ignored (RFC 9111, 5.2)
         match = _MAX_AGE.match(directive)
-        if match is None or int(match.group(1)) > MAX_ACCEPTED_AGE_SECONDS:
+        if match is None or int(match.group(2)) > MAX_ACCEPTED_AGE_SECONDS:
             message = (
                 f"Cache-Control: {directive!r} is not max-age=N with N a whole number "
                 f"of seconds from 0 to {MAX_ACCEPTED_AGE_SECONDS}"
@@ -64,9 +65,11 @@ def _accepted_age(cache_control: str | None) -> int:
             raise ValidationFailed(
                 message, errors=[field_error("Cache-Control", "cache_control", message)]
             )
-        accepted = int(match.group(1))
-    # no-cache wins over a max-age sent with it: the stricter wish.
-    return 0 if {"no-cache", "no-store"} & set(directives) else accepted
+        ages.append(int(match.group(2)))
+    # The stricter wish wins: no-cache over any max-age, the smallest of several.
+    if {"no-cache", "no-store"} & set(directives) or not ages:
+        return 0
+    return min(ages)
 
 
 StatsContextDep = Annotated[Context, Depends(stats_context)]

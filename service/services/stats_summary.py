@@ -27,7 +27,6 @@ from service.context import Context
 from service.repositories import stats_summary as repo
 
 P = ParamSpec("P")
-KEEP_FOR = dt.timedelta(days=2)  # older summaries are deleted (the day is in their key)
 
 
 class Answer(Protocol):
@@ -89,7 +88,8 @@ def summarised(
                     generation=seen,
                     computed_at=now,
                     body=fresh.model_dump_json(),
-                    forget_before=now - KEEP_FOR,
+                    # Older ones are never given again (see _current): deleted.
+                    forget_before=now - dt.timedelta(seconds=ctx.stats_summary_max_age_seconds),
                 )
             return fresh  # type: ignore[no-any-return]
 
