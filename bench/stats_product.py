@@ -31,6 +31,7 @@ HTTP_ROUTES = (
     f"/v1/stats/follow-ups?year={YEAR}",
     "/v1/stats/employment-rate?definition=able_to_work&by_district=true",
     f"/v1/stats/quota?year={YEAR}&district_level=county",
+    "/v1/stats/targets",
 )
 
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from service.generation import writes_a_source
 from service.main import create_app
 from tests.conftest import ADMIN_KEY, assert_problem, make_settings
-from tests.stats_helpers import Person, assert_table, expected, people, register
+from tests.stats_helpers import TODAY, Person, assert_table, expected, people, register
 
 
 def _get(client: TestClient, key: dict[str, str], path: str = "seekers", **params: Any) -> Any:
@@ -137,6 +137,27 @@ def test_every_costly_statistic_is_stored(
     assert _get(client, key, path, **params) == first
     register(client, people(1, seed=99), start=500)
     assert _get(client, key, path, **params)["computed_at"] != first["computed_at"]
+
+
+def test_plan_target_progress_is_stored_too(client: TestClient, crowd: list[Person]) -> None:
+    for metric in ("new_employment", "employment_rate_able_to_work"):
+        body = {
+            "plan": "test-plan",
+            "district_code": "140300",
+            "year_from": TODAY.year - 1,
+            "year_to": TODAY.year,
+            "metric": metric,
+            "target": 0.7 if metric.startswith("employment_rate") else 10,
+        }
+        assert client.post("/v1/stats/targets", json=body).status_code == 201
+    key = _analyst(client)
+    first = _get(client, key, "targets", plan="test-plan")
+    assert len(first) == 2 and all(t["computed_at"] for t in first)
+    assert _get(client, key, "targets", plan="test-plan") == first
+    register(client, people(1, seed=98), start=600)
+    again = _get(client, key, "targets", plan="test-plan")
+    assert {t["computed_at"] for t in again}.isdisjoint({t["computed_at"] for t in first})
+    assert [t["id"] for t in again] == [t["id"] for t in first]
 
 
 @pytest.fixture

@@ -205,5 +205,10 @@ class TargetProgress(PlanTargetPublic):
     years: list[YearProgress] = Field(
         default_factory=list, description="per-year targets: each year's figure"
     )
+    computed_at: dt.datetime | None = Field(
+        default=None,
+        description="when the figure was computed: the same question is answered again from "
+        "a stored summary until anything is written (docs/statistics.md)",
+    )
     definition: str = Field(description="what is counted, in words")
     reason: str | None = Field(default=None, description="why there is no figure")

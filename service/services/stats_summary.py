@@ -39,22 +39,47 @@ class Answer(Protocol):
 A = TypeVar("A", bound=Answer)
 
 
-def question_key(
-    answer: Callable[..., Any], ctx: Context, principal: Principal, **asked: Any
-) -> str:
-    """What makes two questions the same: one definition, hashed."""
-    question = {
+def question_key(ctx: Context, question: dict[str, Any]) -> str:
+    """What makes two questions the same, hashed: the question itself, and the threshold,
+    rules, Beijing day and version every answer depends on."""
+    whole = {
+        **question,
         "version": version("accessmatch"),
-        "answer": f"{answer.__module__}.{answer.__qualname__}",
-        "asked": asked,
-        "role": principal.role,
-        "jurisdiction": principal.district_code,
         "threshold": ctx.stats_threshold,
         "rules": ctx.rules.model_dump(mode="json"),
         "today": today_in_china().isoformat(),
     }
-    text = json.dumps(question, sort_keys=True, default=str, ensure_ascii=False)
+    text = json.dumps(whole, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def remembered(
+    session: Session,
+    ctx: Context,
+    *,
+    question: dict[str, Any],
+    model: type[A],
+    compute: Callable[[], A],
+) -> A:
+    """The stored answer to ``question`` when it is current, else ``compute()``, stored."""
+    key = question_key(ctx, question)
+    now = utcnow()
+    seen = repo.generation(session)  # before computing: see service.generation
+    stored = repo.find(session, key)
+    if stored is not None and _current(stored, seen=seen, now=now, ctx=ctx):
+        return model.model_validate_json(stored[2])  # type: ignore[attr-defined,no-any-return]
+    fresh = compute().model_copy(update={"computed_at": now})
+    if ctx.stats_summary_max_age_seconds > 0:
+        repo.keep(
+            session,
+            key=key,
+            generation=seen,
+            computed_at=now,
+            body=fresh.model_dump_json(),
+            # Older ones are never given again (see _current): deleted.
+            forget_before=now - dt.timedelta(seconds=ctx.stats_summary_max_age_seconds),
+        )
+    return fresh  # type: ignore[no-any-return]
 
 
 def summarised(
@@ -63,37 +88,31 @@ def summarised(
     [Callable[Concatenate[Session, Context, Principal, P], A]],
     Callable[Concatenate[Session, Context, Principal, P], A],
 ]:
-    """Answer from the stored summary when it is current, else compute and store it."""
+    """A statistic of (session, ctx, principal, ...) answered through :func:`remembered`,
+    the key's role and jurisdiction part of the question."""
 
     def wrap(
         answer: Callable[Concatenate[Session, Context, Principal, P], A],
     ) -> Callable[Concatenate[Session, Context, Principal, P], A]:
         @functools.wraps(answer)
-        def remembered(
+        def answered(
             session: Session, ctx: Context, principal: Principal, *args: P.args, **kwargs: P.kwargs
         ) -> A:
-            key = question_key(answer, ctx, principal, args=args, **kwargs)
-            now = utcnow()
-            seen = repo.generation(session)  # before computing: see service.generation
-            stored = repo.find(session, key)
-            if stored is not None and _current(stored, seen=seen, now=now, ctx=ctx):
-                return model.model_validate_json(stored[2])  # type: ignore[attr-defined,no-any-return]
-            fresh = answer(session, ctx, principal, *args, **kwargs).model_copy(
-                update={"computed_at": now}
+            question = {
+                "answer": f"{answer.__module__}.{answer.__qualname__}",
+                "asked": {"args": args, **kwargs},
+                "role": principal.role,
+                "jurisdiction": principal.district_code,
+            }
+            return remembered(
+                session,
+                ctx,
+                question=question,
+                model=model,
+                compute=lambda: answer(session, ctx, principal, *args, **kwargs),
             )
-            if ctx.stats_summary_max_age_seconds > 0:
-                repo.keep(
-                    session,
-                    key=key,
-                    generation=seen,
-                    computed_at=now,
-                    body=fresh.model_dump_json(),
-                    # Older ones are never given again (see _current): deleted.
-                    forget_before=now - dt.timedelta(seconds=ctx.stats_summary_max_age_seconds),
-                )
-            return fresh  # type: ignore[no-any-return]
 
-        return remembered
+        return answered
 
     return wrap
 

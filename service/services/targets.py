@@ -36,6 +36,7 @@ from service.models.targets import (
 from service.repositories import targets as repo
 from service.rules import today_in_china
 from service.services import stats_figures as figures
+from service.services import stats_summary as summary
 from service.services.audit import Audit
 from service.services.stats_rates import RATE_DEFINITIONS
 from service.services.stats_scope import check_day, jurisdiction
@@ -219,13 +220,27 @@ def list_progress(
     on = _measuring_day(as_of)
     scope = jurisdiction(principal, district)
     rows = repo.listed(session, repo.TargetFilter(plan=plan, year=year))
-    return [progress(session, ctx, t, on=on) for t in rows if in_area(t, scope)]
+    return [stored_progress(session, ctx, t, on=on) for t in rows if in_area(t, scope)]
+
+
+def stored_progress(
+    session: Session, ctx: Context, target: PlanTarget, *, on: dt.date
+) -> TargetProgress:
+    """:func:`progress`, given again from the stored summary while nothing was written."""
+    question = {"answer": "targets.progress", "target": _public_values(target), "on": on}
+    return summary.remembered(
+        session,
+        ctx,
+        question=question,
+        model=TargetProgress,
+        compute=lambda: progress(session, ctx, target, on=on),
+    )
 
 
 def progress_as_of(
     session: Session, ctx: Context, target: PlanTarget, *, as_of: dt.date | None
 ) -> TargetProgress:
-    return progress(session, ctx, target, on=_measuring_day(as_of))
+    return stored_progress(session, ctx, target, on=_measuring_day(as_of))
 
 
 def _measuring_day(as_of: dt.date | None) -> dt.date:
@@ -243,7 +258,7 @@ def report_progress(
     prefix = figures.area_prefix(district)
     rows = repo.listed(session, repo.TargetFilter(year=year))
     return [
-        progress(session, ctx, t, on=on)
+        stored_progress(session, ctx, t, on=on)
         for t in rows
         if prefix.startswith(figures.area_prefix(t.district_code))
     ]
