@@ -155,6 +155,10 @@ def test_plan_target_progress_is_stored_too(client: TestClient, crowd: list[Pers
     assert len(first) == 2 and all(t["computed_at"] for t in first)
     assert _get(client, key, "targets", plan="test-plan") == first
     register(client, people(1, seed=98), start=600)
+    patient = {**key, "Cache-Control": "max-age=600"}
+    assert _get(client, patient, "targets", plan="test-plan") == first
+    one = first[0]["id"]
+    assert _get(client, patient, f"targets/{one}")["computed_at"] == first[0]["computed_at"]
     again = _get(client, key, "targets", plan="test-plan")
     assert {t["computed_at"] for t in again}.isdisjoint({t["computed_at"] for t in first})
     assert [t["id"] for t in again] == [t["id"] for t in first]

@@ -12,7 +12,6 @@ from service.access import Action
 from service.api.deps import (
     AuditDep,
     Authorize,
-    ContextDep,
     IfMatch,
     Principal,
     SessionDep,
@@ -21,7 +20,7 @@ from service.api.deps import (
 )
 from service.api.errors import problem_responses
 from service.api.idempotency import IdempotencyKeyHeader
-from service.api.stats_params import AsOf, District
+from service.api.stats_params import AsOf, District, StatsContextDep
 from service.models.targets import (
     PlanTargetCreate,
     PlanTargetPublic,
@@ -42,7 +41,7 @@ Manager = Annotated[Principal, Authorize(Action.manage_targets)]
 @router.get("", response_model=list[TargetProgress], responses=problem_responses(*AUTH, 422))
 def list_targets(
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: StatsContextDep,
     principal: Reader,
     plan: Annotated[str | None, Query(max_length=60)] = None,
     district: District = None,
@@ -86,7 +85,7 @@ def read_target(
     target_id: str,
     response: Response,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: StatsContextDep,
     principal: Reader,
     as_of: AsOf = None,
 ) -> TargetProgress:
