@@ -203,7 +203,8 @@ def placements_for_follow_up(
             col(Placement.start_date),
             col(Placement.end_date),
         ).where(*started)
-    )
+    ).tuples()
+    placements = list(rows)  # read before the next statement
     visits: dict[str, list[Any]] = {}
     for v in session.execute(
         sa.select(
@@ -216,7 +217,7 @@ def placements_for_follow_up(
         .where(*started)
     ):
         visits.setdefault(v.placement_id, []).append(v)
-    return [tuple(r) for r in rows.tuples()], visits  # type: ignore[misc]
+    return placements, visits
 
 
 FOUR_ONES = ("basic_info_check", "ability_assessment", "needs_registration", "employment_service")

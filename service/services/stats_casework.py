@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -285,27 +286,23 @@ def follow_up_table(
     placements, visits = repo.placements_for_follow_up(
         session, started_from=follow_ups.add_months(first, -12), started_to=last
     )
-    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+
+    def due_in_year(start: dt.date, end: dt.date | None, seen: Sequence[Any]) -> list[Any]:
+        """(milestone, status) of each milestone falling due in the year."""
+        return [
+            (str(month), status.value)
+            for month, due, status in follow_ups.due_statuses(start, end, seen, today)
+            if first <= due <= last
+        ]
+
     # Most placements have no visit yet: theirs depend on (start, end) alone, computed once.
-    unvisited: dict[tuple[dt.date, dt.date | None], list[tuple[str, str]]] = {}
+    unvisited = functools.cache(lambda start, end: due_in_year(start, end, ()))
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for placement_id, district, start, end in placements:
         seen = visits.get(placement_id)
-        if seen is None:
-            due_in_year = unvisited.get((start, end))
-            if due_in_year is None:
-                due_in_year = unvisited[(start, end)] = [
-                    (str(month), status.value)
-                    for month, due, status in follow_ups.due_statuses(start, end, (), today)
-                    if first <= due <= last
-                ]
-        else:
-            due_in_year = [
-                (str(month), status.value)
-                for month, due, status in follow_ups.due_statuses(start, end, seen, today)
-                if first <= due <= last
-            ]
-        for month_status in due_in_year:
-            counts[(district, *month_status)] += 1
+        due = unvisited(start, end) if seen is None else due_in_year(start, end, seen)
+        for milestone, status in due:
+            counts[(district, milestone, status)] += 1
     rows = [
         Row(values={"district": d, "milestone": m, "status": s}, count=n)
         for (d, m, s), n in counts.items()

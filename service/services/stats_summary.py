@@ -27,6 +27,8 @@ from service.context import Context
 from service.repositories import stats_summary as repo
 
 P = ParamSpec("P")
+# Read once: the package metadata is a file, and every statistic's key names the version.
+VERSION = version("accessmatch")
 
 
 class Answer(Protocol):
@@ -44,7 +46,7 @@ def question_key(ctx: Context, question: dict[str, Any]) -> str:
     rules, Beijing day and version every answer depends on."""
     whole = {
         **question,
-        "version": version("accessmatch"),
+        "version": VERSION,
         "threshold": ctx.stats_threshold,
         "rules": ctx.rules.model_dump(mode="json"),
         "today": today_in_china().isoformat(),
@@ -62,23 +64,24 @@ def remembered(
     compute: Callable[[], A],
 ) -> A:
     """The stored answer to ``question`` when it is current, else ``compute()``, stored."""
-    key = question_key(ctx, question)
     now = utcnow()
+    if ctx.stats_summary_max_age_seconds == 0:  # the store is off: nothing to look up
+        return compute().model_copy(update={"computed_at": now})  # type: ignore[no-any-return]
+    key = question_key(ctx, question)
     seen = repo.generation(session)  # before computing: see service.generation
     stored = repo.find(session, key)
     if stored is not None and _current(stored, seen=seen, now=now, ctx=ctx):
         return model.model_validate_json(stored[2])  # type: ignore[attr-defined,no-any-return]
     fresh = compute().model_copy(update={"computed_at": now})
-    if ctx.stats_summary_max_age_seconds > 0:
-        repo.keep(
-            session,
-            key=key,
-            generation=seen,
-            computed_at=now,
-            body=fresh.model_dump_json(),
-            # Older ones are never given again (see _current): deleted.
-            forget_before=now - dt.timedelta(seconds=ctx.stats_summary_max_age_seconds),
-        )
+    repo.keep(
+        session,
+        key=key,
+        generation=seen,
+        computed_at=now,
+        body=fresh.model_dump_json(),
+        # Older ones are never given again (see _current): deleted.
+        forget_before=now - dt.timedelta(seconds=ctx.stats_summary_max_age_seconds),
+    )
     return fresh  # type: ignore[no-any-return]
 
 
